@@ -1,0 +1,85 @@
+//! Real-thread engine (std threads + parking_lot): stress runs of a scenario. Deadlocks
+//! are detected by a watchdog: an execution that makes no progress within
+//! `DEADLOCK_TIMEOUT` is reported with the model's wait-for table (its stuck threads are
+//! left behind; the hunt stops that pair). Not replayable step by step: a failure
+//! records the seed and is re-found by running the stress again or under shuttle.
+
+use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one};
+use crate::model::property::{ModelFailure, Property};
+use crate::model::sync::Arc;
+use crate::model::trace::Record;
+use crate::model::variants::VariantSet;
+use crate::scenario::Scenario;
+use std::time::{Duration, Instant};
+
+const DEADLOCK_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure, Vec<String>)> {
+    let rec = Arc::new(Record::new(trace));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let body_rec = Arc::clone(&rec);
+    let sc2 = sc.clone();
+    std::thread::Builder::new()
+        .name("cpu-main".to_string())
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run_one(&sc2, variants, trace, body_rec)
+            }));
+            let _ = tx.send(r.err());
+        })
+        .expect("spawn scenario thread");
+    match rx.recv_timeout(DEADLOCK_TIMEOUT) {
+        Ok(None) => None,
+        Ok(Some(payload)) => Some((classify(Some(&rec), &*payload), rec.trace_lines())),
+        Err(_) => {
+            let failure = rec.failure().unwrap_or_else(|| ModelFailure {
+                property: Property::Deadlock,
+                message: format!(
+                    "no progress for {}s on real threads: {}",
+                    DEADLOCK_TIMEOUT.as_secs(),
+                    rec.wait_for_report()
+                ),
+            });
+            Some((failure, rec.trace_lines()))
+        }
+    }
+}
+
+/// Stress `sc` on real threads within the budget of `cfg`.
+pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
+    let start = Instant::now();
+    let mut executions = 0;
+    let found = quietly(|| {
+        while !out_of_budget(cfg, start, executions) {
+            executions += 1;
+            if let Some((failure, trace)) = one(sc, cfg.variants, cfg.trace) {
+                return Some(Found {
+                    failure,
+                    execution: executions,
+                    trace,
+                    schedule: Schedule::Threads { seed: cfg.seed },
+                    engine: EngineKind::Threads,
+                });
+            }
+        }
+        None
+    });
+    Outcome {
+        executions,
+        elapsed: start.elapsed(),
+        incomplete: found.is_none(),
+        found,
+        exhausted_bound: None,
+    }
+}
+
+/// Real-thread failures are re-found by stressing again (no step-by-step replay).
+pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule) -> Result<Option<Found>, String> {
+    let Schedule::Threads { seed } = schedule else {
+        return Err("this build (threads) cannot replay loom or shuttle schedules".to_string());
+    };
+    let mut cfg = RunConfig::new(EngineKind::Threads, variants);
+    cfg.seed = *seed;
+    cfg.budget = Duration::from_secs(30);
+    Ok(explore(sc, &cfg).found)
+}

@@ -1,0 +1,9 @@
+//! ttm-model: an executable, model-checked model of the Linux DRM GPU-buffer locking
+//! stack. See `README.md` and `docs/` for how to use it; `../shared/DESIGN.md` for the
+//! architecture.
+
+pub mod cli;
+pub mod engine;
+pub mod model;
+pub mod scenario;
+pub mod ww;

@@ -1,0 +1,69 @@
+//! The `ttm-model` CLI: `list`, `hunt`, `replay` (contract in DESIGN.md).
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use ttm_model::cli;
+
+#[derive(Parser)]
+#[command(
+    name = "ttm-model",
+    version,
+    about = "Model-check the Linux DRM GPU-buffer locking stack (ww_mutex, drm_exec)",
+    after_help = cli::ENGINES_HELP
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List scenarios and variants.
+    List {
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Explore scenarios (default: every scenario on the fixed model).
+    Hunt(cli::HuntArgs),
+    /// Re-run a saved failure (a failure.json or its directory) and print its trace.
+    Replay {
+        /// The failure file or directory written by `hunt`.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let parsed = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            if code == 0 {
+                let _ = e.print();
+            } else {
+                // One line: clap's first line carries the error.
+                let text = e.to_string();
+                let first = text.lines().next().unwrap_or("bad usage");
+                eprintln!("{first} (see --help)");
+            }
+            return ExitCode::from(code);
+        }
+    };
+    let result = match parsed.command {
+        Command::List { json } => cli::list(json),
+        Command::Hunt(args) => cli::hunt(&args),
+        Command::Replay { file } => cli::replay(&file),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("ttm-model: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! The per-execution machine: enabled variants, scenario options, the record, and task
+//! creation. A fresh `Machine` is built at the start of every explored execution, so no
+//! state leaks between executions (loom and shuttle re-run the closure).
+
+use crate::model::property::Property;
+use crate::model::sync::{Arc, thread};
+use crate::model::task::Task;
+use crate::model::trace::{Record, TaskRecord, raise};
+use crate::model::variants::{Variant, VariantSet};
+use std::sync::Weak;
+use std::sync::atomic::{AtomicU16, Ordering};
+
+/// Scenario options that change kernel configuration, not kernel code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// CONFIG_DEBUG_WW_MUTEX_SLOWPATH: inject -EDEADLK (spec §2.9).
+    pub inject_edeadlk: bool,
+    /// Record the event trace (on for hunts; the benchmarks measure both).
+    pub trace: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            inject_edeadlk: false,
+            trace: true,
+        }
+    }
+}
+
+/// State shared by all tasks of one execution.
+#[derive(Debug)]
+pub struct Machine {
+    pub variants: VariantSet,
+    pub opts: Options,
+    pub rec: Arc<Record>,
+    next_task: AtomicU16,
+    /// Task registry (weak: tasks point to the machine), to turn an owner word back into
+    /// the task to wake, as the kernel does with `__mutex_owner()`.
+    tasks: std::sync::Mutex<Vec<Weak<Task>>>,
+}
+
+impl Machine {
+    pub fn new(variants: VariantSet, opts: Options, rec: Arc<Record>) -> Arc<Machine> {
+        Arc::new(Machine {
+            variants,
+            opts,
+            rec,
+            next_task: AtomicU16::new(0),
+            tasks: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    #[inline]
+    pub fn variant(&self, v: Variant) -> bool {
+        self.variants.has(v)
+    }
+
+    /// Create a task (its id is the CPU number in traces). The scenario's own thread is
+    /// the first task, `cpu0`.
+    pub fn new_task(self: &Arc<Self>, name: &str) -> Arc<Task> {
+        let id = self.next_task.fetch_add(1, Ordering::SeqCst);
+        self.rec.with(|r| {
+            r.tasks.push(TaskRecord {
+                name: name.to_string(),
+                ..Default::default()
+            })
+        });
+        let task = Arc::new(Task::new(id, name, Arc::clone(self)));
+        let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.push(Arc::downgrade(&task));
+        task
+    }
+
+    /// The task encoded in a mutex owner word (`__owner_task`), if it still exists.
+    pub fn task_of_owner(&self, owner_word: usize) -> Option<Arc<Task>> {
+        let id = (owner_word >> 3).checked_sub(1)?;
+        let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+        tasks.get(id).and_then(Weak::upgrade)
+    }
+
+    /// Spawn a model task running `f` on its own (model) thread; returns the task (to send
+    /// it signals) and the handle to join.
+    pub fn spawn<F, T>(self: &Arc<Self>, name: &str, f: F) -> (Arc<Task>, thread::JoinHandle<T>)
+    where
+        F: FnOnce(Arc<Task>) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let task = self.new_task(name);
+        let thread_name = format!("cpu{} {name}", task.id);
+        let handle_task = Arc::clone(&task);
+        let handle = thread::spawn(thread_name, move || {
+            let rec = Arc::clone(&task.machine.rec);
+            let id = task.id;
+            let out = f(task);
+            rec.with(|r| r.tasks[id as usize].done = true);
+            out
+        });
+        (handle_task, handle)
+    }
+
+    /// Report a property failure and abort the execution.
+    pub fn fail(&self, property: Property, message: String) -> ! {
+        raise(&self.rec, property, message)
+    }
+
+    /// Note that `task` blocks on lock `lock` (for the wait-for report).
+    pub fn set_blocked(&self, task: u16, what: Option<(String, usize)>) {
+        self.rec.with(|r| {
+            let t = &mut r.tasks[task as usize];
+            match what {
+                Some((desc, lock)) => {
+                    t.blocked_on = Some(desc);
+                    t.blocked_lock = Some(lock);
+                }
+                None => {
+                    t.blocked_on = None;
+                    t.blocked_lock = None;
+                }
+            }
+        });
+    }
+
+    /// Ghost holder of a lock (mutual exclusion and wait-for reports).
+    pub fn set_holder(&self, lock: usize, holder: Option<u16>) -> Option<u16> {
+        self.rec
+            .with(|r| std::mem::replace(&mut r.locks[lock].holder, holder))
+    }
+
+    pub fn holder(&self, lock: usize) -> Option<u16> {
+        self.rec.with(|r| r.locks[lock].holder)
+    }
+
+    /// Join a model task, propagating a failure raised inside it.
+    pub fn join<T>(&self, h: thread::JoinHandle<T>) -> T {
+        match h.join() {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}

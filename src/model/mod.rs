@@ -1,0 +1,16 @@
+//! The machine the kernel code runs on: sync facade, tasks, kref, trace, variants,
+//! properties.
+
+pub mod completion;
+pub mod kref;
+pub mod machine;
+pub mod property;
+pub mod sync;
+pub mod task;
+pub mod trace;
+pub mod variants;
+
+pub use machine::{Machine, Options};
+pub use property::{ModelFailure, Property};
+pub use task::Task;
+pub use variants::{Variant, VariantSet};

@@ -1,0 +1,169 @@
+//! Tasks: kernel sleeping and waking (`set_current_state`, `schedule`, `wake_up_process`)
+//! and the deferred `wake_q`.
+//!
+//! Follows `kernel/sched/core.c` (try_to_wake_up, __schedule's signal check) and
+//! `include/linux/sched.h` (set_current_state = smp_store_mb). The task state lives under
+//! a per-task mutex with a condition variable, so a sleeping task is *really* blocked for
+//! loom and shuttle, and a missed wakeup shows up as a deadlock: there is no wake token
+//! that could be left over from an earlier wakeup, only the state word, exactly as in the
+//! kernel (a wakeup between `set_current_state` and `schedule` sets RUNNING, so `schedule`
+//! returns at once; waking a RUNNING task is a no-op).
+//!
+//! Simplifications: `wake_q_add` de-duplicates within one queue only (the kernel's "on at
+//! most one wake_q" rule only saves a redundant wakeup, and extra wakeups are legal: every
+//! kernel sleeper re-checks its condition). Spurious wakeups are not injected.
+
+use crate::model::machine::Machine;
+use crate::model::sync::atomic::{Ordering, fence};
+use crate::model::sync::{Arc, Condvar, Mutex};
+use crate::model::trace::Ev;
+use crate::model::variants::Variant;
+use std::sync::atomic::{AtomicBool, Ordering as StdOrdering};
+
+/// `TASK_RUNNING`, `TASK_UNINTERRUPTIBLE`, `TASK_INTERRUPTIBLE`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    Running,
+    Uninterruptible,
+    Interruptible,
+}
+
+/// A model task (the kernel's `task_struct`, reduced to what locking needs).
+#[derive(Debug)]
+pub struct Task {
+    /// 0-based id; rendered as `cpu{id}` and stored in mutex owner words as `(id + 1) << 3`.
+    pub id: u16,
+    pub name: Arc<str>,
+    state: Mutex<TaskState>,
+    wake: Condvar,
+    /// A pending signal (`signal_pending()`): an explicit input of the scenario.
+    signal: AtomicBool,
+    pub machine: Arc<Machine>,
+}
+
+impl Task {
+    pub(crate) fn new(id: u16, name: &str, machine: Arc<Machine>) -> Self {
+        Task {
+            id,
+            name: name.into(),
+            state: Mutex::new(TaskState::Running),
+            wake: Condvar::new(),
+            signal: AtomicBool::new(false),
+            machine,
+        }
+    }
+
+    /// The owner-word encoding of this task (`(unsigned long)current`).
+    #[inline]
+    pub fn owner_word(&self) -> usize {
+        (self.id as usize + 1) << 3
+    }
+
+    /// Record an event in this task's trace.
+    #[inline]
+    pub fn event(&self, kind: impl FnOnce() -> Ev) {
+        self.machine.rec.event(self.id, kind);
+    }
+
+    /// `signal_pending(current)`.
+    pub fn signal_pending(&self) -> bool {
+        self.signal.load(StdOrdering::SeqCst)
+    }
+
+    /// `signal_pending_state(state, current)`: only interruptible sleeps see signals.
+    pub fn signal_pending_state(&self, state: TaskState) -> bool {
+        state == TaskState::Interruptible && self.signal_pending()
+    }
+
+    /// Deliver a signal: set it pending, then `signal_wake_up()` wakes an interruptible
+    /// sleeper.
+    pub fn send_signal(&self) {
+        self.signal.store(true, StdOrdering::SeqCst);
+        let mut st = self.state.lock();
+        if *st == TaskState::Interruptible {
+            *st = TaskState::Running;
+            self.wake.notify_one();
+        }
+    }
+
+    /// `flush_signals()`.
+    pub fn clear_signal(&self) {
+        self.signal.store(false, StdOrdering::SeqCst);
+    }
+}
+
+/// `set_current_state(state)`: `smp_store_mb(current->__state, state)`. The full barrier
+/// orders the state store against the sleeper's subsequent reads of the lock words; the
+/// Wait-Die store-buffering pairing of spec §3.7 depends on it (loom finds a deadlock
+/// without it: variant `state-no-mb`).
+pub fn set_current_state(cur: &Task, state: TaskState) {
+    *cur.state.lock() = state;
+    if !cur.machine.variants.has(Variant::StateNoMb) {
+        fence(Ordering::SeqCst);
+    }
+}
+
+/// `__set_current_state(state)`: plain store, no barrier.
+pub fn __set_current_state(cur: &Task, state: TaskState) {
+    *cur.state.lock() = state;
+}
+
+/// `schedule()`: block until someone set us back to RUNNING. An interruptible sleeper with
+/// a pending signal does not sleep (`signal_pending_state` in `__schedule`).
+pub fn schedule(cur: &Task) {
+    let mut st = cur.state.lock();
+    while *st != TaskState::Running {
+        if cur.signal_pending_state(*st) {
+            *st = TaskState::Running;
+            break;
+        }
+        cur.wake.wait(&mut st);
+    }
+}
+
+/// `wake_up_process(p)`: `try_to_wake_up(p, TASK_NORMAL)`. The leading full barrier is
+/// `smp_mb__after_spinlock()` in try_to_wake_up, pairing with `set_current_state`: the
+/// sleeper either sees the waker's earlier stores or is found sleeping and woken.
+/// Returns whether the task was woken (it was not RUNNING).
+pub fn wake_up_process(waker: &Task, p: &Task, why: &'static str) -> bool {
+    fence(Ordering::SeqCst);
+    let mut st = p.state.lock();
+    waker.event(|| Ev::Wake { target: p.id, why });
+    if *st == TaskState::Running {
+        return false;
+    }
+    *st = TaskState::Running;
+    p.wake.notify_one();
+    true
+}
+
+/// `struct wake_q_head`: wakeups queued under a raw spinlock and issued by `wake_up_q`
+/// after it is dropped (894d1b3db41c).
+#[derive(Default)]
+pub struct WakeQ {
+    tasks: Vec<(Arc<Task>, &'static str)>,
+}
+
+impl WakeQ {
+    pub fn new() -> Self {
+        WakeQ { tasks: Vec::new() }
+    }
+
+    /// `wake_q_add(head, task)`.
+    pub fn add(&mut self, task: &Arc<Task>, why: &'static str) {
+        if !self.tasks.iter().any(|(t, _)| t.id == task.id) {
+            self.tasks.push((Arc::clone(task), why));
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.tasks.is_empty()
+    }
+
+    /// `wake_up_q(head)`, leaving the queue re-initialised.
+    pub fn wake_up_q(&mut self, waker: &Task) {
+        for (t, why) in self.tasks.drain(..) {
+            wake_up_process(waker, &t, why);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Per-execution record: the event trace in kernel vocabulary, the blocked-on table used
+//! to explain deadlocks, and the first property failure.
+//!
+//! Everything here uses `std` types on purpose: the record is bookkeeping of the model, not
+//! part of the modelled protocol, so the checkers must not see (or permute) it, and the
+//! engine must be able to read it after loom or shuttle tore the execution down.
+
+use crate::model::property::{ModelFailure, Property};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Kernel return codes used by the model.
+pub const EINTR: i32 = 4;
+pub const ENOMEM: i32 = 12;
+pub const EBUSY: i32 = 16;
+pub const EDEADLK: i32 = 35;
+pub const EALREADY: i32 = 114;
+
+/// Render a kernel return code (`0`, `-EDEADLK`, ...).
+pub fn errno_name(ret: i32) -> String {
+    match -ret {
+        0 => "0".to_string(),
+        EINTR => "-EINTR".to_string(),
+        ENOMEM => "-ENOMEM".to_string(),
+        EBUSY => "-EBUSY".to_string(),
+        EDEADLK => "-EDEADLK".to_string(),
+        EALREADY => "-EALREADY".to_string(),
+        _ => ret.to_string(),
+    }
+}
+
+/// One event of one task.
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub task: u16,
+    pub kind: Ev,
+}
+
+/// What happened, in the kernel's words.
+#[derive(Clone, Debug)]
+pub enum Ev {
+    /// A modelled kernel function was called on an object (with an acquire context).
+    Call {
+        f: &'static str,
+        obj: Arc<str>,
+        ctx: Option<(usize, u64)>,
+    },
+    /// A modelled kernel function returned.
+    Ret {
+        f: &'static str,
+        obj: Arc<str>,
+        ret: i32,
+    },
+    /// `schedule()` while waiting for an object.
+    Sleep { obj: Arc<str> },
+    /// Returned from `schedule()`.
+    Woken,
+    /// `wake_up_process(target)` issued (directly or from a wake_q).
+    Wake { target: u16, why: &'static str },
+    /// Free-form note (already in kernel vocabulary).
+    Note(String),
+}
+
+/// Render a task id as the CPU it runs on.
+pub fn cpu_name(task: u16) -> String {
+    format!("cpu{task}")
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ", cpu_name(self.task))?;
+        match &self.kind {
+            Ev::Call { f: func, obj, ctx } => match ctx {
+                Some((id, stamp)) => write!(f, "{func}({obj}, ctx#{id} stamp={stamp})"),
+                None => write!(f, "{func}({obj})"),
+            },
+            Ev::Ret { f: func, obj, ret } => write!(f, "{func}({obj}) -> {}", errno_name(*ret)),
+            Ev::Sleep { obj } => write!(f, "schedule() waiting for {obj}"),
+            Ev::Woken => write!(f, "woken, back from schedule()"),
+            Ev::Wake { target, why } => {
+                write!(f, "wake_up_process({}) [{why}]", cpu_name(*target))
+            }
+            Ev::Note(s) => f.write_str(s),
+        }
+    }
+}
+
+/// What a blocked task waits for (for the wait-for report).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TaskRecord {
+    pub name: String,
+    pub blocked_on: Option<String>,
+    pub blocked_lock: Option<usize>,
+    pub done: bool,
+}
+
+/// Ghost state of one lock: who holds it.
+#[derive(Clone, Debug, Default)]
+pub struct LockRecord {
+    pub name: String,
+    pub holder: Option<u16>,
+}
+
+#[derive(Debug, Default)]
+pub struct RecordInner {
+    pub trace_on: bool,
+    pub trace: Vec<Event>,
+    pub failure: Option<ModelFailure>,
+    pub tasks: Vec<TaskRecord>,
+    pub locks: Vec<LockRecord>,
+}
+
+/// The std-only record of one execution.
+#[derive(Debug, Default)]
+pub struct Record {
+    inner: std::sync::Mutex<RecordInner>,
+}
+
+impl Record {
+    pub fn new(trace_on: bool) -> Self {
+        Record {
+            inner: std::sync::Mutex::new(RecordInner {
+                trace_on,
+                ..Default::default()
+            }),
+        }
+    }
+
+    pub fn with<R>(&self, f: impl FnOnce(&mut RecordInner) -> R) -> R {
+        let mut g = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut g)
+    }
+
+    #[inline]
+    pub fn event(&self, task: u16, kind: impl FnOnce() -> Ev) {
+        self.with(|r| {
+            if r.trace_on {
+                r.trace.push(Event { task, kind: kind() })
+            }
+        });
+    }
+
+    /// Keep the first failure only: later ones are consequences.
+    pub fn set_failure(&self, failure: ModelFailure) {
+        self.with(|r| {
+            if r.failure.is_none() {
+                r.failure = Some(failure);
+            }
+        });
+    }
+
+    pub fn failure(&self) -> Option<ModelFailure> {
+        self.with(|r| r.failure.clone())
+    }
+
+    pub fn trace_lines(&self) -> Vec<String> {
+        self.with(|r| r.trace.iter().map(|e| e.to_string()).collect())
+    }
+
+    pub fn events(&self) -> Vec<Event> {
+        self.with(|r| r.trace.clone())
+    }
+
+    pub fn register_lock(&self, name: &str) -> usize {
+        self.with(|r| {
+            r.locks.push(LockRecord {
+                name: name.to_string(),
+                holder: None,
+            });
+            r.locks.len() - 1
+        })
+    }
+
+    /// Explain a deadlock: each blocked task, what it waits for and who holds it, plus the
+    /// wait-for cycle if there is one.
+    pub fn wait_for_report(&self) -> String {
+        self.with(|r| {
+            let mut lines = Vec::new();
+            for (i, t) in r.tasks.iter().enumerate() {
+                if t.done {
+                    continue;
+                }
+                let what = t.blocked_on.clone().unwrap_or_else(|| "running".to_string());
+                let holder = t
+                    .blocked_lock
+                    .and_then(|l| r.locks.get(l))
+                    .and_then(|l| l.holder)
+                    .map(|h| format!(", held by {}", cpu_name(h)))
+                    .unwrap_or_default();
+                lines.push(format!("{} ({}) blocked in {what}{holder}", cpu_name(i as u16), t.name));
+            }
+            if let Some(cycle) = find_cycle(r) {
+                let path: Vec<String> = cycle.iter().map(|t| cpu_name(*t)).collect();
+                lines.push(format!("wait-for cycle: {} -> {}", path.join(" -> "), path[0]));
+            }
+            lines.join("; ")
+        })
+    }
+}
+
+fn waits_for(r: &RecordInner, t: usize) -> Option<usize> {
+    let task = r.tasks.get(t)?;
+    if task.done {
+        return None;
+    }
+    let lock = task.blocked_lock?;
+    r.locks.get(lock)?.holder.map(|h| h as usize)
+}
+
+fn find_cycle(r: &RecordInner) -> Option<Vec<u16>> {
+    for start in 0..r.tasks.len() {
+        let mut path = vec![start];
+        let mut cur = start;
+        while let Some(next) = waits_for(r, cur) {
+            if let Some(pos) = path.iter().position(|p| *p == next) {
+                return Some(path[pos..].iter().map(|t| *t as u16).collect());
+            }
+            path.push(next);
+            cur = next;
+        }
+    }
+    None
+}
+
+/// Raise a property failure: record it (so the engine finds it even if the checker turns
+/// the panic into something else) and unwind out of the execution.
+pub fn raise(rec: &Record, property: Property, message: String) -> ! {
+    let failure = ModelFailure { property, message };
+    rec.set_failure(failure.clone());
+    std::panic::panic_any(failure)
+}

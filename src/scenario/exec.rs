@@ -1,0 +1,177 @@
+//! drm_exec scenarios: transactions of 2-4 contexts locking overlapping object sets in
+//! different orders with back-off and retry, the B8 driver loop, and eviction-style
+//! bodies whose requested set changes after a contention (B10 and the v3 double unlock).
+
+use super::common::{check_quiescent, expect};
+use super::{Scenario, scenario};
+use crate::drm_exec_retry_on_contention;
+use crate::model::sync::Arc;
+use crate::model::trace::{EBUSY, errno_name};
+use crate::model::{Machine, Options, Task};
+use crate::ww::{DrmExec, GemObject, WwClass, WwMutex};
+use std::ops::ControlFlow;
+
+fn objects(m: &Machine, class: &Arc<WwClass>, n: usize) -> Vec<Arc<GemObject>> {
+    (0..n).map(|i| GemObject::new(m, &format!("bo{i}"), class)).collect()
+}
+
+fn resvs(objs: &[Arc<GemObject>]) -> Vec<Arc<WwMutex>> {
+    objs.iter().map(|o| Arc::clone(&o.resv)).collect()
+}
+
+/// A typical command submission: prepare every object of `set` with one fence slot.
+fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
+    let mut exec = DrmExec::init(t, class, 0);
+    let ret = exec.until_all_locked(|exec| {
+        for obj in set {
+            let ret = exec.prepare_obj(obj, 1);
+            drm_exec_retry_on_contention!(exec);
+            if ret != 0 {
+                return ControlFlow::Break(ret);
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    expect(&t.machine, ret == 0, || format!("drm_exec submission failed with {}", errno_name(ret)));
+    expect(&t.machine, exec.objects().len() == set.len(), || {
+        format!("drm_exec locked {} objects, {} requested", exec.objects().len(), set.len())
+    });
+    exec.fini();
+}
+
+/// `n` contexts over `n + 1` objects: context i locks objects i, i+1, i+2 (mod n+1),
+/// odd contexts in reverse order.
+fn exec_contexts(m: &Arc<Machine>, _main: &Arc<Task>, n: usize) {
+    let class = WwClass::reservation();
+    let objs = objects(m, &class, n + 1);
+    let handles: Vec<_> = (0..n)
+        .map(|i| {
+            let mut set: Vec<Arc<GemObject>> = (0..3.min(n + 1)).map(|k| Arc::clone(&objs[(i + k) % (n + 1)])).collect();
+            if i % 2 == 1 {
+                set.reverse();
+            }
+            let class = Arc::clone(&class);
+            m.spawn("drm_exec_submit", move |t| submit(&t, &class, &set)).1
+        })
+        .collect();
+    for h in handles {
+        m.join(h);
+    }
+    check_quiescent(m, &resvs(&objs));
+}
+
+/// The B8 driver loop: an empty prepare_array, then the real one.
+fn exec_empty_array(m: &Arc<Machine>, _main: &Arc<Task>) {
+    let class = WwClass::reservation();
+    let objs = objects(m, &class, 2);
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let mut set = objs.clone();
+            if i == 1 {
+                set.reverse();
+            }
+            let class = Arc::clone(&class);
+            m.spawn("drm_exec_driver", move |t| {
+                let mut exec = DrmExec::init(&t, &class, 0);
+                let ret = exec.until_all_locked(|exec| {
+                    let ret = exec.prepare_array(&[], 1);
+                    drm_exec_retry_on_contention!(exec);
+                    if ret != 0 {
+                        return ControlFlow::Break(ret);
+                    }
+                    let ret = exec.prepare_array(&set, 1);
+                    drm_exec_retry_on_contention!(exec);
+                    if ret != 0 {
+                        return ControlFlow::Break(ret);
+                    }
+                    ControlFlow::Continue(())
+                });
+                expect(&t.machine, ret == 0, || format!("drm_exec driver loop failed with {}", errno_name(ret)));
+                exec.fini();
+            })
+            .1
+        })
+        .collect();
+    for h in handles {
+        m.join(h);
+    }
+    check_quiescent(m, &resvs(&objs));
+}
+
+/// Eviction-style body: the first iteration wants both objects; after a contention it
+/// settles for the first one (`give_up`: it gives up with -EBUSY instead).
+fn exec_evict(m: &Arc<Machine>, _main: &Arc<Task>, give_up: bool) {
+    let class = WwClass::reservation();
+    let objs = objects(m, &class, 2);
+    let handles: Vec<_> = (0..2)
+        .map(|i| {
+            let mut set = objs.clone();
+            if i == 1 {
+                set.reverse();
+            }
+            let class = Arc::clone(&class);
+            m.spawn("evict", move |t| {
+                let mut exec = DrmExec::init(&t, &class, 0);
+                let mut iteration = 0;
+                let ret = exec.until_all_locked(|exec| {
+                    iteration += 1;
+                    let ret = exec.lock_obj(&set[0]);
+                    drm_exec_retry_on_contention!(exec);
+                    if ret != 0 {
+                        return ControlFlow::Break(ret);
+                    }
+                    if iteration > 1 {
+                        // Contended before: settle for what we have (or give up).
+                        return if give_up { ControlFlow::Break(-EBUSY) } else { ControlFlow::Continue(()) };
+                    }
+                    let ret = exec.lock_obj(&set[1]);
+                    drm_exec_retry_on_contention!(exec);
+                    if ret != 0 {
+                        return ControlFlow::Break(ret);
+                    }
+                    ControlFlow::Continue(())
+                });
+                expect(&t.machine, ret == 0 || ret == -EBUSY, || format!("eviction failed with {}", errno_name(ret)));
+                exec.fini();
+            })
+            .1
+        })
+        .collect();
+    for h in handles {
+        m.join(h);
+    }
+    check_quiescent(m, &resvs(&objs));
+}
+
+pub fn register(out: &mut Vec<Scenario>) {
+    for n in [2usize, 3, 4] {
+        out.push(scenario(
+            &format!("exec-ctx{n}"),
+            &format!("drm_exec: {n} contexts prepare overlapping sets of 3 objects in different orders, back-off and retry"),
+            n + 1,
+            Options::default(),
+            move |m, main| exec_contexts(m, main, n),
+        ));
+    }
+    out.push(scenario(
+        "exec-empty-array",
+        "drm_exec driver loop with an empty drm_exec_prepare_array before the real one (B8)",
+        3,
+        Options::default(),
+        exec_empty_array,
+    ));
+    out.push(scenario(
+        "exec-evict-set",
+        "drm_exec eviction body that asks for fewer objects after a contention (B10)",
+        3,
+        Options::default(),
+        |m, main| exec_evict(m, main, false),
+    ));
+    out.push(scenario(
+        "exec-evict-giveup",
+        "drm_exec eviction body that gives up (-EBUSY) after a contention, before re-asking for the prelocked object",
+        3,
+        Options::default(),
+        |m, main| exec_evict(m, main, true),
+    ));
+}

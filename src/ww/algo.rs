@@ -1,0 +1,296 @@
+//! The wound/wait algorithms (kernel/locking/ww_mutex.h, non-RT, with the wake_q of
+//! 894d1b3db41c): `ww_mutex_lock_acquired` with its DEBUG_WW_MUTEXES checks,
+//! `__ww_mutex_die`, `__ww_mutex_wound`, `__ww_mutex_check_waiters`,
+//! `ww_mutex_set_context_fastpath`, `__ww_mutex_kill`, `__ww_mutex_check_kill`,
+//! `__ww_mutex_add_waiter`, `__ww_mutex_unlock`. All but the fast path run with the lock's
+//! wait_lock held (the caller passes the guarded list).
+
+use crate::model::property::Property;
+use crate::model::sync::Arc;
+use crate::model::sync::atomic::{Ordering, fence};
+use crate::model::task::{Task, WakeQ};
+use crate::model::trace::{EDEADLK, Ev, cpu_name};
+use crate::model::variants::Variant;
+use crate::ww::ctx::{WwAcquireCtx, ww_ctx_less};
+use crate::ww::mutex::{MUTEX_FLAG_WAITERS, WaitList, Waiter, WwMutex};
+
+fn less(cur: &Task, a: &WwAcquireCtx, b: &WwAcquireCtx) -> bool {
+    ww_ctx_less(a, b, cur.machine.variant(Variant::StampNoWrap))
+}
+
+/// `ww_mutex_lock_acquired(ww, ww_ctx)`: the DEBUG_WW_MUTEXES checks (each one a
+/// `client-protocol` failure with the kernel's meaning), then `acquired++`, `ww->ctx = ctx`.
+pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCtx) {
+    let m = &cur.machine;
+    if ww.ctx.load(Ordering::Relaxed) != 0 {
+        m.fail(
+            Property::ClientProtocol,
+            format!(
+                "{} acquired {} with ww->ctx still set: it was released with mutex_unlock() \
+                 instead of ww_mutex_unlock()",
+                cpu_name(cur.id),
+                ww.name
+            ),
+        );
+    }
+    if ctx.done_acquire.load(std::sync::atomic::Ordering::SeqCst) {
+        m.fail(
+            Property::ClientProtocol,
+            format!("ctx#{} locked {} after ww_acquire_done/fini", ctx.id, ww.name),
+        );
+    }
+    if let Some(contending) = ctx.contending() {
+        if contending != ww.uid {
+            m.fail(
+                Property::ClientProtocol,
+                format!(
+                    "ctx#{} acquired {} after -EDEADLK on another ww_mutex without first \
+                     slow-locking the contended one",
+                    ctx.id, ww.name
+                ),
+            );
+        }
+        if ctx.acquired() > 0 {
+            m.fail(
+                Property::ClientProtocol,
+                format!(
+                    "ctx#{} re-locked contended {} after -EDEADLK while still holding {} \
+                     lock(s): it forgot to unlock everything first",
+                    ctx.id,
+                    ww.name,
+                    ctx.acquired()
+                ),
+            );
+        }
+        ctx.set_contending(None);
+    }
+    if ctx.class_id != ww.class.id {
+        m.fail(
+            Property::ClientProtocol,
+            format!("ctx#{} of another ww_class locked {}", ctx.id, ww.name),
+        );
+    }
+    ctx.acquired.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ww.ctx.store(ctx.id, Ordering::Relaxed);
+}
+
+/// `__ww_mutex_die(lock, waiter, ww_ctx, wake_q)`: Wait-Die; queue a wakeup of a younger
+/// waiter that holds locks so it can die. Returns true for Wait-Die either way (stop).
+pub(crate) fn __ww_mutex_die(cur: &Task, waiter: &Waiter, ww_ctx: &WwAcquireCtx, wake_q: &mut WakeQ) -> bool {
+    if !ww_ctx.is_wait_die {
+        return false;
+    }
+    let wctx = waiter.ctx(cur).expect("die is only called for context waiters");
+    if wctx.acquired() > 0 && less(cur, wctx, ww_ctx) && !cur.machine.variant(Variant::NoBackoffWake) {
+        wake_q.add(&waiter.task, "__ww_mutex_die");
+    }
+    true
+}
+
+/// `__ww_mutex_wound(lock, ww_ctx, hold_ctx, wake_q)`: Wound-Wait; wound a younger holder
+/// (set `wounded`, queue a wakeup of the owner unless it is us).
+pub(crate) fn __ww_mutex_wound(
+    cur: &Task,
+    lock: &WwMutex,
+    ww_ctx: &WwAcquireCtx,
+    hold_ctx: Option<Arc<WwAcquireCtx>>,
+    wake_q: &mut WakeQ,
+) -> bool {
+    let owner = lock.__mutex_owner();
+    // Racing ww_mutex_set_context_fastpath: it will redo the check.
+    let Some(hold) = hold_ctx else {
+        return false;
+    };
+    // Unlock in progress (__mutex_unlock_slowpath).
+    if owner == 0 {
+        return false;
+    }
+    if ww_ctx.acquired() > 0 && less(cur, &hold, ww_ctx) {
+        if lock.class.is_oldest(&hold) {
+            cur.machine.fail(
+                Property::OldestKilled,
+                format!(
+                    "ctx#{} (stamp {}) wounded ctx#{} (stamp {}), the oldest live context, on {}",
+                    ww_ctx.id, ww_ctx.stamp, hold.id, hold.stamp, lock.name
+                ),
+            );
+        }
+        hold.wounded.store(true, Ordering::Relaxed);
+        cur.event(|| {
+            Ev::Note(format!("__ww_mutex_wound({}): ctx#{} wounds ctx#{}", lock.name, ww_ctx.id, hold.id))
+        });
+        if owner != cur.owner_word()
+            && let Some(t) = cur.machine.task_of_owner(owner)
+        {
+            wake_q.add(&t, "__ww_mutex_wound");
+        }
+        return true;
+    }
+    false
+}
+
+/// `__ww_mutex_check_waiters(lock, ww_ctx, wake_q)`: we just became the holder; wake the
+/// first context waiter if it must die (Wait-Die) or let the first older one wound us.
+pub(crate) fn __ww_mutex_check_waiters(
+    cur: &Task,
+    lock: &WwMutex,
+    list: &WaitList,
+    ww_ctx: &Arc<WwAcquireCtx>,
+    wake_q: &mut WakeQ,
+) {
+    for w in list.iter() {
+        let Some(wctx) = w.ctx(cur) else {
+            continue;
+        };
+        if __ww_mutex_die(cur, w, ww_ctx, wake_q)
+            || __ww_mutex_wound(cur, lock, wctx, Some(Arc::clone(ww_ctx)), wake_q)
+        {
+            break;
+        }
+    }
+}
+
+/// `ww_mutex_set_context_fastpath(lock, ctx)`: publish ctx, full barrier, then if WAITERS
+/// is set check the waiters under wait_lock (the store-buffering pair of spec §3.7).
+pub(crate) fn ww_mutex_set_context_fastpath(cur: &Task, lock: &WwMutex, ctx: &Arc<WwAcquireCtx>) {
+    ww_mutex_lock_acquired(cur, lock, ctx);
+    if !cur.machine.variant(Variant::FastpathNoMb) {
+        fence(Ordering::SeqCst);
+    }
+    if lock.owner.load(Ordering::Relaxed) & MUTEX_FLAG_WAITERS == 0 {
+        return;
+    }
+    let mut wake_q = WakeQ::new();
+    let list = lock.lock_wait_lock();
+    __ww_mutex_check_waiters(cur, lock, &list, ctx, &mut wake_q);
+    drop(list);
+    wake_q.wake_up_q(cur);
+}
+
+/// `__ww_mutex_kill(lock, ww_ctx)`: -EDEADLK only for a context holding locks; records
+/// `contending_lock` (debug warns if one is already recorded).
+pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) -> i32 {
+    if ctx.acquired() > 0 || cur.machine.variant(Variant::KillWithoutLocks) {
+        if ctx.contending().is_some() {
+            cur.machine.fail(
+                Property::ClientProtocol,
+                format!(
+                    "ctx#{} got a second -EDEADLK (on {}) before resolving the first: \
+                     contending_lock already set",
+                    ctx.id, lock.name
+                ),
+            );
+        }
+        ctx.set_contending(Some(lock.uid));
+        return -EDEADLK;
+    }
+    0
+}
+
+/// `__ww_mutex_check_kill(lock, waiter, ctx)`: Wound-Wait dies when wounded; Wait-Die
+/// when the holder or any context waiter ahead of us is older.
+pub(crate) fn __ww_mutex_check_kill(cur: &Task, lock: &WwMutex, list: &WaitList, ctx: &WwAcquireCtx) -> i32 {
+    let hold = lock.ctx.load(Ordering::Relaxed);
+    if ctx.acquired() == 0 {
+        return 0;
+    }
+    if !ctx.is_wait_die {
+        if ctx.wounded.load(Ordering::Relaxed) {
+            return __ww_mutex_kill(cur, lock, ctx);
+        }
+        return 0;
+    }
+    if hold != 0 && less(cur, ctx, &lock.class.ctx(hold)) {
+        return __ww_mutex_kill(cur, lock, ctx);
+    }
+    let me = list.iter().position(|w| w.task.id == cur.id).unwrap_or(list.len());
+    for w in list[..me].iter().rev() {
+        if w.ctx(cur).is_none() {
+            continue;
+        }
+        return __ww_mutex_kill(cur, lock, ctx);
+    }
+    0
+}
+
+/// `__ww_mutex_add_waiter(waiter, lock, ww_ctx, wake_q)`: stamp-ordered insertion
+/// (context-less waiters FIFO), Wait-Die early kill, die wakeups of younger waiters, and
+/// for Wound-Wait the barrier + wound of a younger holder.
+pub(crate) fn __ww_mutex_add_waiter(
+    cur: &Task,
+    lock: &WwMutex,
+    list: &mut WaitList,
+    waiter: Waiter,
+    ww_ctx: Option<&Arc<WwAcquireCtx>>,
+    wake_q: &mut WakeQ,
+) -> i32 {
+    let Some(ctx) = ww_ctx else {
+        lock.__mutex_add_waiter(list, waiter, None);
+        return 0;
+    };
+    let is_wait_die = ctx.is_wait_die;
+    let mut pos = None;
+    if !cur.machine.variant(Variant::FifoWaiters) {
+        for i in (0..list.len()).rev() {
+            let Some(cur_ctx) = list[i].ctx(cur) else {
+                continue;
+            };
+            if less(cur, ctx, cur_ctx) {
+                if is_wait_die {
+                    let ret = __ww_mutex_kill(cur, lock, ctx);
+                    if ret != 0 {
+                        return ret;
+                    }
+                }
+                break;
+            }
+            pos = Some(i);
+            __ww_mutex_die(cur, &list[i], ctx, wake_q);
+        }
+    }
+    lock.__mutex_add_waiter(list, waiter, pos);
+    if !is_wait_die {
+        if !cur.machine.variant(Variant::FastpathNoMb) {
+            fence(Ordering::SeqCst);
+        }
+        let hold = match lock.ctx.load(Ordering::Relaxed) {
+            0 => None,
+            id => Some(lock.class.ctx(id)),
+        };
+        __ww_mutex_wound(cur, lock, ctx, hold, wake_q);
+    }
+    0
+}
+
+/// `__ww_mutex_unlock(lock)`: detach the holder context (debug warns when its count is
+/// already 0).
+pub(crate) fn __ww_mutex_unlock(cur: &Task, lock: &WwMutex) {
+    let id = lock.ctx.load(Ordering::Relaxed);
+    if id != 0 {
+        let ctx = lock.class.ctx(id);
+        let n = ctx.acquired();
+        if n == 0 {
+            cur.machine.fail(
+                Property::ClientProtocol,
+                format!("ww_mutex_unlock({}): holder ctx#{} has acquired == 0", lock.name, ctx.id),
+            );
+        }
+        ctx.acquired.store(n - 1, std::sync::atomic::Ordering::SeqCst);
+        lock.ctx.store(0, Ordering::Relaxed);
+    }
+}
+
+/// Invariant (1) of ww-mutex-design: context waiters sorted by stamp, oldest first
+/// (checked under wait_lock after every insertion, by ticket issue order).
+pub(crate) fn check_wait_list_order(cur: &Task, lock: &WwMutex, list: &WaitList) {
+    let ctxs: Vec<&Arc<WwAcquireCtx>> = list.iter().filter_map(|w| w.ghost_ctx()).collect();
+    for pair in ctxs.windows(2) {
+        if ww_ctx_less(pair[0], pair[1], false) {
+            let order: Vec<String> = ctxs.iter().map(|c| format!("ctx#{}(stamp {})", c.id, c.stamp)).collect();
+            cur.machine.fail(
+                Property::WaitListOrder,
+                format!("wait list of {} not in stamp order: {}", lock.name, order.join(", ")),
+            );
+        }
+    }
+}

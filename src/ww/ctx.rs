@@ -1,0 +1,203 @@
+//! `struct ww_class` and `struct ww_acquire_ctx` with their lifecycle
+//! (include/linux/ww_mutex.h: ww_acquire_init / ww_acquire_done / ww_acquire_fini).
+//!
+//! Field placement (which fields the checkers see) follows who can observe them:
+//! * `class.stamp` is a model atomic: contexts race for tickets.
+//! * `wounded` is a model atomic (Relaxed): set by other tasks under a lock's wait_lock,
+//!   read racily by the owner in check_kill — the kernel's plain racy int.
+//! * `acquired` is written only by the owning task. Other tasks read it only for waiters
+//!   (die) or for themselves (wound's requester, check_kill), and a waiting context cannot
+//!   change its count, so the value others read is fixed: a std atomic outside the
+//!   checkers' view is exact, and keeps loom's state space small.
+//! * Debug fields (`done_acquire`, `contending_lock`, injection counters) are owner-only.
+
+use crate::model::property::Property;
+use crate::model::sync::Arc;
+use crate::model::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::model::task::Task;
+use crate::model::trace::Ev;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering as Std};
+
+/// `struct ww_class`: `DEFINE_WD_CLASS` (Wait-Die) or `DEFINE_WW_CLASS` (Wound-Wait).
+#[derive(Debug)]
+pub struct WwClass {
+    pub name: &'static str,
+    pub id: usize,
+    stamp: AtomicU64,
+    pub is_wait_die: bool,
+    /// Model registry: ctx id → ctx (lets `ww->ctx`, a pointer in the kernel, be an
+    /// integer the checkers can track) and the set of live contexts (oldest check).
+    ctxs: std::sync::Mutex<Vec<Arc<WwAcquireCtx>>>,
+}
+
+/// Which algorithm a class uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Algo {
+    WaitDie,
+    WoundWait,
+}
+
+impl Algo {
+    pub fn short(self) -> &'static str {
+        match self {
+            Algo::WaitDie => "wd",
+            Algo::WoundWait => "ww",
+        }
+    }
+}
+
+impl WwClass {
+    /// A class whose first ticket is `stamp_base + 1` (the kernel starts at 0; a base near
+    /// `u64::MAX` exercises stamp wrap-around).
+    pub fn new(name: &'static str, algo: Algo, stamp_base: u64) -> Arc<WwClass> {
+        static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+        Arc::new(WwClass {
+            name,
+            id: NEXT_ID.fetch_add(1, Std::Relaxed),
+            stamp: AtomicU64::new(stamp_base),
+            is_wait_die: algo == Algo::WaitDie,
+            ctxs: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    /// `reservation_ww_class` of drivers/dma-buf/dma-resv.c: Wait-Die.
+    pub fn reservation() -> Arc<WwClass> {
+        WwClass::new("reservation_ww_class", Algo::WaitDie, 0)
+    }
+
+    pub fn algo(&self) -> Algo {
+        if self.is_wait_die {
+            Algo::WaitDie
+        } else {
+            Algo::WoundWait
+        }
+    }
+
+    /// Look up a context by its id (the kernel dereferences `ww->ctx`).
+    pub(crate) fn ctx(&self, id: usize) -> Arc<WwAcquireCtx> {
+        let g = self.ctxs.lock().unwrap_or_else(|e| e.into_inner());
+        Arc::clone(&g[id - 1])
+    }
+
+    /// Is `ctx` the oldest live context of this class (nobody live is older)? Judged by
+    /// ticket issue order (the wrap-safe comparison), whatever variant is on: this is the
+    /// ground truth the property checks the lock's decisions against.
+    pub(crate) fn is_oldest(&self, ctx: &WwAcquireCtx) -> bool {
+        let g = self.ctxs.lock().unwrap_or_else(|e| e.into_inner());
+        !g.iter()
+            .any(|o| o.id != ctx.id && o.live.load(Std::SeqCst) && ww_ctx_less(ctx, o, false))
+    }
+}
+
+/// `struct ww_acquire_ctx` (with the DEBUG_WW_MUTEXES and SLOWPATH debug fields).
+#[derive(Debug)]
+pub struct WwAcquireCtx {
+    /// 1-based id within the class (the value stored in `ww->ctx`).
+    pub id: usize,
+    pub task: u16,
+    pub stamp: u64,
+    pub is_wait_die: bool,
+    pub class_id: usize,
+    pub(crate) acquired: AtomicUsize,
+    pub(crate) wounded: AtomicBool,
+    pub(crate) done_acquire: std::sync::atomic::AtomicBool,
+    /// `contending_lock`: uid + 1 of the lock of the last -EDEADLK, 0 = NULL.
+    pub(crate) contending_lock: AtomicUsize,
+    pub(crate) finished: std::sync::atomic::AtomicBool,
+    pub(crate) inject_countdown: AtomicU32,
+    pub(crate) inject_interval: AtomicU32,
+    /// Live = between init and fini (for the oldest-context property).
+    pub(crate) live: std::sync::atomic::AtomicBool,
+    /// Ghost: kills (-EDEADLK or drm_exec retries) suffered while the oldest live context.
+    pub(crate) retries_while_oldest: AtomicUsize,
+}
+
+impl WwAcquireCtx {
+    /// Number of ww_mutexes held through this context.
+    pub fn acquired(&self) -> usize {
+        self.acquired.load(Std::SeqCst)
+    }
+
+    pub(crate) fn contending(&self) -> Option<usize> {
+        match self.contending_lock.load(Std::SeqCst) {
+            0 => None,
+            n => Some(n - 1),
+        }
+    }
+
+    pub(crate) fn set_contending(&self, lock: Option<usize>) {
+        self.contending_lock
+            .store(lock.map_or(0, |l| l + 1), Std::SeqCst);
+    }
+}
+
+/// `__ww_ctx_less(a, b)` (kernel/locking/ww_mutex.h, non-RT): a has lower priority than b,
+/// i.e. a is younger: `(signed long)(a->stamp - b->stamp) > 0`. Variant `stamp-no-wrap`
+/// compares raw stamps instead.
+pub fn ww_ctx_less(a: &WwAcquireCtx, b: &WwAcquireCtx, stamp_no_wrap: bool) -> bool {
+    if stamp_no_wrap {
+        a.stamp > b.stamp
+    } else {
+        (a.stamp.wrapping_sub(b.stamp) as i64) > 0
+    }
+}
+
+/// `ww_acquire_init(ctx, ww_class)`: take the next ticket (relaxed increment-and-return).
+/// SLOWPATH debug: interval 1, countdown `stamp & 0xf`.
+pub fn ww_acquire_init(cur: &Task, class: &Arc<WwClass>) -> Arc<WwAcquireCtx> {
+    let stamp = class.stamp.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    let mut g = class.ctxs.lock().unwrap_or_else(|e| e.into_inner());
+    let ctx = Arc::new(WwAcquireCtx {
+        id: g.len() + 1,
+        task: cur.id,
+        stamp,
+        is_wait_die: class.is_wait_die,
+        class_id: class.id,
+        acquired: AtomicUsize::new(0),
+        wounded: AtomicBool::new(false),
+        done_acquire: std::sync::atomic::AtomicBool::new(false),
+        contending_lock: AtomicUsize::new(0),
+        finished: std::sync::atomic::AtomicBool::new(false),
+        inject_countdown: AtomicU32::new((stamp & 0xf) as u32),
+        inject_interval: AtomicU32::new(1),
+        live: std::sync::atomic::AtomicBool::new(true),
+        retries_while_oldest: AtomicUsize::new(0),
+    });
+    g.push(Arc::clone(&ctx));
+    drop(g);
+    cur.event(|| Ev::Note(format!("ww_acquire_init(ctx#{}, {}) stamp={stamp}", ctx.id, class.name)));
+    ctx
+}
+
+/// `ww_acquire_done(ctx)`: debug marker, warns when called twice.
+pub fn ww_acquire_done(cur: &Task, ctx: &WwAcquireCtx) {
+    if ctx.done_acquire.swap(true, Std::SeqCst) {
+        cur.machine.fail(
+            Property::ClientProtocol,
+            format!("ww_acquire_done(ctx#{}) called twice", ctx.id),
+        );
+    }
+    cur.event(|| Ev::Note(format!("ww_acquire_done(ctx#{})", ctx.id)));
+}
+
+/// `ww_acquire_fini(ctx)`: debug warns on locks still held or a second fini. The kernel's
+/// non-debug build does nothing; the model always checks.
+pub fn ww_acquire_fini(cur: &Task, ctx: &WwAcquireCtx) {
+    let held = ctx.acquired();
+    if held != 0 {
+        cur.machine.fail(
+            Property::ClientProtocol,
+            format!("ww_acquire_fini(ctx#{}) with {held} lock(s) still held", ctx.id),
+        );
+    }
+    if ctx.finished.swap(true, Std::SeqCst) {
+        cur.machine.fail(
+            Property::ClientProtocol,
+            format!("ww_acquire_fini(ctx#{}) called twice", ctx.id),
+        );
+    }
+    ctx.done_acquire.store(true, Std::SeqCst);
+    ctx.live.store(false, Std::SeqCst);
+    cur.event(|| Ev::Note(format!("ww_acquire_fini(ctx#{})", ctx.id)));
+}
+
