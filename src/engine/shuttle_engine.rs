@@ -157,6 +157,16 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
             Arc::clone(&executions),
             Arc::clone(&stop),
         ),
+        // PCT needs scheduling points; a single-task scenario has none to permute.
+        EngineKind::ShuttlePct { .. } if sc.tasks <= 1 => run_with(
+            sc,
+            cfg,
+            RandomScheduler::new_from_seed(cfg.seed, usize::MAX),
+            EngineKind::Shuttle,
+            start,
+            Arc::clone(&executions),
+            Arc::clone(&stop),
+        ),
         EngineKind::ShuttlePct { depth } => run_with(
             sc,
             cfg,
@@ -175,7 +185,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
                         let stop = Arc::clone(&stop);
                         let seed = cfg.seed.wrapping_add(i as u64);
                         s.spawn(move || {
-                            if i % 2 == 0 {
+                            if i % 2 == 0 || sc.tasks <= 1 {
                                 let sched = RandomScheduler::new_from_seed(seed, usize::MAX);
                                 run_with(sc, cfg, sched, EngineKind::Shuttle, start, executions, stop)
                             } else {

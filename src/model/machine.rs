@@ -131,9 +131,12 @@ impl Machine {
         self.rec.with(|r| r.locks[lock].holder)
     }
 
-    /// Join a model task, propagating a failure raised inside it.
-    pub fn join<T>(&self, h: thread::JoinHandle<T>) -> T {
-        match h.join() {
+    /// Join a model task (`cur` waits for it), propagating a failure raised inside it.
+    pub fn join<T>(&self, cur: &Task, h: thread::JoinHandle<T>) -> T {
+        self.set_blocked(cur.id, Some(("join (waiting for its tasks to exit)".to_string(), usize::MAX)));
+        let r = h.join();
+        self.set_blocked(cur.id, None);
+        match r {
             Ok(v) => v,
             Err(payload) => std::panic::resume_unwind(payload),
         }

@@ -152,7 +152,7 @@ impl Variant {
                 "drm_exec v3 review (Feb 2023): merged code only drops the prelocked reference",
                 "the prelocked object is both in objects[] and in prelocked and drm_exec_unlock_all \
                  unlocks both: bad unlock balance when a retry ends before it is re-requested",
-                &["exec-evict-set"],
+                &["exec-evict-giveup"],
                 ALL_ENGINES,
             ),
             StateNoMb => (

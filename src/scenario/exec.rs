@@ -41,7 +41,7 @@ fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
 
 /// `n` contexts over `n + 1` objects: context i locks objects i, i+1, i+2 (mod n+1),
 /// odd contexts in reverse order.
-fn exec_contexts(m: &Arc<Machine>, _main: &Arc<Task>, n: usize) {
+fn exec_contexts(m: &Arc<Machine>, main: &Arc<Task>, n: usize) {
     let class = WwClass::reservation();
     let objs = objects(m, &class, n + 1);
     let handles: Vec<_> = (0..n)
@@ -55,13 +55,13 @@ fn exec_contexts(m: &Arc<Machine>, _main: &Arc<Task>, n: usize) {
         })
         .collect();
     for h in handles {
-        m.join(h);
+        m.join(main, h);
     }
     check_quiescent(m, &resvs(&objs));
 }
 
 /// The B8 driver loop: an empty prepare_array, then the real one.
-fn exec_empty_array(m: &Arc<Machine>, _main: &Arc<Task>) {
+fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
     let class = WwClass::reservation();
     let objs = objects(m, &class, 2);
     let handles: Vec<_> = (0..2)
@@ -93,14 +93,14 @@ fn exec_empty_array(m: &Arc<Machine>, _main: &Arc<Task>) {
         })
         .collect();
     for h in handles {
-        m.join(h);
+        m.join(main, h);
     }
     check_quiescent(m, &resvs(&objs));
 }
 
 /// Eviction-style body: the first iteration wants both objects; after a contention it
 /// settles for the first one (`give_up`: it gives up with -EBUSY instead).
-fn exec_evict(m: &Arc<Machine>, _main: &Arc<Task>, give_up: bool) {
+fn exec_evict(m: &Arc<Machine>, main: &Arc<Task>, give_up: bool) {
     let class = WwClass::reservation();
     let objs = objects(m, &class, 2);
     let handles: Vec<_> = (0..2)
@@ -138,7 +138,7 @@ fn exec_evict(m: &Arc<Machine>, _main: &Arc<Task>, give_up: bool) {
         })
         .collect();
     for h in handles {
-        m.join(h);
+        m.join(main, h);
     }
     check_quiescent(m, &resvs(&objs));
 }

@@ -63,7 +63,7 @@ fn test_mutex(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, flags: u32) {
     if let Some(ctx) = &ctx {
         ww_acquire_fini(main, ctx);
     }
-    m.join(h);
+    m.join(main, h);
     check_quiescent(m, &[mutex]);
 }
 
@@ -173,7 +173,7 @@ fn test_abba(m: &Arc<Machine>, main: &Arc<Task>, class: Arc<WwClass>, trylock: b
         worker.send_signal();
     }
     let err = abba_side(main, &class, &a, &b, trylock, main_resolve, &a_ready, &b_ready, false);
-    let result = m.join(h);
+    let result = m.join(main, h);
     match resolve {
         Resolve::No => expect(m, err == -EDEADLK || result == -EDEADLK, || {
             format!("test_abba: missed ABBA deadlock, A err={}, B err={}", errno_name(err), errno_name(result))
@@ -190,7 +190,7 @@ fn test_abba(m: &Arc<Machine>, main: &Arc<Task>, class: Arc<WwClass>, trylock: b
 
 /// `__test_cycle(class, nthreads)`: a ring; each locks its own mutex then its successor's;
 /// on -EDEADLK: unlock own, lock_slow the successor's, relock own.
-fn test_cycle(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo, n: usize) {
+fn test_cycle(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, n: usize) {
     let class = class(algo);
     let mutexes = locks(m, &class, "a", n);
     let signals: Vec<Arc<Completion>> = (0..n).map(|_| Arc::new(Completion::new())).collect();
@@ -226,9 +226,16 @@ fn test_cycle(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo, n: usize) {
             .1
         })
         .collect();
+    // The kernel expects every result to be 0. With three or more contexts that is too
+    // strong: the relock of a_mutex after ww_mutex_lock_slow can legitimately die on an
+    // older context that took a_mutex meanwhile (docs/findings.md, test_cycle). What the
+    // ww rules guarantee, and what is checked: the first lock of b_mutex never fails
+    // other than by back-off, and a failed relock is -EDEADLK with everything released.
     for (i, h) in handles.into_iter().enumerate() {
-        let r = m.join(h);
-        expect(m, r == 0, || format!("cyclic deadlock not resolved, ret[{i}/{n}] = {}", errno_name(r)));
+        let r = m.join(main, h);
+        expect(m, r == 0 || (n >= 3 && r == -EDEADLK), || {
+            format!("cyclic deadlock not resolved, ret[{i}/{n}] = {}", errno_name(r))
+        });
     }
     check_quiescent(m, &mutexes);
 }
@@ -243,7 +250,7 @@ enum StressKind {
 
 /// `stress(class, nlocks, nthreads, flags)` with `iterations` transactions per worker
 /// instead of 2 s, and fixed per-worker lock orders instead of prandom.
-fn stress(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo, nlocks: usize, kinds: &[StressKind], iterations: usize) {
+fn stress(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, nlocks: usize, kinds: &[StressKind], iterations: usize) {
     let class = class(algo);
     let all = locks(m, &class, "L", nlocks);
     let handles: Vec<_> = kinds
@@ -282,7 +289,7 @@ fn stress(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo, nlocks: usize, kinds:
         })
         .collect();
     for h in handles {
-        m.join(h);
+        m.join(main, h);
     }
     check_quiescent(m, &all);
 }
@@ -290,7 +297,7 @@ fn stress(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo, nlocks: usize, kinds:
 /// Three contexts contending for one shared lock S while holding their own X_i and
 /// wanting X_{i+1}: exercises Wait-Die's die wakeups in add_waiter/check_waiters, which
 /// two-context rings never reach (spec loom_shuttle.md §9, pitfall 9).
-fn contend3(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo) {
+fn contend3(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     let class = class(algo);
     let s = WwMutex::new(m, "S", &class);
     let xs = locks(m, &class, "X", 3);
@@ -302,7 +309,7 @@ fn contend3(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo) {
         })
         .collect();
     for h in handles {
-        m.join(h);
+        m.join(main, h);
     }
     let mut all = xs;
     all.push(s);
@@ -311,7 +318,7 @@ fn contend3(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo) {
 
 /// Context-less `ww_mutex_lock(lock, NULL)` waiters interspersed with context waiters
 /// (B7: the scans must skip them).
-fn mixed_ctx(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo) {
+fn mixed_ctx(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     let class = class(algo);
     let a = WwMutex::new(m, "A", &class);
     let b = WwMutex::new(m, "B", &class);
@@ -331,9 +338,9 @@ fn mixed_ctx(m: &Arc<Machine>, _main: &Arc<Task>, algo: Algo) {
         })
     };
     let (_, h3) = m.spawn("ctx_ba", mk(vec![Arc::clone(&b), Arc::clone(&a)]));
-    m.join(h1);
-    m.join(h2);
-    m.join(h3);
+    m.join(main, h1);
+    m.join(main, h2);
+    m.join(main, h3);
     check_quiescent(m, &[a, b]);
 }
 

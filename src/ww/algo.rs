@@ -171,6 +171,12 @@ pub(crate) fn ww_mutex_set_context_fastpath(cur: &Task, lock: &WwMutex, ctx: &Ar
 /// `contending_lock` (debug warns if one is already recorded).
 pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) -> i32 {
     if ctx.acquired() > 0 || cur.machine.variant(Variant::KillWithoutLocks) {
+        if ctx.acquired() == 0 {
+            cur.machine.fail(
+                Property::EdeadlkWithoutLocks,
+                format!("{} decides -EDEADLK for ctx#{} which holds no lock", lock.name, ctx.id),
+            );
+        }
         if ctx.contending().is_some() {
             cur.machine.fail(
                 Property::ClientProtocol,
@@ -182,9 +188,30 @@ pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) ->
             );
         }
         ctx.set_contending(Some(lock.uid));
+        check_oldest_not_killed(cur, lock, ctx);
         return -EDEADLK;
     }
     0
+}
+
+/// Property at the kill decision (wait_lock held): Wait-Die never kills the oldest live
+/// context. For Wound-Wait the kill comes from `wounded`, and the oldest is never newly
+/// wounded (checked in `__ww_mutex_wound`); a kill of the oldest can only come from a
+/// wound received before it became the oldest. Mainline does not clear that flag when the
+/// back-off re-acquires through the fast path (the reset lives in the slow path only), so
+/// such a stale wound can kill the oldest more than once: docs/findings.md.
+fn check_oldest_not_killed(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) {
+    if !ctx.is_wait_die || !lock.class.is_oldest(ctx) {
+        return;
+    }
+    ctx.retries_while_oldest.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    cur.machine.fail(
+        Property::OldestKilled,
+        format!(
+            "Wait-Die kills ctx#{} (stamp {}), the oldest live context, on {}",
+            ctx.id, ctx.stamp, lock.name
+        ),
+    );
 }
 
 /// `__ww_mutex_check_kill(lock, waiter, ctx)`: Wound-Wait dies when wounded; Wait-Die

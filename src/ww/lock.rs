@@ -179,21 +179,6 @@ fn check_lock_return(cur: &Task, lock: &WwMutex, ctx: Option<&Arc<WwAcquireCtx>>
                     format!("ww_mutex_lock({}) returned -EDEADLK to ctx#{} which holds no lock", lock.name, ctx.id),
                 );
             }
-            if !injected && lock.class.is_oldest(ctx) {
-                let n = ctx.retries_while_oldest.fetch_add(1, Std::SeqCst) + 1;
-                // Wait-Die never kills the oldest; Wound-Wait may once, for a wound
-                // received before it became the oldest (cleared at the next back-off).
-                let bound = if ctx.is_wait_die { 0 } else { 1 };
-                if n > bound {
-                    m.fail(
-                        Property::OldestKilled,
-                        format!(
-                            "ww_mutex_lock({}) returned -EDEADLK to ctx#{} (stamp {}), the oldest live context ({n} time(s))",
-                            lock.name, ctx.id, ctx.stamp
-                        ),
-                    );
-                }
-            }
         }
         EALREADY => {
             let ctx = ctx.expect("-EALREADY needs a context");
