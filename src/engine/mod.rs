@@ -11,7 +11,9 @@ use crate::model::variants::VariantSet;
 use crate::model::{Machine, Options};
 use crate::scenario::Scenario;
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+#[cfg(not(loom))]
+use std::time::Instant;
 
 pub mod failure_file;
 
@@ -256,7 +258,8 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
-/// Shared helper: the remaining budget check.
+/// Shared helper: the remaining budget check (shuttle and threads engines).
+#[cfg(not(loom))]
 pub(crate) fn out_of_budget(cfg: &RunConfig, start: Instant, executions: usize) -> bool {
     cfg.stop_requested()
         || start.elapsed() >= cfg.budget

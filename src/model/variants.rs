@@ -87,7 +87,7 @@ impl Variant {
                 "ww_mutex_set_context_fastpath and __ww_mutex_add_waiter without the smp_mb() pair: \
                  the fast-path holder misses WAITERS and the Wound-Wait waiter misses ww->ctx, so \
                  nobody wounds the younger holder (missed wound -> deadlock); memory-ordering, loom only",
-                &["abba-ww"],
+                &["ring2-ww"],
                 LOOM_ONLY,
             ),
             WakeQUnflushed => (
@@ -97,7 +97,7 @@ impl Variant {
                 "the slow path drops wait_lock before schedule() without flushing the wake_q, so a \
                  queued wound/die wakeup of a holder sleeping elsewhere is delayed until we ourselves \
                  return: lost wakeup -> deadlock",
-                &["abba-ww", "cycle3-ww", "contend3-wd"],
+                &["abba-ww", "ring2-ww", "cycle3-ww", "contend3-wd"],
                 ALL_ENGINES,
             ),
             FifoWaiters => (
@@ -161,7 +161,7 @@ impl Variant {
                 "none (set_current_state() has always been smp_store_mb())",
                 "set_current_state without its full barrier: the Wait-Die waiter's check_kill can \
                  miss ww->ctx published by a fast-path holder that missed WAITERS (loom only)",
-                &["abba-wd"],
+                &["ring2-wd"],
                 LOOM_ONLY,
             ),
             KillWithoutLocks => (

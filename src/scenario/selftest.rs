@@ -316,6 +316,25 @@ fn contend3(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     check_quiescent(m, &all);
 }
 
+/// The prototype's ring (spec loom_shuttle.md §9): task t locks L(t-1) then L(t) with the
+/// standard back-off and no synchronisation in between, so a fast-path acquisition can
+/// race with a waiter queueing on the same lock (the store-buffering pair of §3.7).
+fn ring(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, n: usize) {
+    let class = class(algo);
+    let all = locks(m, &class, "L", n);
+    let handles: Vec<_> = (0..n)
+        .map(|t| {
+            let order = vec![Arc::clone(&all[(t + n - 1) % n]), Arc::clone(&all[t])];
+            let class = Arc::clone(&class);
+            m.spawn("ring", move |task| inorder_transaction(&task, &class, &order)).1
+        })
+        .collect();
+    for h in handles {
+        m.join(main, h);
+    }
+    check_quiescent(m, &all);
+}
+
 /// Context-less `ww_mutex_lock(lock, NULL)` waiters interspersed with context waiters
 /// (B7: the scans must skip them).
 fn mixed_ctx(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
@@ -412,6 +431,15 @@ pub fn register(out: &mut Vec<Scenario>) {
                 n + 1,
                 Options::default(),
                 move |m, main| test_cycle(m, main, algo, n),
+            ));
+        }
+        for n in [2usize, 3, 8] {
+            out.push(scenario(
+                &format!("ring{n}-{c}"),
+                &format!("{n} contexts in a ring, each locking its predecessor's lock then its own with back-off, unsynchronised ({c})"),
+                n + 1,
+                Options::default(),
+                move |m, main| ring(m, main, algo, n),
             ));
         }
         out.push(scenario(

@@ -111,7 +111,7 @@ pub(crate) fn __ww_mutex_wound(
                 Property::OldestKilled,
                 format!(
                     "ctx#{} (stamp {}) wounded ctx#{} (stamp {}), the oldest live context, on {}",
-                    ww_ctx.id, ww_ctx.stamp, hold.id, hold.stamp, lock.name
+                    ww_ctx.id, ww_ctx.stamp(), hold.id, hold.stamp(), lock.name
                 ),
             );
         }
@@ -209,7 +209,7 @@ fn check_oldest_not_killed(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) {
         Property::OldestKilled,
         format!(
             "Wait-Die kills ctx#{} (stamp {}), the oldest live context, on {}",
-            ctx.id, ctx.stamp, lock.name
+            ctx.id, ctx.stamp(), lock.name
         ),
     );
 }
@@ -313,7 +313,7 @@ pub(crate) fn check_wait_list_order(cur: &Task, lock: &WwMutex, list: &WaitList)
     let ctxs: Vec<&Arc<WwAcquireCtx>> = list.iter().filter_map(|w| w.ghost_ctx()).collect();
     for pair in ctxs.windows(2) {
         if ww_ctx_less(pair[0], pair[1], false) {
-            let order: Vec<String> = ctxs.iter().map(|c| format!("ctx#{}(stamp {})", c.id, c.stamp)).collect();
+            let order: Vec<String> = ctxs.iter().map(|c| format!("ctx#{}(stamp {})", c.id, c.stamp())).collect();
             cur.machine.fail(
                 Property::WaitListOrder,
                 format!("wait list of {} not in stamp order: {}", lock.name, order.join(", ")),

@@ -28,7 +28,17 @@ pub struct WwClass {
     /// Model registry: ctx id → ctx (lets `ww->ctx`, a pointer in the kernel, be an
     /// integer the checkers can track) and the set of live contexts (oldest check).
     ctxs: std::sync::Mutex<Vec<Arc<WwAcquireCtx>>>,
+    used: AtomicUsize,
 }
+
+/// Context slots created with the class, i.e. before any task runs. In the kernel a
+/// ctx lives on its task's stack and is initialised long before another task can find it
+/// through `ww->ctx`; the ordering that makes that safe is the kernel's strong-fence
+/// cumulativity (LKMM), which C11 (loom) does not give to the SB pair of §3.7. Creating
+/// the atomics up front, and initialising them by stores in `ww_acquire_init`, keeps
+/// loom from reporting the creation as a data race with a racing wound, without hiding
+/// any ordering of the protocol itself.
+const CTX_SLOTS: usize = 8;
 
 /// Which algorithm a class uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -51,12 +61,16 @@ impl WwClass {
     /// `u64::MAX` exercises stamp wrap-around).
     pub fn new(name: &'static str, algo: Algo, stamp_base: u64) -> Arc<WwClass> {
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+        let id = NEXT_ID.fetch_add(1, Std::Relaxed);
+        let is_wait_die = algo == Algo::WaitDie;
+        let slots = (1..=CTX_SLOTS).map(|i| Arc::new(WwAcquireCtx::slot(i, is_wait_die, id))).collect();
         Arc::new(WwClass {
             name,
-            id: NEXT_ID.fetch_add(1, Std::Relaxed),
+            id,
             stamp: AtomicU64::new(stamp_base),
-            is_wait_die: algo == Algo::WaitDie,
-            ctxs: std::sync::Mutex::new(Vec::new()),
+            is_wait_die,
+            ctxs: std::sync::Mutex::new(slots),
+            used: AtomicUsize::new(0),
         })
     }
 
@@ -94,8 +108,8 @@ impl WwClass {
 pub struct WwAcquireCtx {
     /// 1-based id within the class (the value stored in `ww->ctx`).
     pub id: usize,
-    pub task: u16,
-    pub stamp: u64,
+    task: std::sync::atomic::AtomicU16,
+    stamp: std::sync::atomic::AtomicU64,
     pub is_wait_die: bool,
     pub class_id: usize,
     pub(crate) acquired: AtomicUsize,
@@ -113,6 +127,36 @@ pub struct WwAcquireCtx {
 }
 
 impl WwAcquireCtx {
+    /// A context slot of `class` (see [`WwClass::new`]: slots exist before any task runs).
+    fn slot(id: usize, is_wait_die: bool, class_id: usize) -> WwAcquireCtx {
+        WwAcquireCtx {
+            id,
+            task: std::sync::atomic::AtomicU16::new(0),
+            stamp: std::sync::atomic::AtomicU64::new(0),
+            is_wait_die,
+            class_id,
+            acquired: AtomicUsize::new(0),
+            wounded: AtomicBool::new(false),
+            done_acquire: std::sync::atomic::AtomicBool::new(false),
+            contending_lock: AtomicUsize::new(0),
+            finished: std::sync::atomic::AtomicBool::new(false),
+            inject_countdown: AtomicU32::new(0),
+            inject_interval: AtomicU32::new(1),
+            live: std::sync::atomic::AtomicBool::new(false),
+            retries_while_oldest: AtomicUsize::new(0),
+        }
+    }
+
+    /// The ticket (`ctx->stamp`), fixed from `ww_acquire_init` on.
+    pub fn stamp(&self) -> u64 {
+        self.stamp.load(Std::SeqCst)
+    }
+
+    /// The task that called `ww_acquire_init` (`ctx->task`).
+    pub fn task(&self) -> u16 {
+        self.task.load(Std::SeqCst)
+    }
+
     /// Number of ww_mutexes held through this context.
     pub fn acquired(&self) -> usize {
         self.acquired.load(Std::SeqCst)
@@ -136,9 +180,9 @@ impl WwAcquireCtx {
 /// compares raw stamps instead.
 pub fn ww_ctx_less(a: &WwAcquireCtx, b: &WwAcquireCtx, stamp_no_wrap: bool) -> bool {
     if stamp_no_wrap {
-        a.stamp > b.stamp
+        a.stamp() > b.stamp()
     } else {
-        (a.stamp.wrapping_sub(b.stamp) as i64) > 0
+        (a.stamp().wrapping_sub(b.stamp()) as i64) > 0
     }
 }
 
@@ -147,24 +191,17 @@ pub fn ww_ctx_less(a: &WwAcquireCtx, b: &WwAcquireCtx, stamp_no_wrap: bool) -> b
 pub fn ww_acquire_init(cur: &Task, class: &Arc<WwClass>) -> Arc<WwAcquireCtx> {
     let stamp = class.stamp.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
     let mut g = class.ctxs.lock().unwrap_or_else(|e| e.into_inner());
-    let ctx = Arc::new(WwAcquireCtx {
-        id: g.len() + 1,
-        task: cur.id,
-        stamp,
-        is_wait_die: class.is_wait_die,
-        class_id: class.id,
-        acquired: AtomicUsize::new(0),
-        wounded: AtomicBool::new(false),
-        done_acquire: std::sync::atomic::AtomicBool::new(false),
-        contending_lock: AtomicUsize::new(0),
-        finished: std::sync::atomic::AtomicBool::new(false),
-        inject_countdown: AtomicU32::new((stamp & 0xf) as u32),
-        inject_interval: AtomicU32::new(1),
-        live: std::sync::atomic::AtomicBool::new(true),
-        retries_while_oldest: AtomicUsize::new(0),
-    });
-    g.push(Arc::clone(&ctx));
+    let used = class.used.fetch_add(1, Std::SeqCst);
+    if used >= g.len() {
+        g.push(Arc::new(WwAcquireCtx::slot(used + 1, class.is_wait_die, class.id)));
+    }
+    let ctx = Arc::clone(&g[used]);
     drop(g);
+    ctx.task.store(cur.id, Std::SeqCst);
+    ctx.stamp.store(stamp, Std::SeqCst);
+    ctx.wounded.store(false, Ordering::Relaxed);
+    ctx.inject_countdown.store((stamp & 0xf) as u32, Std::SeqCst);
+    ctx.live.store(true, Std::SeqCst);
     cur.event(|| Ev::Note(format!("ww_acquire_init(ctx#{}, {}) stamp={stamp}", ctx.id, class.name)));
     ctx
 }

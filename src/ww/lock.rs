@@ -210,7 +210,7 @@ fn ww_mutex_lock_state(
     cur.event(|| Ev::Call {
         f,
         obj: Arc::clone(&lock.name),
-        ctx: ctx.map(|c| (c.id, c.stamp)),
+        ctx: ctx.map(|c| (c.id, c.stamp())),
     });
     let debug_build = cur.machine.opts.inject_edeadlk;
     let mut ret = if !debug_build && lock.__mutex_trylock_fast(cur) {
