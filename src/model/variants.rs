@@ -1,6 +1,7 @@
 //! The variants registry: historical bugs (and a few seeded mutations) behind runtime
 //! switches, so that one build can check all of them. Default: all off = mainline.
 
+use crate::model::property::Property;
 use serde::Serialize;
 
 /// One switchable deviation from the fixed model.
@@ -45,6 +46,8 @@ pub struct VariantInfo {
     pub description: &'static str,
     pub scenarios: &'static [&'static str],
     pub engines: &'static [&'static str],
+    /// The property the checkers report when they find it.
+    pub property: Property,
 }
 
 const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct", "threads"];
@@ -72,14 +75,16 @@ impl Variant {
 
     pub fn info(self) -> VariantInfo {
         use Variant::*;
-        let (name, kind, kernel_fix, description, scenarios, engines): (
+        type Row = (
             &'static str,
             &'static str,
             &'static str,
             &'static str,
             &'static [&'static str],
             &'static [&'static str],
-        ) = match self {
+            Property,
+        );
+        let (name, kind, kernel_fix, description, scenarios, engines, property): Row = match self {
             FastpathNoMb => (
                 "fastpath-no-mb",
                 "historical",
@@ -89,6 +94,7 @@ impl Variant {
                  nobody wounds the younger holder (missed wound -> deadlock); memory-ordering, loom only",
                 &["ring2-ww"],
                 LOOM_ONLY,
+                Property::Deadlock,
             ),
             WakeQUnflushed => (
                 "wake-q-unflushed",
@@ -99,6 +105,7 @@ impl Variant {
                  return: lost wakeup -> deadlock",
                 &["abba-ww", "ring2-ww", "cycle3-ww", "contend3-wd"],
                 ALL_ENGINES,
+                Property::Deadlock,
             ),
             FifoWaiters => (
                 "fifo-waiters",
@@ -108,6 +115,7 @@ impl Variant {
                  the stamp-ordered wait list that check_kill and check_waiters rely on",
                 &["contend3-wd", "contend3-ww"],
                 ALL_ENGINES,
+                Property::WaitListOrder,
             ),
             NoBackoffWake => (
                 "no-backoff-wake",
@@ -117,6 +125,7 @@ impl Variant {
                  queues behind it or takes the lock: the waiter keeps its locks asleep -> deadlock",
                 &["contend3-wd"],
                 ALL_ENGINES,
+                Property::Deadlock,
             ),
             WaiterCtxPoison => (
                 "waiter-ctx-poison",
@@ -126,6 +135,7 @@ impl Variant {
                  waiter.ww_ctx; wait-list scans treat it as a context and dereference it",
                 &["mixed-ctx-wd", "mixed-ctx-ww"],
                 ALL_ENGINES,
+                Property::UseAfterFree,
             ),
             ExecEmptyArray => (
                 "exec-empty-array",
@@ -135,6 +145,7 @@ impl Variant {
                  object, so drm_exec_retry_on_contention restarts the loop forever",
                 &["exec-empty-array"],
                 ALL_ENGINES,
+                Property::Livelock,
             ),
             ExecPrelockedListed => (
                 "exec-prelocked-listed",
@@ -145,6 +156,7 @@ impl Variant {
                  retry that no longer asks for it keeps it locked and listed",
                 &["exec-evict-set"],
                 ALL_ENGINES,
+                Property::ExecLockSet,
             ),
             ExecPrelockedDoubleUnlock => (
                 "exec-prelocked-double-unlock",
@@ -154,6 +166,7 @@ impl Variant {
                  unlocks both: bad unlock balance when a retry ends before it is re-requested",
                 &["exec-evict-giveup"],
                 ALL_ENGINES,
+                Property::UnlockNotOwner,
             ),
             StateNoMb => (
                 "state-no-mb",
@@ -163,6 +176,7 @@ impl Variant {
                  miss ww->ctx published by a fast-path holder that missed WAITERS (loom only)",
                 &["ring2-wd"],
                 LOOM_ONLY,
+                Property::Deadlock,
             ),
             KillWithoutLocks => (
                 "kill-without-locks",
@@ -171,6 +185,7 @@ impl Variant {
                 "__ww_mutex_kill returns -EDEADLK even when the context holds no lock",
                 &["contend3-wd"],
                 ALL_ENGINES,
+                Property::EdeadlkWithoutLocks,
             ),
             StampNoWrap => (
                 "stamp-no-wrap",
@@ -180,6 +195,7 @@ impl Variant {
                  looks youngest and is killed or wounded",
                 &["abba-wrap-wd", "abba-wrap-ww"],
                 ALL_ENGINES,
+                Property::OldestKilled,
             ),
             EalreadyAnyCtx => (
                 "ealready-any-ctx",
@@ -188,6 +204,7 @@ impl Variant {
                 "the slow path returns -EALREADY whenever the lock has a holder context",
                 &["abba-wd"],
                 ALL_ENGINES,
+                Property::EalreadyMisuse,
             ),
         };
         VariantInfo {
@@ -198,6 +215,7 @@ impl Variant {
             description,
             scenarios,
             engines,
+            property,
         }
     }
 

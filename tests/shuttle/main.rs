@@ -1,0 +1,110 @@
+//! shuttle tests (random and PCT schedulers, many tasks). Default build only.
+#![cfg(all(feature = "shuttle", not(loom)))]
+
+use std::time::Duration;
+use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
+use ttm_model::model::{Property, Variant, VariantSet};
+use ttm_model::scenario;
+
+fn run(name: &str, engine: EngineKind, variants: VariantSet, seed: u64, max: usize) -> Outcome {
+    let sc = scenario::find(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let mut cfg = RunConfig::new(engine, variants);
+    cfg.seed = seed;
+    cfg.max_executions = Some(max);
+    cfg.budget = Duration::from_secs(60);
+    explore(&sc, &cfg)
+}
+
+fn assert_clean(name: &str, engine: EngineKind, max: usize) {
+    let o = run(name, engine, VariantSet::NONE, 7, max);
+    if let Some(f) = &o.found {
+        panic!("{name} ({}) failed on the fixed model: {}\n{}", engine.name(), f.failure, f.trace.join("\n"));
+    }
+    assert!(o.executions >= max.min(100), "{name}: only {} executions", o.executions);
+}
+
+/// The fixed model: every scenario, random and PCT, a few thousand executions each.
+#[test]
+fn fixed_model_all_scenarios_random() {
+    for sc in scenario::default_set() {
+        let max = if sc.tasks > 5 { 500 } else { 2_000 };
+        assert_clean(&sc.name, EngineKind::Shuttle, max);
+    }
+}
+
+#[test]
+fn fixed_model_all_scenarios_pct() {
+    for sc in scenario::default_set() {
+        let max = if sc.tasks > 5 { 300 } else { 1_000 };
+        assert_clean(&sc.name, EngineKind::ShuttlePct { depth: 3 }, max);
+    }
+}
+
+/// Many tasks: the 16-context ring and 8-ring under both schedulers.
+#[test]
+fn fixed_model_many_tasks() {
+    for name in ["cycle16-wd", "cycle16-ww", "ring8-wd", "ring8-ww", "exec-ctx4"] {
+        assert_clean(name, EngineKind::Shuttle, 3_000);
+        assert_clean(name, EngineKind::ShuttlePct { depth: 2 }, 1_000);
+    }
+}
+
+/// Every variant shuttle can see is found on each of its scenarios, with the property
+/// recorded in the variants registry, and the same scenario passes without it.
+#[test]
+fn every_shuttle_variant_is_found_with_its_property() {
+    for v in Variant::ALL {
+        let info = v.info();
+        if !info.engines.contains(&"shuttle") {
+            continue;
+        }
+        for name in info.scenarios {
+            let o = run(name, EngineKind::Shuttle, VariantSet::of(v), 1, 200_000);
+            let f = o
+                .found
+                .unwrap_or_else(|| panic!("variant {} not found on {name} in {} executions", info.name, o.executions));
+            assert_eq!(f.failure.property, info.property, "variant {} on {name}: {}", info.name, f.failure);
+            assert!(!f.trace.is_empty(), "a failure carries its trace");
+        }
+    }
+}
+
+/// PCT finds the wakeup bugs too (it serialises more, so it gets a larger budget).
+#[test]
+fn pct_finds_wake_q_unflushed() {
+    let o = run("abba-ww", EngineKind::ShuttlePct { depth: 3 }, VariantSet::of(Variant::WakeQUnflushed), 3, 100_000);
+    assert_eq!(o.found.map(|f| f.failure.property), Some(Property::Deadlock));
+}
+
+/// A deadlock report names the wait-for cycle in kernel terms.
+#[test]
+fn deadlock_report_names_the_cycle() {
+    let o = run("abba-ww", EngineKind::Shuttle, VariantSet::of(Variant::WakeQUnflushed), 1, 100_000);
+    let f = o.found.expect("found");
+    assert!(f.failure.message.contains("wait-for cycle"), "{}", f.failure.message);
+    assert!(f.failure.message.contains("blocked in ww_mutex_lock"), "{}", f.failure.message);
+}
+
+/// Broken clients are caught: an ABBA worker that ignores -EDEADLK.
+#[test]
+fn broken_client_is_caught() {
+    for c in ["wd", "ww"] {
+        let o = run(&format!("abba-broken-client-{c}"), EngineKind::Shuttle, VariantSet::NONE, 1, 10_000);
+        assert_eq!(o.found.map(|f| f.failure.property), Some(Property::Expectation));
+    }
+}
+
+/// A failure replays from its recorded schedule with the same property.
+#[test]
+fn failures_replay() {
+    let sc = scenario::find("contend3-wd").unwrap();
+    let v = VariantSet::of(Variant::NoBackoffWake);
+    let o = run("contend3-wd", EngineKind::Shuttle, v, 5, 100_000);
+    let f = o.found.expect("found");
+    let again = ttm_model::engine::replay_schedule(&sc, v, &f.schedule).expect("schedule applies").expect("fails again");
+    assert_eq!(again.failure.property, f.failure.property);
+    assert_eq!(again.trace, f.trace, "replay gives the same trace");
+    // Without the variant the same schedule does not fail.
+    let fixed = ttm_model::engine::replay_schedule(&sc, VariantSet::NONE, &f.schedule);
+    assert!(!matches!(fixed, Ok(Some(_))), "the fixed model must not fail on that schedule");
+}
