@@ -2,7 +2,9 @@
 //! `replay`. Exit codes: 0 nothing found, 1 a property failed, 2 bad usage or input.
 
 use crate::engine::failure_file::{FailureFile, write_failure_dir};
-use crate::engine::{EngineKind, Outcome, RunConfig, Schedule, build_hint, explore, replay_schedule};
+use crate::engine::{
+    EngineKind, Outcome, RunConfig, Schedule, build_hint, explore, replay_schedule,
+};
 use crate::model::variants::{Variant, VariantSet};
 use crate::scenario::{self, Scenario};
 use serde::Serialize;
@@ -78,7 +80,11 @@ pub fn parse_budget(s: &str) -> Result<Duration, String> {
         "s" => v,
         "m" | "min" => v * 60.0,
         "h" => v * 3600.0,
-        _ => return Err(format!("bad budget '{s}': unknown unit '{unit}' (use ms, s, m or h)")),
+        _ => {
+            return Err(format!(
+                "bad budget '{s}': unknown unit '{unit}' (use ms, s, m or h)"
+            ));
+        }
     };
     if !(secs > 0.0 && secs.is_finite() && secs < 1e7) {
         return Err(format!("bad budget '{s}': must be positive"));
@@ -118,7 +124,12 @@ impl Pair {
     /// else the hunt contained (FNV-1a over the names).
     pub fn seed(&self, base: u64) -> u64 {
         let mut h: u64 = 0xcbf29ce484222325 ^ base;
-        for b in self.scenario.name.bytes().chain(self.variant_name().unwrap_or("").bytes()) {
+        for b in self
+            .scenario
+            .name
+            .bytes()
+            .chain(self.variant_name().unwrap_or("").bytes())
+        {
             h ^= b as u64;
             h = h.wrapping_mul(0x100000001b3);
         }
@@ -139,35 +150,52 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
         .scenarios
         .iter()
         .map(|n| {
-            scenario::find(n).ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))
+            scenario::find(n)
+                .ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))
         })
         .collect::<Result<_, _>>()?;
     let mut pairs = Vec::new();
     if args.variants.is_empty() {
-        let set = if named.is_empty() { scenario::default_set() } else { named.clone() };
-        pairs.extend(set.into_iter().map(|scenario| Pair { scenario, variant: None }));
+        let set = if named.is_empty() {
+            scenario::default_set()
+        } else {
+            named.clone()
+        };
+        pairs.extend(set.into_iter().map(|scenario| Pair {
+            scenario,
+            variant: None,
+        }));
     } else {
         let mut variants = Vec::new();
         for v in &args.variants {
             if v == "all" {
-                variants.extend(
-                    Variant::ALL
-                        .into_iter()
-                        .filter(|v| v.info().engines.iter().any(|e| e.starts_with(engine_family(engine)))),
-                );
+                variants.extend(Variant::ALL.into_iter().filter(|v| {
+                    v.info()
+                        .engines
+                        .iter()
+                        .any(|e| e.starts_with(engine_family(engine)))
+                }));
             } else {
                 variants.push(
-                    Variant::from_name(v).ok_or_else(|| format!("unknown variant '{v}' (see `ttm-model list`)"))?,
+                    Variant::from_name(v)
+                        .ok_or_else(|| format!("unknown variant '{v}' (see `ttm-model list`)"))?,
                 );
             }
         }
         for v in variants {
             let set: Vec<Scenario> = if named.is_empty() {
-                v.info().scenarios.iter().filter_map(|n| scenario::find(n)).collect()
+                v.info()
+                    .scenarios
+                    .iter()
+                    .filter_map(|n| scenario::find(n))
+                    .collect()
             } else {
                 named.clone()
             };
-            pairs.extend(set.into_iter().map(|scenario| Pair { scenario, variant: Some(v) }));
+            pairs.extend(set.into_iter().map(|scenario| Pair {
+                scenario,
+                variant: Some(v),
+            }));
         }
     }
     if matches!(engine, EngineKind::Loom { .. }) {
@@ -226,13 +254,19 @@ pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
         None => EngineKind::default_for_build(),
     };
     if let EngineKind::Loom { .. } = engine {
-        engine = EngineKind::Loom { max_bound: args.max_bound };
+        engine = EngineKind::Loom {
+            max_bound: args.max_bound,
+        };
     }
     let pairs = plan(args, engine)?;
     if pairs.is_empty() {
-        return Err("nothing to hunt: no (scenario, variant) pair matches (check --shard and the engine)".into());
+        return Err(
+            "nothing to hunt: no (scenario, variant) pair matches (check --shard and the engine)"
+                .into(),
+        );
     }
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let start = Instant::now();
     let tty = std::io::stderr().is_terminal() && !args.json;
     let bar = if tty {
@@ -270,11 +304,16 @@ pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
             failures += 1;
             let variants: Vec<String> = pair.variant_name().into_iter().map(String::from).collect();
             let dir = write_failure_dir(&args.out, &pair.scenario.name, &variants, cfg.seed, found)
-                .map_err(|e| format!("cannot write the failure under {}: {e}", args.out.display()))?;
+                .map_err(|e| {
+                    format!("cannot write the failure under {}: {e}", args.out.display())
+                })?;
             failure_dir = Some(dir);
         }
         if !tty && !args.json {
-            eprintln!("{}", result_line(k + 1, pairs.len(), pair, &outcome, failure_dir.as_deref()));
+            eprintln!(
+                "{}",
+                result_line(k + 1, pairs.len(), pair, &outcome, failure_dir.as_deref())
+            );
         }
         bar.inc(1);
         results.push(PairResult {
@@ -315,7 +354,10 @@ pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
                 })
                 .collect(),
         };
-        println!("{}", serde_json::to_string(&summary).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&summary).map_err(|e| e.to_string())?
+        );
     } else {
         print_summary(engine, &results, start.elapsed());
     }
@@ -324,7 +366,12 @@ pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
 
 fn result_line(k: usize, n: usize, pair: &Pair, o: &Outcome, dir: Option<&Path>) -> String {
     let status = match (&o.found, dir) {
-        (Some(f), Some(d)) => format!("FAIL {} after {} executions -> {}", f.failure.property, f.execution, d.display()),
+        (Some(f), Some(d)) => format!(
+            "FAIL {} after {} executions -> {}",
+            f.failure.property,
+            f.execution,
+            d.display()
+        ),
         (Some(f), None) => format!("FAIL {}", f.failure.property),
         (None, _) if o.incomplete => "ok (budget spent, exploration incomplete)".to_string(),
         (None, _) => "ok (exhausted)".to_string(),
@@ -352,7 +399,12 @@ fn print_summary(engine: EngineKind, results: &[PairResult], elapsed: Duration) 
         let result = match &o.found {
             Some(f) => {
                 failed += 1;
-                format!("FAIL {} (execution {}): {}", f.failure.property, f.execution, truncate(&f.failure.message, 90))
+                format!(
+                    "FAIL {} (execution {}): {}",
+                    f.failure.property,
+                    f.execution,
+                    truncate(&f.failure.message, 90)
+                )
             }
             None => match o.exhausted_bound {
                 Some(b) if !o.incomplete => format!("ok, exhausted to preemption bound {b}"),
@@ -415,9 +467,17 @@ pub fn list(json: bool) -> Result<u8, String> {
     }
     println!("\nVariants ({}), off by default:", variants.len());
     for v in &variants {
-        println!("  {:<30} [{}, {}] {}", v.name, v.area, v.kind, v.description);
+        println!(
+            "  {:<30} [{}, {}] {}",
+            v.name, v.area, v.kind, v.description
+        );
         println!("  {:<30} fixed by: {}", "", v.kernel_fix);
-        println!("  {:<30} scenarios: {}; engines: {}", "", v.scenarios.join(", "), v.engines.join(", "));
+        println!(
+            "  {:<30} scenarios: {}; engines: {}",
+            "",
+            v.scenarios.join(", "),
+            v.engines.join(", ")
+        );
     }
     Ok(0)
 }
@@ -433,7 +493,8 @@ pub fn replay(path: &Path) -> Result<u8, String> {
     })?;
     let mut variants = VariantSet::NONE;
     for v in &file.variants {
-        let v = Variant::from_name(v).ok_or_else(|| format!("variant '{v}' no longer exists in this model"))?;
+        let v = Variant::from_name(v)
+            .ok_or_else(|| format!("variant '{v}' no longer exists in this model"))?;
         variants = variants.with(v);
     }
     let needed = match file.schedule {
@@ -441,7 +502,10 @@ pub fn replay(path: &Path) -> Result<u8, String> {
         Schedule::Shuttle { .. } => "shuttle",
         Schedule::Threads { .. } => "threads",
     };
-    if !EngineKind::available().iter().any(|e| e.starts_with(needed)) {
+    if !EngineKind::available()
+        .iter()
+        .any(|e| e.starts_with(needed))
+    {
         return Err(format!(
             "{} was found by {}; this build offers {}: {}",
             path.display(),
@@ -450,9 +514,8 @@ pub fn replay(path: &Path) -> Result<u8, String> {
             build_hint(needed)
         ));
     }
-    let found = replay_schedule(&sc, variants, &file.schedule).map_err(|e| {
-        format!("{e}; re-find the failure with: {}", file.refind_command)
-    })?;
+    let found = replay_schedule(&sc, variants, &file.schedule)
+        .map_err(|e| format!("{e}; re-find the failure with: {}", file.refind_command))?;
     match found {
         Some(f) => {
             for line in &f.trace {
@@ -461,10 +524,18 @@ pub fn replay(path: &Path) -> Result<u8, String> {
             let same = f.failure.property == file.property;
             println!(
                 "{} {} in {}{}: {}",
-                if same { "reproduced" } else { "replayed, but a different property failed:" },
+                if same {
+                    "reproduced"
+                } else {
+                    "replayed, but a different property failed:"
+                },
                 f.failure.property,
                 file.scenario,
-                if file.variants.is_empty() { String::new() } else { format!(" (variant {})", file.variants.join("+")) },
+                if file.variants.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (variant {})", file.variants.join("+"))
+                },
                 f.failure.message
             );
             Ok(1)
@@ -473,5 +544,69 @@ pub fn replay(path: &Path) -> Result<u8, String> {
             "the schedule no longer reproduces {} (the model changed); re-find it with: {}",
             file.property, file.refind_command
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budgets_parse() {
+        assert_eq!(parse_budget("60s"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_budget("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_budget("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_budget("1h"), Ok(Duration::from_secs(3600)));
+        assert_eq!(parse_budget("5"), Ok(Duration::from_secs(5)));
+        for bad in ["", "x", "-1s", "0s", "10 parsecs", "1e400s"] {
+            assert!(parse_budget(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+
+    #[test]
+    fn shards_parse() {
+        assert_eq!(parse_shard("1/4"), Ok((1, 4)));
+        assert_eq!(parse_shard("4/4"), Ok((4, 4)));
+        for bad in ["0/4", "5/4", "1/0", "1", "a/b", "1/2/3"] {
+            assert!(parse_shard(bad).is_err(), "{bad} must be rejected");
+        }
+    }
+
+    #[cfg(all(feature = "shuttle", not(loom)))]
+    #[test]
+    fn shards_cover_the_pairs_without_overlap() {
+        let mut args = HuntArgs {
+            scenarios: vec![],
+            variants: vec![],
+            engine: None,
+            depth: 3,
+            max_bound: None,
+            budget: "1s".into(),
+            max_executions: None,
+            seed: 0,
+            shard: None,
+            out: PathBuf::from("unused"),
+            json: false,
+        };
+        let engine = EngineKind::default_for_build();
+        let all: Vec<String> = plan(&args, engine)
+            .unwrap()
+            .iter()
+            .map(|p| p.scenario.name.clone())
+            .collect();
+        let mut seen = Vec::new();
+        for i in 1..=3 {
+            args.shard = Some(format!("{i}/3"));
+            seen.extend(
+                plan(&args, engine)
+                    .unwrap()
+                    .into_iter()
+                    .map(|p| p.scenario.name),
+            );
+        }
+        seen.sort();
+        let mut expected = all.clone();
+        expected.sort();
+        assert_eq!(seen, expected);
     }
 }

@@ -30,7 +30,13 @@ pub struct FailureFile {
 }
 
 impl FailureFile {
-    pub fn from_found(scenario: &str, variants: &[String], seed: u64, found: &Found, path_hint: &Path) -> Self {
+    pub fn from_found(
+        scenario: &str,
+        variants: &[String],
+        seed: u64,
+        found: &Found,
+        path_hint: &Path,
+    ) -> Self {
         let variant_args: String = variants.iter().map(|v| format!(" --variant {v}")).collect();
         let build = match found.schedule {
             Schedule::Loom { .. } => "RUSTFLAGS=\"--cfg loom\" cargo run --release --",
@@ -58,8 +64,13 @@ impl FailureFile {
 
     /// Read a failure file (or a failure directory holding `failure.json`).
     pub fn load(path: &Path) -> Result<FailureFile, String> {
-        let file = if path.is_dir() { path.join("failure.json") } else { path.to_path_buf() };
-        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let file = if path.is_dir() {
+            path.join("failure.json")
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
         let f: FailureFile = serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{} is not a ttm-model failure file: {e} (line {}, column {})",
@@ -106,7 +117,11 @@ pub fn write_failure_dir(
     seed: u64,
     found: &Found,
 ) -> std::io::Result<PathBuf> {
-    let variant_tag = if variants.is_empty() { "fixed".to_string() } else { variants.join("+") };
+    let variant_tag = if variants.is_empty() {
+        "fixed".to_string()
+    } else {
+        variants.join("+")
+    };
     let base = format!("{scenario}--{variant_tag}--{}", found.failure.property);
     let mut dir = out.join(&base);
     let mut n = 1;
@@ -117,7 +132,10 @@ pub fn write_failure_dir(
     std::fs::create_dir_all(&dir)?;
     let file = FailureFile::from_found(scenario, variants, seed, found, &dir);
     let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
-    let mut text = format!("# {} in {scenario} ({variant_tag}): {}\n", found.failure.property, found.failure.message);
+    let mut text = format!(
+        "# {} in {scenario} ({variant_tag}): {}\n",
+        found.failure.property, found.failure.message
+    );
     for line in &found.trace {
         text.push_str(line);
         text.push('\n');

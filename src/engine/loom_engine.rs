@@ -41,7 +41,8 @@ fn explore_bound(
         }
     };
     let start = Instant::now();
-    let result = quietly(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body))));
+    let result =
+        quietly(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body))));
     let n = count.load(Ordering::SeqCst);
     match result {
         Ok(()) => {
@@ -55,7 +56,10 @@ fn explore_bound(
                 failure,
                 execution: n,
                 trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
-                schedule: Schedule::Loom { bound, execution: n },
+                schedule: Schedule::Loom {
+                    bound,
+                    execution: n,
+                },
                 engine: EngineKind::Loom { max_bound: bound },
             };
             (n, Some(found), false)
@@ -79,7 +83,8 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
         if remaining.is_zero() || left == Some(0) || cfg.stop_requested() {
             break;
         }
-        let (n, found, completed) = explore_bound(sc, cfg.variants, cfg.trace, Some(bound), remaining, left);
+        let (n, found, completed) =
+            explore_bound(sc, cfg.variants, cfg.trace, Some(bound), remaining, left);
         executions += n;
         if found.is_some() {
             return Outcome {
@@ -115,10 +120,21 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
 }
 
 /// Re-run the deterministic exploration at the recorded bound up to the failure.
-pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule) -> Result<Option<Found>, String> {
+pub fn replay_schedule(
+    sc: &Scenario,
+    variants: VariantSet,
+    schedule: &Schedule,
+) -> Result<Option<Found>, String> {
     let Schedule::Loom { bound, execution } = schedule else {
         return Err("this build (loom) replays loom schedules only".to_string());
     };
-    let (_, found, _) = explore_bound(sc, variants, true, *bound, Duration::from_secs(3600), Some(*execution));
+    let (_, found, _) = explore_bound(
+        sc,
+        variants,
+        true,
+        *bound,
+        Duration::from_secs(3600),
+        Some(*execution),
+    );
     Ok(found)
 }

@@ -107,8 +107,12 @@ impl EngineKind {
 /// How to get a build that offers `engine`.
 pub fn build_hint(engine: &str) -> &'static str {
     match engine {
-        "loom" => "build with RUSTFLAGS=\"--cfg loom\" (e.g. RUSTFLAGS=\"--cfg loom\" cargo run --release -- hunt)",
-        "threads" => "build with --no-default-features (cargo run --release --no-default-features -- hunt)",
+        "loom" => {
+            "build with RUSTFLAGS=\"--cfg loom\" (e.g. RUSTFLAGS=\"--cfg loom\" cargo run --release -- hunt)"
+        }
+        "threads" => {
+            "build with --no-default-features (cargo run --release --no-default-features -- hunt)"
+        }
         _ => "build with the default features (cargo run --release -- hunt)",
     }
 }
@@ -156,7 +160,10 @@ pub enum Schedule {
     /// shuttle: the seed and the task chosen at each step (-1 = a random-value step).
     Shuttle { seed: u64, steps: Vec<i64> },
     /// loom: the deterministic DFS at `bound` reaches the failure at execution `execution`.
-    Loom { bound: Option<usize>, execution: usize },
+    Loom {
+        bound: Option<usize>,
+        execution: usize,
+    },
     /// real threads: not replayable step by step; re-run the stress with this seed.
     Threads { seed: u64 },
 }
@@ -237,7 +244,11 @@ pub fn install_quiet_panic_hook() {
         shuttle_engine::prime_panic_hook();
         let default = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            if IN_ENGINE.with(|f| f.get()) || std::thread::current().name().is_some_and(|n| n.starts_with("cpu")) {
+            if IN_ENGINE.with(|f| f.get())
+                || std::thread::current()
+                    .name()
+                    .is_some_and(|n| n.starts_with("cpu"))
+            {
                 return;
             }
             default(info);
@@ -250,7 +261,7 @@ thread_local! {
 }
 
 /// Run `f` with the quiet panic hook active for this thread.
-pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
+pub fn quietly<R>(f: impl FnOnce() -> R) -> R {
     install_quiet_panic_hook();
     let prev = IN_ENGINE.with(|c| c.replace(true));
     let r = f();

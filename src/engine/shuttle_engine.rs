@@ -2,12 +2,16 @@
 //! that a failure replays exactly (shuttle pinned to =0.9.9: schedules are not portable
 //! across shuttle versions).
 
-use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one};
+use super::{
+    EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one,
+};
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
 use crate::scenario::Scenario;
-use shuttle::scheduler::{PctScheduler, RandomScheduler, ReplayScheduler, Schedule as ShSchedule, Scheduler, Task, TaskId};
+use shuttle::scheduler::{
+    PctScheduler, RandomScheduler, ReplayScheduler, Schedule as ShSchedule, Scheduler, Task, TaskId,
+};
 use shuttle::{Config, MaxSteps, Runner};
 use shuttle_engine::scheduler::ScheduleStep;
 use std::sync::Mutex as StdMutex;
@@ -34,7 +38,11 @@ struct Recording<S> {
 impl<S: Scheduler> Scheduler for Recording<S> {
     fn new_execution(&mut self) -> Option<ShSchedule> {
         if self.stop.load(Ordering::SeqCst)
-            || out_of_budget(&self.cfg, self.start, self.executions.load(Ordering::SeqCst))
+            || out_of_budget(
+                &self.cfg,
+                self.start,
+                self.executions.load(Ordering::SeqCst),
+            )
         {
             return None;
         }
@@ -43,14 +51,25 @@ impl<S: Scheduler> Scheduler for Recording<S> {
         Some(s)
     }
 
-    fn next_task(&mut self, runnable: &[&Task], current: Option<TaskId>, is_yielding: bool) -> Option<TaskId> {
+    fn next_task(
+        &mut self,
+        runnable: &[&Task],
+        current: Option<TaskId>,
+        is_yielding: bool,
+    ) -> Option<TaskId> {
         let t = self.inner.next_task(runnable, current, is_yielding)?;
-        self.current.lock().unwrap_or_else(|e| e.into_inner()).push_task(t);
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_task(t);
         Some(t)
     }
 
     fn next_u64(&mut self) -> u64 {
-        self.current.lock().unwrap_or_else(|e| e.into_inner()).push_random();
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_random();
         self.inner.next_u64()
     }
 }
@@ -64,7 +83,10 @@ fn encode(s: &ShSchedule) -> Schedule {
             ScheduleStep::Random => -1,
         })
         .collect();
-    Schedule::Shuttle { seed: s.seed, steps }
+    Schedule::Shuttle {
+        seed: s.seed,
+        steps,
+    }
 }
 
 fn decode(seed: u64, steps: &[i64]) -> ShSchedule {
@@ -177,7 +199,9 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
             Arc::clone(&stop),
         ),
         EngineKind::Portfolio => {
-            let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).max(2);
+            let workers = std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .max(2);
             std::thread::scope(|s| {
                 let handles: Vec<_> = (0..workers)
                     .map(|i| {
@@ -187,7 +211,15 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
                         s.spawn(move || {
                             if i % 2 == 0 || sc.tasks <= 1 {
                                 let sched = RandomScheduler::new_from_seed(seed, usize::MAX);
-                                run_with(sc, cfg, sched, EngineKind::Shuttle, start, executions, stop)
+                                run_with(
+                                    sc,
+                                    cfg,
+                                    sched,
+                                    EngineKind::Shuttle,
+                                    start,
+                                    executions,
+                                    stop,
+                                )
                             } else {
                                 let sched = PctScheduler::new_from_seed(seed, 3, usize::MAX);
                                 let engine = EngineKind::ShuttlePct { depth: 3 };
@@ -196,7 +228,10 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
                         })
                     })
                     .collect();
-                handles.into_iter().filter_map(|h| h.join().ok().flatten()).next()
+                handles
+                    .into_iter()
+                    .filter_map(|h| h.join().ok().flatten())
+                    .next()
             })
         }
         other => panic!("engine {} is not in the shuttle build", other.name()),
@@ -212,7 +247,11 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
 }
 
 /// Replay one recorded schedule; returns the failure it reproduces, if any.
-pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule) -> Result<Option<Found>, String> {
+pub fn replay_schedule(
+    sc: &Scenario,
+    variants: VariantSet,
+    schedule: &Schedule,
+) -> Result<Option<Found>, String> {
     let Schedule::Shuttle { seed, steps } = schedule else {
         return Err("this build replays shuttle schedules only".to_string());
     };
@@ -224,10 +263,24 @@ pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule)
     let start = Instant::now();
     let executions = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
-    let found = run_with(sc, &cfg, replay, EngineKind::Shuttle, start, executions, stop);
+    let found = run_with(
+        sc,
+        &cfg,
+        replay,
+        EngineKind::Shuttle,
+        start,
+        executions,
+        stop,
+    );
     match found {
-        Some(f) if f.failure.property == crate::model::Property::ModelPanic && schedule_mismatch(&f.failure.message) => {
-            Err(format!("the schedule no longer applies to this model ({})", f.failure.message))
+        Some(f)
+            if f.failure.property == crate::model::Property::ModelPanic
+                && schedule_mismatch(&f.failure.message) =>
+        {
+            Err(format!(
+                "the schedule no longer applies to this model ({})",
+                f.failure.message
+            ))
         }
         other => Ok(other),
     }
@@ -235,5 +288,7 @@ pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule)
 
 /// Messages of shuttle's ReplayScheduler when a schedule does not fit the model.
 fn schedule_mismatch(msg: &str) -> bool {
-    ["schedule", "runnable", "context switch"].iter().any(|k| msg.contains(k))
+    ["schedule", "runnable", "context switch"]
+        .iter()
+        .any(|k| msg.contains(k))
 }

@@ -4,7 +4,9 @@
 //! left behind; the hunt stops that pair). Not replayable step by step: a failure
 //! records the seed and is re-found by running the stress again or under shuttle.
 
-use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one};
+use super::{
+    EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one,
+};
 use crate::model::property::{ModelFailure, Property};
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
@@ -74,7 +76,11 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
 }
 
 /// Real-thread failures are re-found by stressing again (no step-by-step replay).
-pub fn replay_schedule(sc: &Scenario, variants: VariantSet, schedule: &Schedule) -> Result<Option<Found>, String> {
+pub fn replay_schedule(
+    sc: &Scenario,
+    variants: VariantSet,
+    schedule: &Schedule,
+) -> Result<Option<Found>, String> {
     let Schedule::Threads { seed } = schedule else {
         return Err("this build (threads) cannot replay loom or shuttle schedules".to_string());
     };

@@ -36,8 +36,10 @@ impl Completion {
     pub fn wait_for_completion(&self, cur: &Task, what: &str) {
         let mut done = self.done.lock();
         if *done == 0 {
-            cur.machine
-                .set_blocked(cur.id, Some((format!("wait_for_completion({what})"), usize::MAX)));
+            cur.machine.set_blocked(
+                cur.id,
+                Some((format!("wait_for_completion({what})"), usize::MAX)),
+            );
             while *done == 0 {
                 self.cv.wait(&mut done);
             }

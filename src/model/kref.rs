@@ -37,7 +37,10 @@ impl Kref {
             raise(
                 rec,
                 Property::UseAfterFree,
-                format!("{op} on {} after its final kref_put (object freed)", self.what),
+                format!(
+                    "{op} on {} after its final kref_put (object freed)",
+                    self.what
+                ),
             );
         }
     }

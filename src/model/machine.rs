@@ -17,6 +17,10 @@ pub struct Options {
     pub inject_edeadlk: bool,
     /// Record the event trace (on for hunts; the benchmarks measure both).
     pub trace: bool,
+    /// Also report Wound-Wait kills by a wound that predates the context's last back-off.
+    /// Mainline allows them (its `wounded` reset is in the slow path only:
+    /// docs/findings.md), so this is only on in the `finding-*` scenario showing that.
+    pub strict_ww_oldest: bool,
 }
 
 impl Default for Options {
@@ -24,6 +28,7 @@ impl Default for Options {
         Options {
             inject_edeadlk: false,
             trace: true,
+            strict_ww_oldest: false,
         }
     }
 }
@@ -133,7 +138,13 @@ impl Machine {
 
     /// Join a model task (`cur` waits for it), propagating a failure raised inside it.
     pub fn join<T>(&self, cur: &Task, h: thread::JoinHandle<T>) -> T {
-        self.set_blocked(cur.id, Some(("join (waiting for its tasks to exit)".to_string(), usize::MAX)));
+        self.set_blocked(
+            cur.id,
+            Some((
+                "join (waiting for its tasks to exit)".to_string(),
+                usize::MAX,
+            )),
+        );
         let r = h.join();
         self.set_blocked(cur.id, None);
         match r {

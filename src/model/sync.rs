@@ -22,6 +22,7 @@ pub const ENGINE_BUILD: &str = "shuttle";
 #[cfg(not(any(loom, feature = "shuttle")))]
 pub const ENGINE_BUILD: &str = "threads";
 
+#[cfg(any(loom, feature = "shuttle"))]
 macro_rules! checked_backend {
     ($b:ident) => {
         /// A mutex whose `lock` returns the guard directly (poisoning is a model bug anyway).

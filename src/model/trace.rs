@@ -180,18 +180,29 @@ impl Record {
                 if t.done {
                     continue;
                 }
-                let what = t.blocked_on.clone().unwrap_or_else(|| "running".to_string());
+                let what = t
+                    .blocked_on
+                    .clone()
+                    .unwrap_or_else(|| "running".to_string());
                 let holder = t
                     .blocked_lock
                     .and_then(|l| r.locks.get(l))
                     .and_then(|l| l.holder)
                     .map(|h| format!(", held by {}", cpu_name(h)))
                     .unwrap_or_default();
-                lines.push(format!("{} ({}) blocked in {what}{holder}", cpu_name(i as u16), t.name));
+                lines.push(format!(
+                    "{} ({}) blocked in {what}{holder}",
+                    cpu_name(i as u16),
+                    t.name
+                ));
             }
             if let Some(cycle) = find_cycle(r) {
                 let path: Vec<String> = cycle.iter().map(|t| cpu_name(*t)).collect();
-                lines.push(format!("wait-for cycle: {} -> {}", path.join(" -> "), path[0]));
+                lines.push(format!(
+                    "wait-for cycle: {} -> {}",
+                    path.join(" -> "),
+                    path[0]
+                ));
             }
             lines.join("; ")
         })

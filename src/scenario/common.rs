@@ -1,14 +1,14 @@
 //! Building blocks shared by the scenarios: the standard back-off transaction, the
 //! end-of-run checks, expectations.
 
+use crate::model::Machine;
 use crate::model::property::Property;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::task::Task;
 use crate::model::trace::{EDEADLK, errno_name};
-use crate::model::Machine;
 use crate::ww::{
-    WwClass, WwMutex, ww_acquire_done, ww_acquire_fini, ww_acquire_init, ww_mutex_is_locked, ww_mutex_lock,
-    ww_mutex_lock_slow, ww_mutex_unlock,
+    WwClass, WwMutex, ww_acquire_done, ww_acquire_fini, ww_acquire_init, ww_mutex_is_locked,
+    ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_unlock,
 };
 
 /// Fail the execution with an `expectation` failure unless `cond` holds.
@@ -47,7 +47,11 @@ pub fn inorder_transaction(t: &Arc<Task>, class: &Arc<WwClass>, locks: &[Arc<WwM
                 break;
             }
             expect(&t.machine, ret == 0, || {
-                format!("stress_inorder: ww_mutex_lock({}) returned {}", l.name, errno_name(ret))
+                format!(
+                    "stress_inorder: ww_mutex_lock({}) returned {}",
+                    l.name,
+                    errno_name(ret)
+                )
             });
             held.push(i);
         }
@@ -93,7 +97,11 @@ pub fn reorder_transaction(t: &Arc<Task>, class: &Arc<WwClass>, order: &mut Vec<
             ww_mutex_unlock(t, l);
         }
         expect(&t.machine, ret == -EDEADLK, || {
-            format!("stress_reorder: ww_mutex_lock({}) returned {}", order[i].name, errno_name(ret))
+            format!(
+                "stress_reorder: ww_mutex_lock({}) returned {}",
+                order[i].name,
+                errno_name(ret)
+            )
         });
         ww_mutex_lock_slow(t, &order[i], &ctx);
         let l = order.remove(i);
@@ -111,13 +119,17 @@ pub fn reorder_transaction(t: &Arc<Task>, class: &Arc<WwClass>, order: &mut Vec<
 /// End of run: every lock free (owner word, ww->ctx and ghost holder).
 pub fn check_quiescent(m: &Machine, locks: &[Arc<WwMutex>]) {
     for l in locks {
-        expect(m, !ww_mutex_is_locked(l) && m.holder(l.uid).is_none(), || {
-            format!("{} is still locked at the end of the scenario", l.name)
-        });
+        expect(
+            m,
+            !ww_mutex_is_locked(l) && m.holder(l.uid).is_none(),
+            || format!("{} is still locked at the end of the scenario", l.name),
+        );
     }
 }
 
 /// `n` locks named `prefix0..`.
 pub fn locks(m: &Machine, class: &Arc<WwClass>, prefix: &str, n: usize) -> Vec<Arc<WwMutex>> {
-    (0..n).map(|i| WwMutex::new(m, &format!("{prefix}{i}"), class)).collect()
+    (0..n)
+        .map(|i| WwMutex::new(m, &format!("{prefix}{i}"), class))
+        .collect()
 }

@@ -12,7 +12,9 @@ use crate::ww::{DrmExec, GemObject, WwClass, WwMutex};
 use std::ops::ControlFlow;
 
 fn objects(m: &Machine, class: &Arc<WwClass>, n: usize) -> Vec<Arc<GemObject>> {
-    (0..n).map(|i| GemObject::new(m, &format!("bo{i}"), class)).collect()
+    (0..n)
+        .map(|i| GemObject::new(m, &format!("bo{i}"), class))
+        .collect()
 }
 
 fn resvs(objs: &[Arc<GemObject>]) -> Vec<Arc<WwMutex>> {
@@ -32,9 +34,15 @@ fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
         }
         ControlFlow::Continue(())
     });
-    expect(&t.machine, ret == 0, || format!("drm_exec submission failed with {}", errno_name(ret)));
+    expect(&t.machine, ret == 0, || {
+        format!("drm_exec submission failed with {}", errno_name(ret))
+    });
     expect(&t.machine, exec.objects().len() == set.len(), || {
-        format!("drm_exec locked {} objects, {} requested", exec.objects().len(), set.len())
+        format!(
+            "drm_exec locked {} objects, {} requested",
+            exec.objects().len(),
+            set.len()
+        )
     });
     exec.fini();
 }
@@ -46,12 +54,15 @@ fn exec_contexts(m: &Arc<Machine>, main: &Arc<Task>, n: usize) {
     let objs = objects(m, &class, n + 1);
     let handles: Vec<_> = (0..n)
         .map(|i| {
-            let mut set: Vec<Arc<GemObject>> = (0..3.min(n + 1)).map(|k| Arc::clone(&objs[(i + k) % (n + 1)])).collect();
+            let mut set: Vec<Arc<GemObject>> = (0..3.min(n + 1))
+                .map(|k| Arc::clone(&objs[(i + k) % (n + 1)]))
+                .collect();
             if i % 2 == 1 {
                 set.reverse();
             }
             let class = Arc::clone(&class);
-            m.spawn("drm_exec_submit", move |t| submit(&t, &class, &set)).1
+            m.spawn("drm_exec_submit", move |t| submit(&t, &class, &set))
+                .1
         })
         .collect();
     for h in handles {
@@ -86,7 +97,9 @@ fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
                     }
                     ControlFlow::Continue(())
                 });
-                expect(&t.machine, ret == 0, || format!("drm_exec driver loop failed with {}", errno_name(ret)));
+                expect(&t.machine, ret == 0, || {
+                    format!("drm_exec driver loop failed with {}", errno_name(ret))
+                });
                 exec.fini();
             })
             .1
@@ -122,7 +135,11 @@ fn exec_evict(m: &Arc<Machine>, main: &Arc<Task>, give_up: bool) {
                     }
                     if iteration > 1 {
                         // Contended before: settle for what we have (or give up).
-                        return if give_up { ControlFlow::Break(-EBUSY) } else { ControlFlow::Continue(()) };
+                        return if give_up {
+                            ControlFlow::Break(-EBUSY)
+                        } else {
+                            ControlFlow::Continue(())
+                        };
                     }
                     let ret = exec.lock_obj(&set[1]);
                     drm_exec_retry_on_contention!(exec);
@@ -131,7 +148,9 @@ fn exec_evict(m: &Arc<Machine>, main: &Arc<Task>, give_up: bool) {
                     }
                     ControlFlow::Continue(())
                 });
-                expect(&t.machine, ret == 0 || ret == -EBUSY, || format!("eviction failed with {}", errno_name(ret)));
+                expect(&t.machine, ret == 0 || ret == -EBUSY, || {
+                    format!("eviction failed with {}", errno_name(ret))
+                });
                 exec.fini();
             })
             .1

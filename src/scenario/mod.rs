@@ -26,7 +26,9 @@ pub struct Scenario {
 
 impl std::fmt::Debug for Scenario {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Scenario").field("name", &self.name).finish()
+        f.debug_struct("Scenario")
+            .field("name", &self.name)
+            .finish()
     }
 }
 
@@ -70,5 +72,8 @@ pub fn find(name: &str) -> Option<Scenario> {
 /// The scenarios `hunt` runs when none is named: every scenario except the deliberately
 /// broken clients (they exist to show that checks fire).
 pub fn default_set() -> Vec<Scenario> {
-    all().into_iter().filter(|s| !s.name.contains("broken-client")).collect()
+    all()
+        .into_iter()
+        .filter(|s| !s.name.contains("broken-client"))
+        .collect()
 }

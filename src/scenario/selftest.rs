@@ -3,15 +3,18 @@
 //! waiters, stamp wrap, injection, signals). Wall-clock loops become bounded iterations;
 //! `ww_acquire_init_noinject` is the plain init (injection is a scenario option).
 
-use super::common::{check_quiescent, dummy_load, expect, inorder_transaction, locks, reorder_transaction};
+use super::common::{
+    check_quiescent, dummy_load, expect, inorder_transaction, locks, reorder_transaction,
+};
 use super::{Scenario, scenario};
 use crate::model::completion::Completion;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EDEADLK, EINTR, errno_name};
 use crate::model::{Machine, Options, Property, Task};
 use crate::ww::{
-    Algo, WwClass, WwMutex, ww_acquire_fini, ww_acquire_init, ww_mutex_lock, ww_mutex_lock_interruptible,
-    ww_mutex_lock_slow, ww_mutex_lock_slow_interruptible, ww_mutex_trylock, ww_mutex_unlock,
+    Algo, WwClass, WwMutex, ww_acquire_fini, ww_acquire_init, ww_mutex_lock,
+    ww_mutex_lock_interruptible, ww_mutex_lock_slow, ww_mutex_lock_slow_interruptible,
+    ww_mutex_trylock, ww_mutex_unlock,
 };
 
 const TEST_MTX_SPIN: u32 = 1 << 0;
@@ -31,9 +34,18 @@ fn test_mutex(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, flags: u32) {
     let class = class(algo);
     let mutex = WwMutex::new(m, "mtx", &class);
     let ctx = (flags & TEST_MTX_CTX != 0).then(|| ww_acquire_init(main, &class));
-    let (ready, go, done) = (Arc::new(Completion::new()), Arc::new(Completion::new()), Arc::new(Completion::new()));
+    let (ready, go, done) = (
+        Arc::new(Completion::new()),
+        Arc::new(Completion::new()),
+        Arc::new(Completion::new()),
+    );
     let (_, h) = {
-        let (mutex, ready, go, done) = (Arc::clone(&mutex), Arc::clone(&ready), Arc::clone(&go), Arc::clone(&done));
+        let (mutex, ready, go, done) = (
+            Arc::clone(&mutex),
+            Arc::clone(&ready),
+            Arc::clone(&go),
+            Arc::clone(&done),
+        );
         m.spawn("test_mutex_work", move |t| {
             ready.complete();
             go.wait_for_completion(&t, "go");
@@ -58,7 +70,9 @@ fn test_mutex(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, flags: u32) {
         yield_now();
         early |= done.completion_done();
     }
-    expect(m, !early, || format!("test_mutex(flags={flags:x}): mutual exclusion failure"));
+    expect(m, !early, || {
+        format!("test_mutex(flags={flags:x}): mutual exclusion failure")
+    });
     ww_mutex_unlock(main, &mutex);
     if let Some(ctx) = &ctx {
         ww_acquire_fini(main, ctx);
@@ -74,16 +88,25 @@ fn test_aa(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, trylock: bool) {
     let mutex = WwMutex::new(m, "mutex", &class);
     let ctx = ww_acquire_init(main, &class);
     if trylock {
-        expect(m, ww_mutex_trylock(main, &mutex, Some(&ctx)), || "test_aa: initial trylock failed".into());
+        expect(m, ww_mutex_trylock(main, &mutex, Some(&ctx)), || {
+            "test_aa: initial trylock failed".into()
+        });
     } else {
         let ret = ww_mutex_lock(main, &mutex, Some(&ctx));
         expect(m, ret == 0, || "test_aa: initial lock failed".into());
     }
-    expect(m, !ww_mutex_trylock(main, &mutex, None), || "test_aa: trylocked itself without context".into());
-    expect(m, !ww_mutex_trylock(main, &mutex, Some(&ctx)), || "test_aa: trylocked itself with context".into());
+    expect(m, !ww_mutex_trylock(main, &mutex, None), || {
+        "test_aa: trylocked itself without context".into()
+    });
+    expect(m, !ww_mutex_trylock(main, &mutex, Some(&ctx)), || {
+        "test_aa: trylocked itself with context".into()
+    });
     let ret = ww_mutex_lock(main, &mutex, Some(&ctx));
     expect(m, ret == -crate::model::trace::EALREADY, || {
-        format!("test_aa: missed deadlock for recursing, ret={}", errno_name(ret))
+        format!(
+            "test_aa: missed deadlock for recursing, ret={}",
+            errno_name(ret)
+        )
     });
     ww_mutex_unlock(main, &mutex);
     ww_acquire_fini(main, &ctx);
@@ -125,7 +148,11 @@ fn abba_side(
     mine.complete();
     theirs.wait_for_completion(t, "abba ready");
     let lock = |l: &WwMutex| {
-        if interruptible { ww_mutex_lock_interruptible(t, l, Some(&ctx)) } else { ww_mutex_lock(t, l, Some(&ctx)) }
+        if interruptible {
+            ww_mutex_lock_interruptible(t, l, Some(&ctx))
+        } else {
+            ww_mutex_lock(t, l, Some(&ctx))
+        }
     };
     let mut err = lock(second);
     if resolve == Resolve::Yes && err == -EDEADLK {
@@ -149,7 +176,11 @@ fn abba_side(
     if err == 0 {
         ww_mutex_unlock(t, second);
     }
-    if resolve == Resolve::Yes || err != -EDEADLK || resolve == Resolve::No || resolve == Resolve::Broken {
+    if resolve == Resolve::Yes
+        || err != -EDEADLK
+        || resolve == Resolve::No
+        || resolve == Resolve::Broken
+    {
         ww_mutex_unlock(t, first);
     }
     ww_acquire_fini(t, &ctx);
@@ -157,32 +188,85 @@ fn abba_side(
 }
 
 /// `test_abba(class, trylock, resolve)`.
-fn test_abba(m: &Arc<Machine>, main: &Arc<Task>, class: Arc<WwClass>, trylock: bool, resolve: Resolve, signal: bool) {
+fn test_abba(
+    m: &Arc<Machine>,
+    main: &Arc<Task>,
+    class: Arc<WwClass>,
+    trylock: bool,
+    resolve: Resolve,
+    signal: bool,
+) {
     let a = WwMutex::new(m, "A", &class);
     let b = WwMutex::new(m, "B", &class);
     let (a_ready, b_ready) = (Arc::new(Completion::new()), Arc::new(Completion::new()));
-    let worker_resolve = if resolve == Resolve::Broken { Resolve::Broken } else { resolve };
+    let worker_resolve = if resolve == Resolve::Broken {
+        Resolve::Broken
+    } else {
+        resolve
+    };
     let (worker, h) = {
-        let (a, b, a_ready, b_ready, class) = (Arc::clone(&a), Arc::clone(&b), Arc::clone(&a_ready), Arc::clone(&b_ready), Arc::clone(&class));
+        let (a, b, a_ready, b_ready, class) = (
+            Arc::clone(&a),
+            Arc::clone(&b),
+            Arc::clone(&a_ready),
+            Arc::clone(&b_ready),
+            Arc::clone(&class),
+        );
         m.spawn("test_abba_work", move |t| {
-            abba_side(&t, &class, &b, &a, trylock, worker_resolve, &b_ready, &a_ready, signal)
+            abba_side(
+                &t,
+                &class,
+                &b,
+                &a,
+                trylock,
+                worker_resolve,
+                &b_ready,
+                &a_ready,
+                signal,
+            )
         })
     };
-    let main_resolve = if resolve == Resolve::Broken { Resolve::Yes } else { resolve };
+    let main_resolve = if resolve == Resolve::Broken {
+        Resolve::Yes
+    } else {
+        resolve
+    };
     if signal {
         worker.send_signal();
     }
-    let err = abba_side(main, &class, &a, &b, trylock, main_resolve, &a_ready, &b_ready, false);
+    let err = abba_side(
+        main,
+        &class,
+        &a,
+        &b,
+        trylock,
+        main_resolve,
+        &a_ready,
+        &b_ready,
+        false,
+    );
     let result = m.join(main, h);
     match resolve {
         Resolve::No => expect(m, err == -EDEADLK || result == -EDEADLK, || {
-            format!("test_abba: missed ABBA deadlock, A err={}, B err={}", errno_name(err), errno_name(result))
+            format!(
+                "test_abba: missed ABBA deadlock, A err={}, B err={}",
+                errno_name(err),
+                errno_name(result)
+            )
         }),
         _ if signal => expect(m, err == 0 && (result == 0 || result == -EINTR), || {
-            format!("test_abba(signal): A err={}, B err={}", errno_name(err), errno_name(result))
+            format!(
+                "test_abba(signal): A err={}, B err={}",
+                errno_name(err),
+                errno_name(result)
+            )
         }),
         _ => expect(m, err == 0 && result == 0, || {
-            format!("test_abba: failed to resolve ABBA deadlock, A err={}, B err={}", errno_name(err), errno_name(result))
+            format!(
+                "test_abba: failed to resolve ABBA deadlock, A err={}, B err={}",
+                errno_name(err),
+                errno_name(result)
+            )
         }),
     }
     check_quiescent(m, &[a, b]);
@@ -234,7 +318,10 @@ fn test_cycle(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, n: usize) {
     for (i, h) in handles.into_iter().enumerate() {
         let r = m.join(main, h);
         expect(m, r == 0 || (n >= 3 && r == -EDEADLK), || {
-            format!("cyclic deadlock not resolved, ret[{i}/{n}] = {}", errno_name(r))
+            format!(
+                "cyclic deadlock not resolved, ret[{i}/{n}] = {}",
+                errno_name(r)
+            )
         });
     }
     check_quiescent(m, &mutexes);
@@ -250,7 +337,14 @@ enum StressKind {
 
 /// `stress(class, nlocks, nthreads, flags)` with `iterations` transactions per worker
 /// instead of 2 s, and fixed per-worker lock orders instead of prandom.
-fn stress(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, nlocks: usize, kinds: &[StressKind], iterations: usize) {
+fn stress(
+    m: &Arc<Machine>,
+    main: &Arc<Task>,
+    algo: Algo,
+    nlocks: usize,
+    kinds: &[StressKind],
+    iterations: usize,
+) {
     let class = class(algo);
     let all = locks(m, &class, "L", nlocks);
     let handles: Vec<_> = kinds
@@ -260,7 +354,9 @@ fn stress(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, nlocks: usize, kinds: 
             let kind = *kind;
             let class = Arc::clone(&class);
             // Worker w uses the locks rotated by w (reversed for odd workers).
-            let mut order: Vec<Arc<WwMutex>> = (0..nlocks).map(|i| Arc::clone(&all[(i + w) % nlocks])).collect();
+            let mut order: Vec<Arc<WwMutex>> = (0..nlocks)
+                .map(|i| Arc::clone(&all[(i + w) % nlocks]))
+                .collect();
             if w % 2 == 1 {
                 order.reverse();
             }
@@ -278,7 +374,9 @@ fn stress(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, nlocks: usize, kinds: 
                         StressKind::Reorder => reorder_transaction(&t, &class, &mut order),
                         StressKind::One => {
                             let err = ww_mutex_lock(&t, &order[0], None);
-                            expect(&t.machine, err == 0, || format!("stress_one: {}", errno_name(err)));
+                            expect(&t.machine, err == 0, || {
+                                format!("stress_one: {}", errno_name(err))
+                            });
                             dummy_load();
                             ww_mutex_unlock(&t, &order[0]);
                         }
@@ -303,9 +401,14 @@ fn contend3(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     let xs = locks(m, &class, "X", 3);
     let handles: Vec<_> = (0..3)
         .map(|i| {
-            let order = vec![Arc::clone(&xs[i]), Arc::clone(&s), Arc::clone(&xs[(i + 1) % 3])];
+            let order = vec![
+                Arc::clone(&xs[i]),
+                Arc::clone(&s),
+                Arc::clone(&xs[(i + 1) % 3]),
+            ];
             let class = Arc::clone(&class);
-            m.spawn("contend3", move |t| inorder_transaction(&t, &class, &order)).1
+            m.spawn("contend3", move |t| inorder_transaction(&t, &class, &order))
+                .1
         })
         .collect();
     for h in handles {
@@ -326,7 +429,10 @@ fn ring(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, n: usize) {
         .map(|t| {
             let order = vec![Arc::clone(&all[(t + n - 1) % n]), Arc::clone(&all[t])];
             let class = Arc::clone(&class);
-            m.spawn("ring", move |task| inorder_transaction(&task, &class, &order)).1
+            m.spawn("ring", move |task| {
+                inorder_transaction(&task, &class, &order)
+            })
+            .1
         })
         .collect();
     for h in handles {
@@ -412,10 +518,21 @@ pub fn register(out: &mut Vec<Scenario>) {
         ));
         out.push(scenario(
             &format!("abba-wrap-{c}"),
-            &format!("ABBA with the class stamp about to wrap (first ticket u64::MAX, second 0) ({c})"),
+            &format!(
+                "ABBA with the class stamp about to wrap (first ticket u64::MAX, second 0) ({c})"
+            ),
             2,
             Options::default(),
-            move |m, main| test_abba(m, main, WwClass::new("wrap_class", algo, u64::MAX - 1), false, Resolve::Yes, false),
+            move |m, main| {
+                test_abba(
+                    m,
+                    main,
+                    WwClass::new("wrap_class", algo, u64::MAX - 1),
+                    false,
+                    Resolve::Yes,
+                    false,
+                )
+            },
         ));
         out.push(scenario(
             &format!("abba-signal-{c}"),
@@ -458,10 +575,21 @@ pub fn register(out: &mut Vec<Scenario>) {
         ));
         out.push(scenario(
             &format!("stress-all-{c}"),
-            &format!("test-ww_mutex stress(ALL): inorder, reorder and one workers on 4 locks ({c})"),
+            &format!(
+                "test-ww_mutex stress(ALL): inorder, reorder and one workers on 4 locks ({c})"
+            ),
             4,
             Options::default(),
-            move |m, main| stress(m, main, algo, 4, &[StressKind::Inorder, StressKind::Reorder, StressKind::One], 2),
+            move |m, main| {
+                stress(
+                    m,
+                    main,
+                    algo,
+                    4,
+                    &[StressKind::Inorder, StressKind::Reorder, StressKind::One],
+                    2,
+                )
+            },
         ));
         out.push(scenario(
             &format!("inject-inorder-{c}"),
@@ -475,11 +603,25 @@ pub fn register(out: &mut Vec<Scenario>) {
         ));
         out.push(scenario(
             &format!("contend3-{c}"),
-            &format!("three contexts contend for one lock S while each holds X_i and wants X_i+1 ({c})"),
+            &format!(
+                "three contexts contend for one lock S while each holds X_i and wants X_i+1 ({c})"
+            ),
             4,
             Options::default(),
             move |m, main| contend3(m, main, algo),
         ));
+        if algo == Algo::WoundWait {
+            out.push(scenario(
+                "finding-stale-wound-ww",
+                "contend3-ww reporting kills by a wound older than the last back-off: mainline keeps ctx->wounded across a fast-path re-acquisition (docs/findings.md)",
+                4,
+                Options {
+                    strict_ww_oldest: true,
+                    ..Options::default()
+                },
+                move |m, main| contend3(m, main, algo),
+            ));
+        }
         out.push(scenario(
             &format!("mixed-ctx-{c}"),
             &format!("context waiters and a context-less ww_mutex_lock(NULL) waiter on the same locks ({c})"),

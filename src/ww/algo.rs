@@ -36,7 +36,10 @@ pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCt
     if ctx.done_acquire.load(std::sync::atomic::Ordering::SeqCst) {
         m.fail(
             Property::ClientProtocol,
-            format!("ctx#{} locked {} after ww_acquire_done/fini", ctx.id, ww.name),
+            format!(
+                "ctx#{} locked {} after ww_acquire_done/fini",
+                ctx.id, ww.name
+            ),
         );
     }
     if let Some(contending) = ctx.contending() {
@@ -70,18 +73,29 @@ pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCt
             format!("ctx#{} of another ww_class locked {}", ctx.id, ww.name),
         );
     }
-    ctx.acquired.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    ctx.acquired
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     ww.ctx.store(ctx.id, Ordering::Relaxed);
 }
 
 /// `__ww_mutex_die(lock, waiter, ww_ctx, wake_q)`: Wait-Die; queue a wakeup of a younger
 /// waiter that holds locks so it can die. Returns true for Wait-Die either way (stop).
-pub(crate) fn __ww_mutex_die(cur: &Task, waiter: &Waiter, ww_ctx: &WwAcquireCtx, wake_q: &mut WakeQ) -> bool {
+pub(crate) fn __ww_mutex_die(
+    cur: &Task,
+    waiter: &Waiter,
+    ww_ctx: &WwAcquireCtx,
+    wake_q: &mut WakeQ,
+) -> bool {
     if !ww_ctx.is_wait_die {
         return false;
     }
-    let wctx = waiter.ctx(cur).expect("die is only called for context waiters");
-    if wctx.acquired() > 0 && less(cur, wctx, ww_ctx) && !cur.machine.variant(Variant::NoBackoffWake) {
+    let wctx = waiter
+        .ctx(cur)
+        .expect("die is only called for context waiters");
+    if wctx.acquired() > 0
+        && less(cur, wctx, ww_ctx)
+        && !cur.machine.variant(Variant::NoBackoffWake)
+    {
         wake_q.add(&waiter.task, "__ww_mutex_die");
     }
     true
@@ -111,13 +125,22 @@ pub(crate) fn __ww_mutex_wound(
                 Property::OldestKilled,
                 format!(
                     "ctx#{} (stamp {}) wounded ctx#{} (stamp {}), the oldest live context, on {}",
-                    ww_ctx.id, ww_ctx.stamp(), hold.id, hold.stamp(), lock.name
+                    ww_ctx.id,
+                    ww_ctx.stamp(),
+                    hold.id,
+                    hold.stamp(),
+                    lock.name
                 ),
             );
         }
         hold.wounded.store(true, Ordering::Relaxed);
+        hold.wound_epoch
+            .store(hold.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst), std::sync::atomic::Ordering::SeqCst);
         cur.event(|| {
-            Ev::Note(format!("__ww_mutex_wound({}): ctx#{} wounds ctx#{}", lock.name, ww_ctx.id, hold.id))
+            Ev::Note(format!(
+                "__ww_mutex_wound({}): ctx#{} wounds ctx#{}",
+                lock.name, ww_ctx.id, hold.id
+            ))
         });
         if owner != cur.owner_word()
             && let Some(t) = cur.machine.task_of_owner(owner)
@@ -174,7 +197,10 @@ pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) ->
         if ctx.acquired() == 0 {
             cur.machine.fail(
                 Property::EdeadlkWithoutLocks,
-                format!("{} decides -EDEADLK for ctx#{} which holds no lock", lock.name, ctx.id),
+                format!(
+                    "{} decides -EDEADLK for ctx#{} which holds no lock",
+                    lock.name, ctx.id
+                ),
             );
         }
         if ctx.contending().is_some() {
@@ -201,22 +227,48 @@ pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) ->
 /// back-off re-acquires through the fast path (the reset lives in the slow path only), so
 /// such a stale wound can kill the oldest more than once: docs/findings.md.
 fn check_oldest_not_killed(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) {
-    if !ctx.is_wait_die || !lock.class.is_oldest(ctx) {
+    use std::sync::atomic::Ordering::SeqCst;
+    if !ctx.is_wait_die {
+        // Finding (strict scenarios only): a kill by a wound received before the last
+        // back-off, which the slow path would have cleared but the fast path kept.
+        if cur.machine.opts.strict_ww_oldest && ctx.wound_epoch.load(SeqCst) < ctx.backoff_epoch.load(SeqCst) {
+            cur.machine.fail(
+                Property::OldestKilled,
+                format!(
+                    "Wound-Wait kills ctx#{} (stamp {}) on {} with a stale wound: it was wounded \
+                     before its last back-off and re-acquired through the fast path, which does not \
+                     reset ctx->wounded",
+                    ctx.id,
+                    ctx.stamp(),
+                    lock.name
+                ),
+            );
+        }
         return;
     }
-    ctx.retries_while_oldest.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    if !lock.class.is_oldest(ctx) {
+        return;
+    }
+    ctx.retries_while_oldest.fetch_add(1, SeqCst);
     cur.machine.fail(
         Property::OldestKilled,
         format!(
             "Wait-Die kills ctx#{} (stamp {}), the oldest live context, on {}",
-            ctx.id, ctx.stamp(), lock.name
+            ctx.id,
+            ctx.stamp(),
+            lock.name
         ),
     );
 }
 
 /// `__ww_mutex_check_kill(lock, waiter, ctx)`: Wound-Wait dies when wounded; Wait-Die
 /// when the holder or any context waiter ahead of us is older.
-pub(crate) fn __ww_mutex_check_kill(cur: &Task, lock: &WwMutex, list: &WaitList, ctx: &WwAcquireCtx) -> i32 {
+pub(crate) fn __ww_mutex_check_kill(
+    cur: &Task,
+    lock: &WwMutex,
+    list: &WaitList,
+    ctx: &WwAcquireCtx,
+) -> i32 {
     let hold = lock.ctx.load(Ordering::Relaxed);
     if ctx.acquired() == 0 {
         return 0;
@@ -230,7 +282,10 @@ pub(crate) fn __ww_mutex_check_kill(cur: &Task, lock: &WwMutex, list: &WaitList,
     if hold != 0 && less(cur, ctx, &lock.class.ctx(hold)) {
         return __ww_mutex_kill(cur, lock, ctx);
     }
-    let me = list.iter().position(|w| w.task.id == cur.id).unwrap_or(list.len());
+    let me = list
+        .iter()
+        .position(|w| w.task.id == cur.id)
+        .unwrap_or(list.len());
     for w in list[..me].iter().rev() {
         if w.ctx(cur).is_none() {
             continue;
@@ -299,10 +354,14 @@ pub(crate) fn __ww_mutex_unlock(cur: &Task, lock: &WwMutex) {
         if n == 0 {
             cur.machine.fail(
                 Property::ClientProtocol,
-                format!("ww_mutex_unlock({}): holder ctx#{} has acquired == 0", lock.name, ctx.id),
+                format!(
+                    "ww_mutex_unlock({}): holder ctx#{} has acquired == 0",
+                    lock.name, ctx.id
+                ),
             );
         }
-        ctx.acquired.store(n - 1, std::sync::atomic::Ordering::SeqCst);
+        ctx.acquired
+            .store(n - 1, std::sync::atomic::Ordering::SeqCst);
         lock.ctx.store(0, Ordering::Relaxed);
     }
 }
@@ -313,10 +372,17 @@ pub(crate) fn check_wait_list_order(cur: &Task, lock: &WwMutex, list: &WaitList)
     let ctxs: Vec<&Arc<WwAcquireCtx>> = list.iter().filter_map(|w| w.ghost_ctx()).collect();
     for pair in ctxs.windows(2) {
         if ww_ctx_less(pair[0], pair[1], false) {
-            let order: Vec<String> = ctxs.iter().map(|c| format!("ctx#{}(stamp {})", c.id, c.stamp())).collect();
+            let order: Vec<String> = ctxs
+                .iter()
+                .map(|c| format!("ctx#{}(stamp {})", c.id, c.stamp()))
+                .collect();
             cur.machine.fail(
                 Property::WaitListOrder,
-                format!("wait list of {} not in stamp order: {}", lock.name, order.join(", ")),
+                format!(
+                    "wait list of {} not in stamp order: {}",
+                    lock.name,
+                    order.join(", ")
+                ),
             );
         }
     }

@@ -63,7 +63,9 @@ impl WwClass {
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
         let id = NEXT_ID.fetch_add(1, Std::Relaxed);
         let is_wait_die = algo == Algo::WaitDie;
-        let slots = (1..=CTX_SLOTS).map(|i| Arc::new(WwAcquireCtx::slot(i, is_wait_die, id))).collect();
+        let slots = (1..=CTX_SLOTS)
+            .map(|i| Arc::new(WwAcquireCtx::slot(i, is_wait_die, id)))
+            .collect();
         Arc::new(WwClass {
             name,
             id,
@@ -124,6 +126,10 @@ pub struct WwAcquireCtx {
     pub(crate) live: std::sync::atomic::AtomicBool,
     /// Ghost: kills (-EDEADLK or drm_exec retries) suffered while the oldest live context.
     pub(crate) retries_while_oldest: AtomicUsize,
+    /// Ghost: completed back-offs (times `acquired` dropped to 0) and the back-off epoch in
+    /// which the last wound was received.
+    pub(crate) backoff_epoch: AtomicUsize,
+    pub(crate) wound_epoch: AtomicUsize,
 }
 
 impl WwAcquireCtx {
@@ -144,6 +150,8 @@ impl WwAcquireCtx {
             inject_interval: AtomicU32::new(1),
             live: std::sync::atomic::AtomicBool::new(false),
             retries_while_oldest: AtomicUsize::new(0),
+            backoff_epoch: AtomicUsize::new(0),
+            wound_epoch: AtomicUsize::new(0),
         }
     }
 
@@ -193,16 +201,26 @@ pub fn ww_acquire_init(cur: &Task, class: &Arc<WwClass>) -> Arc<WwAcquireCtx> {
     let mut g = class.ctxs.lock().unwrap_or_else(|e| e.into_inner());
     let used = class.used.fetch_add(1, Std::SeqCst);
     if used >= g.len() {
-        g.push(Arc::new(WwAcquireCtx::slot(used + 1, class.is_wait_die, class.id)));
+        g.push(Arc::new(WwAcquireCtx::slot(
+            used + 1,
+            class.is_wait_die,
+            class.id,
+        )));
     }
     let ctx = Arc::clone(&g[used]);
     drop(g);
     ctx.task.store(cur.id, Std::SeqCst);
     ctx.stamp.store(stamp, Std::SeqCst);
     ctx.wounded.store(false, Ordering::Relaxed);
-    ctx.inject_countdown.store((stamp & 0xf) as u32, Std::SeqCst);
+    ctx.inject_countdown
+        .store((stamp & 0xf) as u32, Std::SeqCst);
     ctx.live.store(true, Std::SeqCst);
-    cur.event(|| Ev::Note(format!("ww_acquire_init(ctx#{}, {}) stamp={stamp}", ctx.id, class.name)));
+    cur.event(|| {
+        Ev::Note(format!(
+            "ww_acquire_init(ctx#{}, {}) stamp={stamp}",
+            ctx.id, class.name
+        ))
+    });
     ctx
 }
 
@@ -224,7 +242,10 @@ pub fn ww_acquire_fini(cur: &Task, ctx: &WwAcquireCtx) {
     if held != 0 {
         cur.machine.fail(
             Property::ClientProtocol,
-            format!("ww_acquire_fini(ctx#{}) with {held} lock(s) still held", ctx.id),
+            format!(
+                "ww_acquire_fini(ctx#{}) with {held} lock(s) still held",
+                ctx.id
+            ),
         );
     }
     if ctx.finished.swap(true, Std::SeqCst) {
@@ -237,4 +258,3 @@ pub fn ww_acquire_fini(cur: &Task, ctx: &WwAcquireCtx) {
     ctx.live.store(false, Std::SeqCst);
     cur.event(|| Ev::Note(format!("ww_acquire_fini(ctx#{})", ctx.id)));
 }
-

@@ -24,8 +24,8 @@ use crate::model::trace::{EALREADY, EDEADLK, Ev};
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, WwClass, ww_acquire_done, ww_acquire_fini, ww_acquire_init};
 use crate::ww::lock::{
-    ww_mutex_lock, ww_mutex_lock_interruptible, ww_mutex_lock_slow, ww_mutex_lock_slow_interruptible,
-    ww_mutex_unlock,
+    ww_mutex_lock, ww_mutex_lock_interruptible, ww_mutex_lock_slow,
+    ww_mutex_lock_slow_interruptible, ww_mutex_unlock,
 };
 use crate::ww::mutex::WwMutex;
 use std::ops::ControlFlow;
@@ -70,7 +70,8 @@ pub fn drm_gem_object_put(cur: &Task, obj: &GemObject) {
 
 /// `dma_resv_reserve_fences(obj, num_fences)`: needs the reservation held.
 pub fn dma_resv_reserve_fences(cur: &Task, obj: &GemObject, num_fences: usize) -> i32 {
-    obj.refcount.check_alive(&cur.machine.rec, "dma_resv_reserve_fences");
+    obj.refcount
+        .check_alive(&cur.machine.rec, "dma_resv_reserve_fences");
     if cur.machine.holder(obj.resv.uid) != Some(cur.id) {
         cur.machine.fail(
             Property::ClientProtocol,
@@ -144,7 +145,10 @@ impl DrmExec {
     }
 
     /// `drm_exec_until_all_locked(exec) { body }`.
-    pub fn until_all_locked(&mut self, mut body: impl FnMut(&mut DrmExec) -> ControlFlow<i32>) -> i32 {
+    pub fn until_all_locked(
+        &mut self,
+        mut body: impl FnMut(&mut DrmExec) -> ControlFlow<i32>,
+    ) -> i32 {
         while self.cleanup() {
             if let ControlFlow::Break(ret) = body(self) {
                 return ret;
@@ -193,7 +197,12 @@ impl DrmExec {
                 true
             }
             Contended::Obj(obj) => {
-                cur.event(|| Ev::Note(format!("drm_exec_cleanup: contended on {}, unlock all and retry", obj.name)));
+                cur.event(|| {
+                    Ev::Note(format!(
+                        "drm_exec_cleanup: contended on {}, unlock all and retry",
+                        obj.name
+                    ))
+                });
                 self.unlock_all();
                 self.check_retry_bound();
                 self.requested.clear();
@@ -275,7 +284,8 @@ impl DrmExec {
     /// `drm_exec_lock_obj(exec, obj)`.
     pub fn lock_obj(&mut self, obj: &Arc<GemObject>) -> i32 {
         let cur = Arc::clone(&self.cur);
-        obj.refcount.check_alive(&cur.machine.rec, "drm_exec_lock_obj");
+        obj.refcount
+            .check_alive(&cur.machine.rec, "drm_exec_lock_obj");
         self.requested.push(obj.resv.uid);
         let ret = self.lock_contended();
         if ret != 0 {
@@ -289,7 +299,11 @@ impl DrmExec {
             drm_gem_object_put(&cur, &p);
             return 0;
         }
-        let ticket = Arc::clone(self.ticket.as_ref().expect("lock_obj inside drm_exec_until_all_locked"));
+        let ticket = Arc::clone(
+            self.ticket
+                .as_ref()
+                .expect("lock_obj inside drm_exec_until_all_locked"),
+        );
         let ret = if self.flags & DRM_EXEC_INTERRUPTIBLE_WAIT != 0 {
             ww_mutex_lock_interruptible(&cur, &obj.resv, Some(&ticket))
         } else {

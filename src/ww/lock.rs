@@ -6,7 +6,9 @@
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::sync::atomic::Ordering;
-use crate::model::task::{Task, TaskState, WakeQ, __set_current_state, schedule, set_current_state};
+use crate::model::task::{
+    __set_current_state, Task, TaskState, WakeQ, schedule, set_current_state,
+};
 use crate::model::trace::{EALREADY, EDEADLK, EINTR, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::algo::{
@@ -19,7 +21,12 @@ use std::sync::atomic::Ordering as Std;
 
 /// `__mutex_lock_common(lock, state, ..., ww_ctx, use_ww_ctx)` for a ww_mutex
 /// (use_ww_ctx = true; `ww_ctx` may be None for `ww_mutex_lock(lock, NULL)`).
-fn __mutex_lock_common(cur: &Arc<Task>, lock: &WwMutex, state: TaskState, ww_ctx: Option<&Arc<WwAcquireCtx>>) -> i32 {
+fn __mutex_lock_common(
+    cur: &Arc<Task>,
+    lock: &WwMutex,
+    state: TaskState,
+    ww_ctx: Option<&Arc<WwAcquireCtx>>,
+) -> i32 {
     let m = &cur.machine;
     if let Some(ctx) = ww_ctx {
         let hold = lock.ctx.load(Ordering::Relaxed);
@@ -71,7 +78,10 @@ fn __mutex_lock_common(cur: &Arc<Task>, lock: &WwMutex, state: TaskState, ww_ctx
     check_wait_list_order(cur, lock, &list);
 
     // Steps 6-7: sleep until the lock is ours, a signal, or a kill.
-    m.set_blocked(cur.id, Some((format!("ww_mutex_lock({})", lock.name), lock.uid)));
+    m.set_blocked(
+        cur.id,
+        Some((format!("ww_mutex_lock({})", lock.name), lock.uid)),
+    );
     set_current_state(cur, state);
     let mut error = 0;
     loop {
@@ -95,7 +105,9 @@ fn __mutex_lock_common(cur: &Arc<Task>, lock: &WwMutex, state: TaskState, ww_ctx
         if !m.variant(Variant::WakeQUnflushed) {
             wake_q.wake_up_q(cur);
         }
-        cur.event(|| Ev::Sleep { obj: Arc::clone(&lock.name) });
+        cur.event(|| Ev::Sleep {
+            obj: Arc::clone(&lock.name),
+        });
         schedule(cur);
         cur.event(|| Ev::Woken);
         let first = lock.waiter_is_first_racy(cur);
@@ -135,11 +147,20 @@ fn __mutex_lock_common(cur: &Arc<Task>, lock: &WwMutex, state: TaskState, ww_ctx
 fn ww_mutex_deadlock_injection(cur: &Arc<Task>, lock: &WwMutex, ctx: &WwAcquireCtx) -> i32 {
     if ctx.inject_countdown.fetch_sub(1, Std::SeqCst) == 0 {
         let mut tmp = ctx.inject_interval.load(Std::SeqCst);
-        tmp = if tmp > u32::MAX / 4 { u32::MAX } else { tmp * 2 + tmp + tmp / 2 };
+        tmp = if tmp > u32::MAX / 4 {
+            u32::MAX
+        } else {
+            tmp * 2 + tmp + tmp / 2
+        };
         ctx.inject_interval.store(tmp, Std::SeqCst);
         ctx.inject_countdown.store(tmp, Std::SeqCst);
         ctx.set_contending(Some(lock.uid));
-        cur.event(|| Ev::Note(format!("ww_mutex_deadlock_injection({}): injected -EDEADLK", lock.name)));
+        cur.event(|| {
+            Ev::Note(format!(
+                "ww_mutex_deadlock_injection({}): injected -EDEADLK",
+                lock.name
+            ))
+        });
         ww_mutex_unlock(cur, lock);
         return -EDEADLK;
     }
@@ -160,14 +181,25 @@ fn ghost_acquired(cur: &Task, lock: &WwMutex, ctx: Option<&WwAcquireCtx>) {
     if let Some(prev) = cur.machine.set_holder(lock.uid, Some(cur.id)) {
         cur.machine.fail(
             Property::MutualExclusion,
-            format!("{} acquired {} while {} holds it", cpu_name(cur.id), lock.name, cpu_name(prev)),
+            format!(
+                "{} acquired {} while {} holds it",
+                cpu_name(cur.id),
+                lock.name,
+                cpu_name(prev)
+            ),
         );
     }
     lock.ghost_ctx.store(ctx.map_or(0, |c| c.id), Std::SeqCst);
 }
 
 /// Properties of a lock call's return value.
-fn check_lock_return(cur: &Task, lock: &WwMutex, ctx: Option<&Arc<WwAcquireCtx>>, ret: i32, injected: bool) {
+fn check_lock_return(
+    cur: &Task,
+    lock: &WwMutex,
+    ctx: Option<&Arc<WwAcquireCtx>>,
+    ret: i32,
+    injected: bool,
+) {
     let m = &cur.machine;
     match -ret {
         0 => ghost_acquired(cur, lock, ctx.map(|c| &**c)),
@@ -176,7 +208,10 @@ fn check_lock_return(cur: &Task, lock: &WwMutex, ctx: Option<&Arc<WwAcquireCtx>>
             if ctx.acquired() == 0 && !injected {
                 m.fail(
                     Property::EdeadlkWithoutLocks,
-                    format!("ww_mutex_lock({}) returned -EDEADLK to ctx#{} which holds no lock", lock.name, ctx.id),
+                    format!(
+                        "ww_mutex_lock({}) returned -EDEADLK to ctx#{} which holds no lock",
+                        lock.name, ctx.id
+                    ),
                 );
             }
         }
@@ -246,15 +281,28 @@ pub fn ww_mutex_lock(cur: &Arc<Task>, lock: &WwMutex, ctx: Option<&Arc<WwAcquire
 }
 
 /// `ww_mutex_lock_interruptible(lock, ctx)`: also -EINTR when a signal is pending.
-pub fn ww_mutex_lock_interruptible(cur: &Arc<Task>, lock: &WwMutex, ctx: Option<&Arc<WwAcquireCtx>>) -> i32 {
-    ww_mutex_lock_state(cur, lock, ctx, TaskState::Interruptible, "ww_mutex_lock_interruptible")
+pub fn ww_mutex_lock_interruptible(
+    cur: &Arc<Task>,
+    lock: &WwMutex,
+    ctx: Option<&Arc<WwAcquireCtx>>,
+) -> i32 {
+    ww_mutex_lock_state(
+        cur,
+        lock,
+        ctx,
+        TaskState::Interruptible,
+        "ww_mutex_lock_interruptible",
+    )
 }
 
 fn check_slow_preceded(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx, f: &str) {
     if ctx.contending().is_none() {
         cur.machine.fail(
             Property::ClientProtocol,
-            format!("{f}({}) by ctx#{} without a preceding -EDEADLK", lock.name, ctx.id),
+            format!(
+                "{f}({}) by ctx#{} without a preceding -EDEADLK",
+                lock.name, ctx.id
+            ),
         );
     }
 }
@@ -264,7 +312,13 @@ fn check_slow_preceded(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx, f: &str) 
 /// caller then believes it owns a lock it does not (spec §2.6).
 pub fn ww_mutex_lock_slow(cur: &Arc<Task>, lock: &WwMutex, ctx: &Arc<WwAcquireCtx>) {
     check_slow_preceded(cur, lock, ctx, "ww_mutex_lock_slow");
-    let ret = ww_mutex_lock_state(cur, lock, Some(ctx), TaskState::Uninterruptible, "ww_mutex_lock_slow");
+    let ret = ww_mutex_lock_state(
+        cur,
+        lock,
+        Some(ctx),
+        TaskState::Uninterruptible,
+        "ww_mutex_lock_slow",
+    );
     if ret != 0 {
         cur.machine.fail(
             Property::ClientProtocol,
@@ -279,9 +333,19 @@ pub fn ww_mutex_lock_slow(cur: &Arc<Task>, lock: &WwMutex, ctx: &Arc<WwAcquireCt
 }
 
 /// `ww_mutex_lock_slow_interruptible(lock, ctx)`: 0 or -EINTR.
-pub fn ww_mutex_lock_slow_interruptible(cur: &Arc<Task>, lock: &WwMutex, ctx: &Arc<WwAcquireCtx>) -> i32 {
+pub fn ww_mutex_lock_slow_interruptible(
+    cur: &Arc<Task>,
+    lock: &WwMutex,
+    ctx: &Arc<WwAcquireCtx>,
+) -> i32 {
     check_slow_preceded(cur, lock, ctx, "ww_mutex_lock_slow_interruptible");
-    ww_mutex_lock_state(cur, lock, Some(ctx), TaskState::Interruptible, "ww_mutex_lock_slow_interruptible")
+    ww_mutex_lock_state(
+        cur,
+        lock,
+        Some(ctx),
+        TaskState::Interruptible,
+        "ww_mutex_lock_slow_interruptible",
+    )
 }
 
 /// `ww_mutex_trylock(lock, ctx)`: one attempt, no stamp logic, never -EALREADY (fails on
@@ -317,7 +381,10 @@ fn ghost_release(cur: &Task, lock: &WwMutex, f: &str) {
                 "{f}({}) by {} but it is {}",
                 lock.name,
                 cpu_name(cur.id),
-                holder.map_or("not locked".to_string(), |h| format!("held by {}", cpu_name(h)))
+                holder.map_or("not locked".to_string(), |h| format!(
+                    "held by {}",
+                    cpu_name(h)
+                ))
             ),
         );
     }

@@ -13,3 +13,6 @@ pub use lock::{
     ww_mutex_lock_slow, ww_mutex_lock_slow_interruptible, ww_mutex_trylock, ww_mutex_unlock,
 };
 pub use mutex::WwMutex;
+
+#[cfg(all(test, not(loom)))]
+mod tests;

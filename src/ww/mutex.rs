@@ -209,7 +209,12 @@ impl WwMutex {
 
     /// `__mutex_add_waiter(lock, waiter, list)`: insert before `pos` (tail when None); the
     /// first waiter sets MUTEX_FLAG_WAITERS.
-    pub(crate) fn __mutex_add_waiter(&self, list: &mut WaitList, waiter: Waiter, pos: Option<usize>) {
+    pub(crate) fn __mutex_add_waiter(
+        &self,
+        list: &mut WaitList,
+        waiter: Waiter,
+        pos: Option<usize>,
+    ) {
         let idx = pos.unwrap_or(list.len());
         list.insert(idx, waiter);
         if idx == 0 {
@@ -266,7 +271,11 @@ impl WwMutex {
                 };
                 cur.machine.fail(
                     Property::UnlockNotOwner,
-                    format!("{} unlocks {} but {holder} (bad unlock balance)", cpu_name(cur.id), self.name),
+                    format!(
+                        "{} unlocks {} but {holder} (bad unlock balance)",
+                        cpu_name(cur.id),
+                        self.name
+                    ),
                 );
             }
             if owner & MUTEX_FLAG_HANDOFF != 0 {

@@ -9,7 +9,12 @@ use ttm_model::scenario;
 
 fn run(name: &str, variants: VariantSet, bound: usize, budget_s: u64) -> Outcome {
     let sc = scenario::find(name).unwrap_or_else(|| panic!("no scenario {name}"));
-    let mut cfg = RunConfig::new(EngineKind::Loom { max_bound: Some(bound) }, variants);
+    let mut cfg = RunConfig::new(
+        EngineKind::Loom {
+            max_bound: Some(bound),
+        },
+        variants,
+    );
     cfg.budget = Duration::from_secs(budget_s);
     explore(&sc, &cfg)
 }
@@ -17,9 +22,17 @@ fn run(name: &str, variants: VariantSet, bound: usize, budget_s: u64) -> Outcome
 fn assert_exhausted_clean(name: &str, bound: usize, budget_s: u64) {
     let o = run(name, VariantSet::NONE, bound, budget_s);
     if let Some(f) = &o.found {
-        panic!("{name} failed on the fixed model: {}\n{}", f.failure, f.trace.join("\n"));
+        panic!(
+            "{name} failed on the fixed model: {}\n{}",
+            f.failure,
+            f.trace.join("\n")
+        );
     }
-    assert!(!o.incomplete, "{name}: bound {bound} not exhausted in {budget_s}s ({} executions)", o.executions);
+    assert!(
+        !o.incomplete,
+        "{name}: bound {bound} not exhausted in {budget_s}s ({} executions)",
+        o.executions
+    );
     assert_eq!(o.exhausted_bound, Some(bound));
 }
 
@@ -27,9 +40,25 @@ fn assert_exhausted_clean(name: &str, bound: usize, budget_s: u64) {
 #[test]
 fn fixed_model_bound2() {
     for name in [
-        "abba-wd", "abba-ww", "ring2-wd", "ring2-ww", "cycle2-wd", "cycle2-ww", "cycle3-wd", "cycle3-ww",
-        "aa-lock-wd", "aa-trylock-ww", "abba-try-wd", "abba-noresolve-ww", "abba-signal-wd", "abba-signal-ww",
-        "mixed-ctx-wd", "exec-ctx2", "exec-evict-set", "exec-evict-giveup", "exec-empty-array",
+        "abba-wd",
+        "abba-ww",
+        "ring2-wd",
+        "ring2-ww",
+        "cycle2-wd",
+        "cycle2-ww",
+        "cycle3-wd",
+        "cycle3-ww",
+        "aa-lock-wd",
+        "aa-trylock-ww",
+        "abba-try-wd",
+        "abba-noresolve-ww",
+        "abba-signal-wd",
+        "abba-signal-ww",
+        "mixed-ctx-wd",
+        "exec-ctx2",
+        "exec-evict-set",
+        "exec-evict-giveup",
+        "exec-empty-array",
     ] {
         assert_exhausted_clean(name, 2, 120);
     }
@@ -38,7 +67,15 @@ fn fixed_model_bound2() {
 /// Smaller bound for the larger shapes (3 contexts on one lock, test_mutex).
 #[test]
 fn fixed_model_bound1_larger() {
-    for name in ["contend3-wd", "contend3-ww", "ring3-wd", "ring3-ww", "test-mutex-f7-wd", "exec-ctx3", "inject-inorder-wd"] {
+    for name in [
+        "contend3-wd",
+        "contend3-ww",
+        "ring3-wd",
+        "ring3-ww",
+        "test-mutex-f7-wd",
+        "exec-ctx3",
+        "inject-inorder-wd",
+    ] {
         assert_exhausted_clean(name, 1, 120);
     }
 }
@@ -53,8 +90,17 @@ fn every_loom_variant_is_found() {
         }
         let name = info.scenarios[0];
         let o = run(name, VariantSet::of(v), 2, 120);
-        let f = o.found.unwrap_or_else(|| panic!("{} not found on {name} ({} executions)", info.name, o.executions));
-        assert_eq!(f.failure.property, info.property, "{} on {name}: {}", info.name, f.failure);
+        let f = o.found.unwrap_or_else(|| {
+            panic!(
+                "{} not found on {name} ({} executions)",
+                info.name, o.executions
+            )
+        });
+        assert_eq!(
+            f.failure.property, info.property,
+            "{} on {name}: {}",
+            info.name, f.failure
+        );
     }
 }
 
@@ -65,7 +111,11 @@ fn memory_ordering_variants_at_bound1() {
     for v in [Variant::FastpathNoMb, Variant::StateNoMb] {
         let name = v.info().scenarios[0];
         let o = run(name, VariantSet::of(v), 1, 60);
-        assert!(o.found.is_some(), "{} not found at bound 1 on {name}", v.name());
+        assert!(
+            o.found.is_some(),
+            "{} not found at bound 1 on {name}",
+            v.name()
+        );
     }
 }
 
@@ -73,7 +123,14 @@ fn memory_ordering_variants_at_bound1() {
 #[test]
 #[ignore]
 fn fixed_model_bound3() {
-    for name in ["abba-wd", "abba-ww", "ring2-wd", "ring2-ww", "cycle3-wd", "cycle3-ww"] {
+    for name in [
+        "abba-wd",
+        "abba-ww",
+        "ring2-wd",
+        "ring2-ww",
+        "cycle3-wd",
+        "cycle3-ww",
+    ] {
         assert_exhausted_clean(name, 3, 600);
     }
 }

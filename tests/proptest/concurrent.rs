@@ -72,7 +72,9 @@ fn run_txn(t: &Arc<Task>, class: &Arc<WwClass>, all: &[Arc<WwMutex>], txn: &Txn)
         Txn::Reorder(idx) => reorder_transaction(t, class, &mut pick(idx)),
         Txn::NoCtx(i) => {
             let ret = ww_mutex_lock(t, &all[*i], None);
-            expect(&t.machine, ret == 0, || format!("ww_mutex_lock(NULL) returned {}", errno_name(ret)));
+            expect(&t.machine, ret == 0, || {
+                format!("ww_mutex_lock(NULL) returned {}", errno_name(ret))
+            });
             ww_mutex_unlock(t, &all[*i]);
         }
     }
@@ -120,11 +122,14 @@ pub fn exec_scenario(sets: &[Vec<usize>]) -> Scenario {
         options: Options::default(),
         body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
             let class = WwClass::reservation();
-            let objs: Vec<Arc<GemObject>> = (0..3).map(|i| GemObject::new(m, &format!("bo{i}"), &class)).collect();
+            let objs: Vec<Arc<GemObject>> = (0..3)
+                .map(|i| GemObject::new(m, &format!("bo{i}"), &class))
+                .collect();
             let handles: Vec<_> = sets
                 .iter()
                 .map(|idx| {
-                    let set: Vec<Arc<GemObject>> = idx.iter().map(|&i| Arc::clone(&objs[i])).collect();
+                    let set: Vec<Arc<GemObject>> =
+                        idx.iter().map(|&i| Arc::clone(&objs[i])).collect();
                     let class = Arc::clone(&class);
                     m.spawn("submit", move |t| {
                         let mut exec = DrmExec::init(&t, &class, 0);
@@ -138,9 +143,15 @@ pub fn exec_scenario(sets: &[Vec<usize>]) -> Scenario {
                             }
                             ControlFlow::Continue(())
                         });
-                        expect(&t.machine, ret == 0, || format!("submission failed with {}", errno_name(ret)));
+                        expect(&t.machine, ret == 0, || {
+                            format!("submission failed with {}", errno_name(ret))
+                        });
                         expect(&t.machine, exec.objects().len() == set.len(), || {
-                            format!("{} objects locked, {} requested", exec.objects().len(), set.len())
+                            format!(
+                                "{} objects locked, {} requested",
+                                exec.objects().len(),
+                                set.len()
+                            )
                         });
                         exec.fini();
                     })
@@ -153,14 +164,26 @@ pub fn exec_scenario(sets: &[Vec<usize>]) -> Scenario {
             let resvs: Vec<Arc<WwMutex>> = objs.iter().map(|o| Arc::clone(&o.resv)).collect();
             check_quiescent(m, &resvs);
             for o in &objs {
-                expect(m, o.refcount.read() == 1, || format!("{} leaks references", o.name));
+                expect(m, o.refcount.read() == 1, || {
+                    format!("{} leaks references", o.name)
+                });
             }
         }),
     }
 }
 
 fn shuttle_cfg(variants: VariantSet, seed: u64, executions: usize, budget: Duration) -> RunConfig {
-    let mut cfg = RunConfig::new(EngineKind::Shuttle, variants);
+    engine_cfg(EngineKind::Shuttle, variants, seed, executions, budget)
+}
+
+fn engine_cfg(
+    engine: EngineKind,
+    variants: VariantSet,
+    seed: u64,
+    executions: usize,
+    budget: Duration,
+) -> RunConfig {
+    let mut cfg = RunConfig::new(engine, variants);
     cfg.seed = seed;
     cfg.max_executions = Some(executions);
     cfg.budget = budget;
@@ -169,7 +192,10 @@ fn shuttle_cfg(variants: VariantSet, seed: u64, executions: usize, budget: Durat
 
 fn describe(sc: &Scenario, out: &Outcome) -> String {
     match &out.found {
-        None => format!("{}: nothing found in {} executions", sc.description, out.executions),
+        None => format!(
+            "{}: nothing found in {} executions",
+            sc.description, out.executions
+        ),
         Some(f) => format!(
             "{}\nfailure at execution {} ({}): {}\nschedule: {:?}\ntrace:\n  {}",
             sc.description,
@@ -185,12 +211,14 @@ fn describe(sc: &Scenario, out: &Outcome) -> String {
 proptest! {
     #![proptest_config(config(64))]
 
-    /// The fixed model passes every generated ww script.
+    /// The fixed model passes every generated ww script (shuttle's random scheduler or
+    /// PCT with depth 3).
     #[test]
-    fn generated_ww_scripts_pass(script in script(), seed in any::<u64>()) {
+    fn generated_ww_scripts_pass(script in script(), seed in any::<u64>(), pct in any::<bool>()) {
         quiet_model_failures();
         let sc = ww_scenario(&script);
-        let out = explore(&sc, &shuttle_cfg(VariantSet::NONE, seed, 1000, Duration::from_secs(5)));
+        let engine = if pct { EngineKind::ShuttlePct { depth: 3 } } else { EngineKind::Shuttle };
+        let out = explore(&sc, &engine_cfg(engine, VariantSet::NONE, seed, 1000, Duration::from_secs(5)));
         prop_assert!(out.found.is_none(), "{}", describe(&sc, &out));
     }
 
@@ -222,10 +250,23 @@ fn finds_wake_q_unflushed_deadlock() {
     let sc = ww_scenario(&abba_ww());
     let out = explore(
         &sc,
-        &shuttle_cfg(VariantSet::of(Variant::WakeQUnflushed), 7, 5000, Duration::from_secs(20)),
+        &shuttle_cfg(
+            VariantSet::of(Variant::WakeQUnflushed),
+            7,
+            5000,
+            Duration::from_secs(20),
+        ),
     );
-    let found = out.found.as_ref().unwrap_or_else(|| panic!("not found: {}", describe(&sc, &out)));
-    assert_eq!(found.failure.property, Property::Deadlock, "{}", describe(&sc, &out));
+    let found = out
+        .found
+        .as_ref()
+        .unwrap_or_else(|| panic!("not found: {}", describe(&sc, &out)));
+    assert_eq!(
+        found.failure.property,
+        Property::Deadlock,
+        "{}",
+        describe(&sc, &out)
+    );
 }
 
 /// Control: the same script, seed and budget on the fixed model find nothing.
@@ -233,6 +274,9 @@ fn finds_wake_q_unflushed_deadlock() {
 fn abba_ww_fixed_model_passes() {
     quiet_model_failures();
     let sc = ww_scenario(&abba_ww());
-    let out = explore(&sc, &shuttle_cfg(VariantSet::NONE, 7, 1000, Duration::from_secs(20)));
+    let out = explore(
+        &sc,
+        &shuttle_cfg(VariantSet::NONE, 7, 1000, Duration::from_secs(20)),
+    );
     assert!(out.found.is_none(), "{}", describe(&sc, &out));
 }

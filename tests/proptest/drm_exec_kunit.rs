@@ -15,7 +15,8 @@ use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::{EALREADY, errno_name};
 use ttm_model::model::{Machine, Task};
 use ttm_model::ww::{
-    DRM_EXEC_IGNORE_DUPLICATES, DRM_EXEC_INTERRUPTIBLE_WAIT, DrmExec, GemObject, WwClass, ww_mutex_is_locked,
+    DRM_EXEC_IGNORE_DUPLICATES, DRM_EXEC_INTERRUPTIBLE_WAIT, DrmExec, GemObject, WwClass,
+    ww_mutex_is_locked,
 };
 
 /// KUnit-style non-fatal expectations.
@@ -25,7 +26,11 @@ struct Kunit(Arc<StdMutex<Vec<String>>>);
 impl Kunit {
     fn expect_eq(&self, what: &str, got: i32, want: i32) {
         if got != want {
-            self.fail(format!("KUNIT_EXPECT_EQ({what}): got {}, want {}", errno_name(got), errno_name(want)));
+            self.fail(format!(
+                "KUNIT_EXPECT_EQ({what}): got {}, want {}",
+                errno_name(got),
+                errno_name(want)
+            ));
         }
     }
 
@@ -45,7 +50,10 @@ impl Kunit {
 }
 
 /// Run one test body; fail on a model failure, a panic, or a KUnit expectation.
-fn kunit_case(name: &str, body: impl Fn(&Kunit, &Arc<Machine>, &Arc<Task>) + Send + Sync + 'static) {
+fn kunit_case(
+    name: &str,
+    body: impl Fn(&Kunit, &Arc<Machine>, &Arc<Task>) + Send + Sync + 'static,
+) {
     let test = Kunit::default();
     let t2 = test.clone();
     let run = run_model(move |m, t| {
@@ -54,7 +62,11 @@ fn kunit_case(name: &str, body: impl Fn(&Kunit, &Arc<Machine>, &Arc<Task>) + Sen
     });
     assert!(run.ok(), "{name}: {}", run.explain());
     let failures = test.failures();
-    assert!(failures.is_empty(), "{name}: {failures:#?}\n{}", run.explain());
+    assert!(
+        failures.is_empty(),
+        "{name}: {failures:#?}\n{}",
+        run.explain()
+    );
 }
 
 /// `drm_gem_private_object_init` on a reservation of `reservation_ww_class`.
@@ -65,9 +77,15 @@ fn gem(m: &Arc<Machine>, class: &Arc<WwClass>, name: &str) -> Arc<GemObject> {
 /// model: after `drm_exec_fini` the object is unlocked and only the creator's reference
 /// is left.
 fn expect_released(test: &Kunit, obj: &GemObject) {
-    test.expect(!ww_mutex_is_locked(&obj.resv), || format!("model: {} still locked after drm_exec_fini", obj.name));
+    test.expect(!ww_mutex_is_locked(&obj.resv), || {
+        format!("model: {} still locked after drm_exec_fini", obj.name)
+    });
     test.expect(obj.refcount.read() == 1, || {
-        format!("model: {} has {} references after drm_exec_fini, want 1", obj.name, obj.refcount.read())
+        format!(
+            "model: {} has {} references after drm_exec_fini, want 1",
+            obj.name,
+            obj.refcount.read()
+        )
     });
 }
 
@@ -95,8 +113,12 @@ fn test_lock() {
             }
             ControlFlow::Continue(())
         });
-        test.expect(exec.objects().len() == 1, || "model: one object locked".into());
-        test.expect(ww_mutex_is_locked(&gobj.resv), || "model: gobj locked before fini".into());
+        test.expect(exec.objects().len() == 1, || {
+            "model: one object locked".into()
+        });
+        test.expect(ww_mutex_is_locked(&gobj.resv), || {
+            "model: gobj locked before fini".into()
+        });
         exec.fini();
         expect_released(test, &gobj);
     });
@@ -117,9 +139,10 @@ fn test_lock_unlock() {
             }
 
             exec.unlock_obj(&gobj);
-            test.expect(exec.objects().is_empty() && !ww_mutex_is_locked(&gobj.resv), || {
-                "model: drm_exec_unlock_obj leaves gobj unlocked and untracked".into()
-            });
+            test.expect(
+                exec.objects().is_empty() && !ww_mutex_is_locked(&gobj.resv),
+                || "model: drm_exec_unlock_obj leaves gobj unlocked and untracked".into(),
+            );
             let ret = exec.lock_obj(&gobj);
             drm_exec_retry_on_contention!(exec);
             test.expect_eq("ret", ret, 0);
@@ -128,7 +151,9 @@ fn test_lock_unlock() {
             }
             ControlFlow::Continue(())
         });
-        test.expect(exec.objects().len() == 1, || "model: one object locked".into());
+        test.expect(exec.objects().len() == 1, || {
+            "model: one object locked".into()
+        });
         exec.fini();
         expect_released(test, &gobj);
     });
@@ -157,7 +182,10 @@ fn test_duplicates() {
             ControlFlow::Continue(())
         });
         test.expect(exec.objects().len() == 1, || {
-            format!("model: duplicate listed: {} objects, want 1", exec.objects().len())
+            format!(
+                "model: duplicate listed: {} objects, want 1",
+                exec.objects().len()
+            )
         });
         exec.unlock_obj(&gobj);
         exec.fini();
@@ -180,9 +208,10 @@ fn test_prepare() {
             }
             ControlFlow::Continue(())
         });
-        test.expect(gobj.fences.load(std::sync::atomic::Ordering::SeqCst) == 1, || {
-            "model: one fence slot reserved".into()
-        });
+        test.expect(
+            gobj.fences.load(std::sync::atomic::Ordering::SeqCst) == 1,
+            || "model: one fence slot reserved".into(),
+        );
         exec.fini();
         expect_released(test, &gobj);
     });
@@ -204,7 +233,9 @@ fn test_prepare_array() {
             ControlFlow::Continue(())
         });
         test.expect_eq("ret", ret, 0);
-        test.expect(exec.objects().len() == 2, || "model: both objects locked".into());
+        test.expect(exec.objects().len() == 2, || {
+            "model: both objects locked".into()
+        });
         exec.fini();
         expect_released(test, &gobj1);
         expect_released(test, &gobj2);
@@ -229,7 +260,9 @@ fn test_multiple_loops() {
             ControlFlow::Break(0)
         });
         exec.fini();
-        test.expect(iterations == 2, || format!("model: each loop body ran once, got {iterations} runs"));
+        test.expect(iterations == 2, || {
+            format!("model: each loop body ran once, got {iterations} runs")
+        });
     });
 }
 

@@ -93,7 +93,9 @@ fn guarded(f: impl Fn() + Send + Sync + 'static) -> Result<(), String> {
             .expect("spawn model thread");
         match rx.recv_timeout(std::time::Duration::from_secs(20)) {
             Ok(r) => r,
-            Err(_) => Err("deadlock: the single-task body blocked for 20 s (thread leaked)".to_string()),
+            Err(_) => {
+                Err("deadlock: the single-task body blocked for 20 s (thread leaked)".to_string())
+            }
         }
     }
 }
@@ -130,7 +132,11 @@ where
         Err(_) if failure.is_some() => None,
         Err(msg) => Some(msg),
     };
-    RunResult { failure, panic, trace }
+    RunResult {
+        failure,
+        panic,
+        trace,
+    }
 }
 
 /// Number of proptest cases: `PROPTEST_CASES` when set, else `default`.

@@ -21,6 +21,9 @@
 //! Each SUT step replays the whole prefix in one `run_sequential` execution (model
 //! objects cannot outlive a shuttle execution) and compares the last step, the snapshot
 //! after it, and that the earlier steps replayed identically.
+//!
+//! Coverage check: `WW_SM_STATS=1 cargo test --release --test proptest api_conforms --
+//! --nocapture | grep ^STAT` prints every executed step with its predicted outcome.
 
 use crate::harness::{RunResult, config, run_model};
 use proptest::prelude::*;
@@ -32,8 +35,9 @@ use ttm_model::model::Property;
 use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::{EALREADY, EDEADLK};
 use ttm_model::ww::{
-    Algo, WwAcquireCtx, WwClass, WwMutex, mutex_unlock, ww_acquire_done, ww_acquire_fini, ww_acquire_init,
-    ww_mutex_is_locked, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock, ww_mutex_unlock,
+    Algo, WwAcquireCtx, WwClass, WwMutex, mutex_unlock, ww_acquire_done, ww_acquire_fini,
+    ww_acquire_init, ww_mutex_is_locked, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock,
+    ww_mutex_unlock,
 };
 
 const LOCK_NAMES: [&str; 3] = ["A", "B", "C"];
@@ -41,16 +45,35 @@ const LOCK_NAMES: [&str; 3] = ["A", "B", "C"];
 /// One API call. `ctx` names a context slot; `None` is the NULL context.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Op {
-    Lock { lock: usize, ctx: Option<usize> },
-    Trylock { lock: usize, ctx: Option<usize> },
-    Unlock { lock: usize },
+    Lock {
+        lock: usize,
+        ctx: Option<usize>,
+    },
+    Trylock {
+        lock: usize,
+        ctx: Option<usize>,
+    },
+    Unlock {
+        lock: usize,
+    },
     /// `mutex_unlock(&ww->base)`: the wrong unlock function, leaves `ww->ctx` set.
-    MutexUnlock { lock: usize },
-    LockSlow { lock: usize, ctx: usize },
-    AcquireDone { ctx: usize },
-    AcquireFini { ctx: usize },
+    MutexUnlock {
+        lock: usize,
+    },
+    LockSlow {
+        lock: usize,
+        ctx: usize,
+    },
+    AcquireDone {
+        ctx: usize,
+    },
+    AcquireFini {
+        ctx: usize,
+    },
     /// `ww_acquire_init` into a slot whose previous context was finished.
-    AcquireInit { ctx: usize },
+    AcquireInit {
+        ctx: usize,
+    },
 }
 
 /// What a call returned.
@@ -137,7 +160,9 @@ impl RefState {
             Op::Lock { lock, ctx } | Op::Trylock { lock, ctx } => (Some(lock), ctx),
             Op::Unlock { lock } | Op::MutexUnlock { lock } => (Some(lock), None),
             Op::LockSlow { lock, ctx } => (Some(lock), Some(ctx)),
-            Op::AcquireDone { ctx } | Op::AcquireFini { ctx } | Op::AcquireInit { ctx } => (None, Some(ctx)),
+            Op::AcquireDone { ctx } | Op::AcquireFini { ctx } | Op::AcquireInit { ctx } => {
+                (None, Some(ctx))
+            }
         };
         l.is_none_or(|l| l < self.locks.len()) && c.is_none_or(|c| c < self.slots.len())
     }
@@ -155,15 +180,24 @@ impl RefState {
     /// was taken, then the ghost holder update.
     fn acquired(&mut self, l: usize, c: usize) -> Result<(), Stop> {
         if self.locks[l].ww_ctx.is_some() {
-            return Err(Stop::Fails(Property::ClientProtocol, "acquired with ww->ctx still set (mutex_unlock)"));
+            return Err(Stop::Fails(
+                Property::ClientProtocol,
+                "acquired with ww->ctx still set (mutex_unlock)",
+            ));
         }
         let ctx = &mut self.ctxs[c];
         if ctx.done {
-            return Err(Stop::Fails(Property::ClientProtocol, "locked after ww_acquire_done/fini"));
+            return Err(Stop::Fails(
+                Property::ClientProtocol,
+                "locked after ww_acquire_done/fini",
+            ));
         }
         if let Some(x) = ctx.contending {
             if x != l {
-                return Err(Stop::Fails(Property::ClientProtocol, "acquired another lock after -EDEADLK"));
+                return Err(Stop::Fails(
+                    Property::ClientProtocol,
+                    "acquired another lock after -EDEADLK",
+                ));
             }
             if ctx.acquired > 0 {
                 return Err(Stop::Fails(
@@ -200,7 +234,10 @@ impl RefState {
         }
         if lock.ww_ctx == Some(c) {
             if lock.ghost_ctx != Some(c) {
-                return Err(Stop::Fails(Property::EalreadyMisuse, "-EALREADY for a lock this ctx does not hold"));
+                return Err(Stop::Fails(
+                    Property::EalreadyMisuse,
+                    "-EALREADY for a lock this ctx does not hold",
+                ));
             }
             return Ok(Ret::Code(-EALREADY));
         }
@@ -212,11 +249,17 @@ impl RefState {
             (Algo::WaitDie, Some(h)) if self.ctxs[c].stamp > self.ctxs[h].stamp => {
                 // __ww_mutex_check_kill: the holder is older → __ww_mutex_kill.
                 if self.ctxs[c].contending.is_some() {
-                    return Err(Stop::Fails(Property::ClientProtocol, "second -EDEADLK before resolving the first"));
+                    return Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "second -EDEADLK before resolving the first",
+                    ));
                 }
                 self.ctxs[c].contending = Some(l);
                 if self.is_oldest(c) {
-                    return Err(Stop::Fails(Property::OldestKilled, "Wait-Die killed the oldest context"));
+                    return Err(Stop::Fails(
+                        Property::OldestKilled,
+                        "Wait-Die killed the oldest context",
+                    ));
                 }
                 Ok(Ret::Code(-EDEADLK))
             }
@@ -245,13 +288,19 @@ impl RefState {
             Op::Unlock { lock } => {
                 let l = &mut self.locks[lock];
                 if !l.held {
-                    return Err(Stop::Fails(Property::UnlockNotOwner, "ww_mutex_unlock of a lock not held"));
+                    return Err(Stop::Fails(
+                        Property::UnlockNotOwner,
+                        "ww_mutex_unlock of a lock not held",
+                    ));
                 }
                 l.held = false;
                 l.ghost_ctx = None;
                 if let Some(h) = l.ww_ctx.take() {
                     if self.ctxs[h].acquired == 0 {
-                        return Err(Stop::Fails(Property::ClientProtocol, "holder ctx has acquired == 0"));
+                        return Err(Stop::Fails(
+                            Property::ClientProtocol,
+                            "holder ctx has acquired == 0",
+                        ));
                     }
                     self.ctxs[h].acquired -= 1;
                 }
@@ -260,7 +309,10 @@ impl RefState {
             Op::MutexUnlock { lock } => {
                 let l = &mut self.locks[lock];
                 if !l.held {
-                    return Err(Stop::Fails(Property::UnlockNotOwner, "mutex_unlock of a lock not held"));
+                    return Err(Stop::Fails(
+                        Property::UnlockNotOwner,
+                        "mutex_unlock of a lock not held",
+                    ));
                 }
                 l.held = false;
                 l.ghost_ctx = None;
@@ -268,17 +320,26 @@ impl RefState {
             }
             Op::LockSlow { lock, ctx } => {
                 if self.ctxs[self.slots[ctx]].contending.is_none() {
-                    return Err(Stop::Fails(Property::ClientProtocol, "lock_slow without a preceding -EDEADLK"));
+                    return Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "lock_slow without a preceding -EDEADLK",
+                    ));
                 }
                 match self.lock(lock, Some(ctx))? {
                     Ret::Code(0) => Ok(Ret::Unit),
-                    _ => Err(Stop::Fails(Property::ClientProtocol, "lock_slow discarded a failure")),
+                    _ => Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "lock_slow discarded a failure",
+                    )),
                 }
             }
             Op::AcquireDone { ctx } => {
                 let c = &mut self.ctxs[self.slots[ctx]];
                 if c.done {
-                    return Err(Stop::Fails(Property::ClientProtocol, "ww_acquire_done twice (or after fini)"));
+                    return Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "ww_acquire_done twice (or after fini)",
+                    ));
                 }
                 c.done = true;
                 Ok(Ret::Unit)
@@ -286,10 +347,16 @@ impl RefState {
             Op::AcquireFini { ctx } => {
                 let c = &mut self.ctxs[self.slots[ctx]];
                 if c.acquired != 0 {
-                    return Err(Stop::Fails(Property::ClientProtocol, "ww_acquire_fini with locks held"));
+                    return Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "ww_acquire_fini with locks held",
+                    ));
                 }
                 if c.finished {
-                    return Err(Stop::Fails(Property::ClientProtocol, "ww_acquire_fini twice"));
+                    return Err(Stop::Fails(
+                        Property::ClientProtocol,
+                        "ww_acquire_fini twice",
+                    ));
                 }
                 c.done = true;
                 c.finished = true;
@@ -337,8 +404,14 @@ impl RefState {
             v.push(Op::Unlock { lock });
             v.push(Op::MutexUnlock { lock });
             for ctx in 0..self.slots.len() {
-                v.push(Op::Lock { lock, ctx: Some(ctx) });
-                v.push(Op::Trylock { lock, ctx: Some(ctx) });
+                v.push(Op::Lock {
+                    lock,
+                    ctx: Some(ctx),
+                });
+                v.push(Op::Trylock {
+                    lock,
+                    ctx: Some(ctx),
+                });
                 v.push(Op::LockSlow { lock, ctx });
             }
         }
@@ -369,7 +442,11 @@ impl<const WAIT_DIE: bool> ReferenceStateMachine for WwRef<WAIT_DIE> {
     type Transition = Op;
 
     fn init_state() -> BoxedStrategy<RefState> {
-        let algo = if WAIT_DIE { Algo::WaitDie } else { Algo::WoundWait };
+        let algo = if WAIT_DIE {
+            Algo::WaitDie
+        } else {
+            Algo::WoundWait
+        };
         (2usize..=3, 1usize..=2)
             .prop_map(move |(nlocks, nctx)| RefState::new(algo, nlocks, nctx))
             .boxed()
@@ -397,7 +474,10 @@ impl<const WAIT_DIE: bool> ReferenceStateMachine for WwRef<WAIT_DIE> {
                     continue;
                 }
                 (Op::MutexUnlock { .. }, _) => {
-                    misuse.entry("mutex_unlock on a ww_mutex").or_default().push(op);
+                    misuse
+                        .entry("mutex_unlock on a ww_mutex")
+                        .or_default()
+                        .push(op);
                     continue;
                 }
                 _ => {}
@@ -481,12 +561,19 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
     let run = run_model(move |m, t| {
         sink.lock().unwrap_or_else(|e| e.into_inner()).clear();
         let class = WwClass::new("ww_class", algo, 0);
-        let locks: Vec<Arc<WwMutex>> = (0..nlocks).map(|i| WwMutex::new(m, LOCK_NAMES[i], &class)).collect();
-        let mut slots: Vec<Arc<WwAcquireCtx>> = (0..nctx).map(|_| ww_acquire_init(t, &class)).collect();
+        let locks: Vec<Arc<WwMutex>> = (0..nlocks)
+            .map(|i| WwMutex::new(m, LOCK_NAMES[i], &class))
+            .collect();
+        let mut slots: Vec<Arc<WwAcquireCtx>> =
+            (0..nctx).map(|_| ww_acquire_init(t, &class)).collect();
         for op in ops.iter() {
             let ret = match *op {
-                Op::Lock { lock, ctx } => Ret::Code(ww_mutex_lock(t, &locks[lock], ctx.map(|c| &slots[c]))),
-                Op::Trylock { lock, ctx } => Ret::Bool(ww_mutex_trylock(t, &locks[lock], ctx.map(|c| &slots[c]))),
+                Op::Lock { lock, ctx } => {
+                    Ret::Code(ww_mutex_lock(t, &locks[lock], ctx.map(|c| &slots[c])))
+                }
+                Op::Trylock { lock, ctx } => {
+                    Ret::Bool(ww_mutex_trylock(t, &locks[lock], ctx.map(|c| &slots[c])))
+                }
                 Op::Unlock { lock } => {
                     ww_mutex_unlock(t, &locks[lock]);
                     Ret::Unit
@@ -517,7 +604,9 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
                 stamps: slots.iter().map(|c| c.stamp()).collect(),
                 locked: locks.iter().map(|l| ww_mutex_is_locked(l)).collect(),
             };
-            sink.lock().unwrap_or_else(|e| e.into_inner()).push(Observed { ret, snap });
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Observed { ret, snap });
         }
     });
     let seen = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
@@ -552,8 +641,18 @@ impl<const WAIT_DIE: bool> StateMachineTest for WwApiTest<WAIT_DIE> {
         }
         let (seen, run) = replay(sut.algo, sut.nlocks, sut.nctx, &sut.ops);
         let n = sut.ops.len();
-        let ctx = || format!("ops: {:?}\nreference: {ref_state:#?}\n{}", sut.ops, run.explain());
-        assert!(run.panic.is_none(), "step {n} ({op:?}): unexpected panic\n{}", ctx());
+        let ctx = || {
+            format!(
+                "ops: {:?}\nreference: {ref_state:#?}\n{}",
+                sut.ops,
+                run.explain()
+            )
+        };
+        assert!(
+            run.panic.is_none(),
+            "step {n} ({op:?}): unexpected panic\n{}",
+            ctx()
+        );
         assert_eq!(
             &seen[..seen.len().min(n - 1)],
             &sut.seen[..],
@@ -563,16 +662,36 @@ impl<const WAIT_DIE: bool> StateMachineTest for WwApiTest<WAIT_DIE> {
         match ref_state.failure {
             Some((property, why)) => {
                 let got = run.failure.as_ref().map(|f| f.property);
-                assert_eq!(got, Some(property), "step {n} ({op:?}): expected {why}\n{}", ctx());
-                assert_eq!(seen.len(), n - 1, "step {n} ({op:?}): the failure was reported at another step\n{}", ctx());
+                assert_eq!(
+                    got,
+                    Some(property),
+                    "step {n} ({op:?}): expected {why}\n{}",
+                    ctx()
+                );
+                assert_eq!(
+                    seen.len(),
+                    n - 1,
+                    "step {n} ({op:?}): the failure was reported at another step\n{}",
+                    ctx()
+                );
                 sut.failed = true;
             }
             None => {
                 assert!(run.ok(), "step {n} ({op:?}): unexpected failure\n{}", ctx());
                 assert_eq!(seen.len(), n, "step {n}: not every step ran\n{}", ctx());
                 let got = &seen[n - 1];
-                assert_eq!(Some(got.ret), ref_state.last, "step {n} ({op:?}): return value\n{}", ctx());
-                assert_eq!(got.snap, ref_state.snapshot(), "step {n} ({op:?}): state after the call\n{}", ctx());
+                assert_eq!(
+                    Some(got.ret),
+                    ref_state.last,
+                    "step {n} ({op:?}): return value\n{}",
+                    ctx()
+                );
+                assert_eq!(
+                    got.snap,
+                    ref_state.snapshot(),
+                    "step {n} ({op:?}): state after the call\n{}",
+                    ctx()
+                );
                 sut.seen = seen;
             }
         }
@@ -599,14 +718,29 @@ prop_state_machine! {
 fn wait_die_backoff_sequence() {
     use Op::*;
     let ops = [
-        Lock { lock: 0, ctx: Some(0) },
-        Lock { lock: 0, ctx: Some(0) },
-        Lock { lock: 1, ctx: Some(1) },
-        Lock { lock: 0, ctx: Some(1) },
+        Lock {
+            lock: 0,
+            ctx: Some(0),
+        },
+        Lock {
+            lock: 0,
+            ctx: Some(0),
+        },
+        Lock {
+            lock: 1,
+            ctx: Some(1),
+        },
+        Lock {
+            lock: 0,
+            ctx: Some(1),
+        },
         Unlock { lock: 1 },
         Unlock { lock: 0 },
         LockSlow { lock: 0, ctx: 1 },
-        Lock { lock: 1, ctx: Some(1) },
+        Lock {
+            lock: 1,
+            ctx: Some(1),
+        },
         AcquireDone { ctx: 1 },
         Unlock { lock: 0 },
         Unlock { lock: 1 },
@@ -617,7 +751,10 @@ fn wait_die_backoff_sequence() {
     let mut state = RefState::new(Algo::WaitDie, 2, 2);
     let mut rets = Vec::new();
     for op in ops {
-        assert!(WwRef::<true>::preconditions(&state, &op), "{op:?} must be admissible");
+        assert!(
+            WwRef::<true>::preconditions(&state, &op),
+            "{op:?} must be admissible"
+        );
         state = WwRef::<true>::apply(state, &op);
         assert!(state.failure.is_none(), "{op:?}: {:?}", state.failure);
         rets.push(state.last);
@@ -633,21 +770,58 @@ fn wait_die_backoff_sequence() {
 fn misuse_reports() {
     use Op::*;
     let cases: Vec<(Vec<Op>, Property)> = vec![
-        (vec![Lock { lock: 0, ctx: Some(0) }, AcquireFini { ctx: 0 }], Property::ClientProtocol),
-        (vec![AcquireDone { ctx: 0 }, Lock { lock: 0, ctx: Some(0) }], Property::ClientProtocol),
-        (vec![LockSlow { lock: 0, ctx: 0 }], Property::ClientProtocol),
-        (vec![Unlock { lock: 1 }], Property::UnlockNotOwner),
-        (vec![AcquireDone { ctx: 0 }, AcquireDone { ctx: 0 }], Property::ClientProtocol),
         (
-            vec![Lock { lock: 0, ctx: Some(0) }, MutexUnlock { lock: 0 }, Lock { lock: 0, ctx: Some(0) }],
+            vec![
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
+                AcquireFini { ctx: 0 },
+            ],
             Property::ClientProtocol,
         ),
         (
             vec![
-                Lock { lock: 0, ctx: Some(0) },
+                AcquireDone { ctx: 0 },
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
+            ],
+            Property::ClientProtocol,
+        ),
+        (vec![LockSlow { lock: 0, ctx: 0 }], Property::ClientProtocol),
+        (vec![Unlock { lock: 1 }], Property::UnlockNotOwner),
+        (
+            vec![AcquireDone { ctx: 0 }, AcquireDone { ctx: 0 }],
+            Property::ClientProtocol,
+        ),
+        (
+            vec![
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
+                MutexUnlock { lock: 0 },
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
+            ],
+            Property::ClientProtocol,
+        ),
+        (
+            vec![
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
                 MutexUnlock { lock: 0 },
                 Lock { lock: 0, ctx: None },
-                Lock { lock: 0, ctx: Some(0) },
+                Lock {
+                    lock: 0,
+                    ctx: Some(0),
+                },
             ],
             Property::EalreadyMisuse,
         ),
@@ -656,13 +830,29 @@ fn misuse_reports() {
         for (ops, property) in &cases {
             let mut state = RefState::new(algo, 2, 1);
             for op in ops {
-                assert!(state.failure.is_none() && state.admissible(op), "{algo:?} {ops:?}: {op:?}");
+                assert!(
+                    state.failure.is_none() && state.admissible(op),
+                    "{algo:?} {ops:?}: {op:?}"
+                );
                 state = WwRef::<true>::apply(state, op);
             }
-            assert_eq!(state.failure.map(|f| f.0), Some(*property), "reference, {algo:?} {ops:?}");
+            assert_eq!(
+                state.failure.map(|f| f.0),
+                Some(*property),
+                "reference, {algo:?} {ops:?}"
+            );
             let (seen, run) = replay(algo, 2, 1, ops);
-            assert_eq!(seen.len(), ops.len() - 1, "{algo:?} {ops:?}\n{}", run.explain());
-            assert_eq!(run.failure.map(|f| f.property), Some(*property), "{algo:?} {ops:?}");
+            assert_eq!(
+                seen.len(),
+                ops.len() - 1,
+                "{algo:?} {ops:?}\n{}",
+                run.explain()
+            );
+            assert_eq!(
+                run.failure.map(|f| f.property),
+                Some(*property),
+                "{algo:?} {ops:?}"
+            );
         }
     }
 }

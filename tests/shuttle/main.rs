@@ -18,9 +18,18 @@ fn run(name: &str, engine: EngineKind, variants: VariantSet, seed: u64, max: usi
 fn assert_clean(name: &str, engine: EngineKind, max: usize) {
     let o = run(name, engine, VariantSet::NONE, 7, max);
     if let Some(f) = &o.found {
-        panic!("{name} ({}) failed on the fixed model: {}\n{}", engine.name(), f.failure, f.trace.join("\n"));
+        panic!(
+            "{name} ({}) failed on the fixed model: {}\n{}",
+            engine.name(),
+            f.failure,
+            f.trace.join("\n")
+        );
     }
-    assert!(o.executions >= max.min(100), "{name}: only {} executions", o.executions);
+    assert!(
+        o.executions >= max.min(100),
+        "{name}: only {} executions",
+        o.executions
+    );
 }
 
 /// The fixed model: every scenario, random and PCT, a few thousand executions each.
@@ -43,7 +52,13 @@ fn fixed_model_all_scenarios_pct() {
 /// Many tasks: the 16-context ring and 8-ring under both schedulers.
 #[test]
 fn fixed_model_many_tasks() {
-    for name in ["cycle16-wd", "cycle16-ww", "ring8-wd", "ring8-ww", "exec-ctx4"] {
+    for name in [
+        "cycle16-wd",
+        "cycle16-ww",
+        "ring8-wd",
+        "ring8-ww",
+        "exec-ctx4",
+    ] {
         assert_clean(name, EngineKind::Shuttle, 3_000);
         assert_clean(name, EngineKind::ShuttlePct { depth: 2 }, 1_000);
     }
@@ -60,10 +75,17 @@ fn every_shuttle_variant_is_found_with_its_property() {
         }
         for name in info.scenarios {
             let o = run(name, EngineKind::Shuttle, VariantSet::of(v), 1, 200_000);
-            let f = o
-                .found
-                .unwrap_or_else(|| panic!("variant {} not found on {name} in {} executions", info.name, o.executions));
-            assert_eq!(f.failure.property, info.property, "variant {} on {name}: {}", info.name, f.failure);
+            let f = o.found.unwrap_or_else(|| {
+                panic!(
+                    "variant {} not found on {name} in {} executions",
+                    info.name, o.executions
+                )
+            });
+            assert_eq!(
+                f.failure.property, info.property,
+                "variant {} on {name}: {}",
+                info.name, f.failure
+            );
             assert!(!f.trace.is_empty(), "a failure carries its trace");
         }
     }
@@ -72,25 +94,57 @@ fn every_shuttle_variant_is_found_with_its_property() {
 /// PCT finds the wakeup bugs too (it serialises more, so it gets a larger budget).
 #[test]
 fn pct_finds_wake_q_unflushed() {
-    let o = run("abba-ww", EngineKind::ShuttlePct { depth: 3 }, VariantSet::of(Variant::WakeQUnflushed), 3, 100_000);
-    assert_eq!(o.found.map(|f| f.failure.property), Some(Property::Deadlock));
+    let o = run(
+        "abba-ww",
+        EngineKind::ShuttlePct { depth: 3 },
+        VariantSet::of(Variant::WakeQUnflushed),
+        3,
+        100_000,
+    );
+    assert_eq!(
+        o.found.map(|f| f.failure.property),
+        Some(Property::Deadlock)
+    );
 }
 
 /// A deadlock report names the wait-for cycle in kernel terms.
 #[test]
 fn deadlock_report_names_the_cycle() {
-    let o = run("abba-ww", EngineKind::Shuttle, VariantSet::of(Variant::WakeQUnflushed), 1, 100_000);
+    let o = run(
+        "abba-ww",
+        EngineKind::Shuttle,
+        VariantSet::of(Variant::WakeQUnflushed),
+        1,
+        100_000,
+    );
     let f = o.found.expect("found");
-    assert!(f.failure.message.contains("wait-for cycle"), "{}", f.failure.message);
-    assert!(f.failure.message.contains("blocked in ww_mutex_lock"), "{}", f.failure.message);
+    assert!(
+        f.failure.message.contains("wait-for cycle"),
+        "{}",
+        f.failure.message
+    );
+    assert!(
+        f.failure.message.contains("blocked in ww_mutex_lock"),
+        "{}",
+        f.failure.message
+    );
 }
 
 /// Broken clients are caught: an ABBA worker that ignores -EDEADLK.
 #[test]
 fn broken_client_is_caught() {
     for c in ["wd", "ww"] {
-        let o = run(&format!("abba-broken-client-{c}"), EngineKind::Shuttle, VariantSet::NONE, 1, 10_000);
-        assert_eq!(o.found.map(|f| f.failure.property), Some(Property::Expectation));
+        let o = run(
+            &format!("abba-broken-client-{c}"),
+            EngineKind::Shuttle,
+            VariantSet::NONE,
+            1,
+            10_000,
+        );
+        assert_eq!(
+            o.found.map(|f| f.failure.property),
+            Some(Property::Expectation)
+        );
     }
 }
 
@@ -101,10 +155,25 @@ fn failures_replay() {
     let v = VariantSet::of(Variant::NoBackoffWake);
     let o = run("contend3-wd", EngineKind::Shuttle, v, 5, 100_000);
     let f = o.found.expect("found");
-    let again = ttm_model::engine::replay_schedule(&sc, v, &f.schedule).expect("schedule applies").expect("fails again");
+    let again = ttm_model::engine::replay_schedule(&sc, v, &f.schedule)
+        .expect("schedule applies")
+        .expect("fails again");
     assert_eq!(again.failure.property, f.failure.property);
     assert_eq!(again.trace, f.trace, "replay gives the same trace");
     // Without the variant the same schedule does not fail.
     let fixed = ttm_model::engine::replay_schedule(&sc, VariantSet::NONE, &f.schedule);
-    assert!(!matches!(fixed, Ok(Some(_))), "the fixed model must not fail on that schedule");
+    assert!(
+        !matches!(fixed, Ok(Some(_))),
+        "the fixed model must not fail on that schedule"
+    );
+}
+
+/// docs/findings.md: in mainline a Wound-Wait context can be killed by a stale wound,
+/// because `wounded` is only reset in the slow path.
+#[test]
+fn finding_stale_wound_kills_the_oldest_twice() {
+    let o = run("finding-stale-wound-ww", EngineKind::Shuttle, VariantSet::NONE, 1, 500_000);
+    let f = o.found.expect("the stale-wound interleaving is reachable");
+    assert_eq!(f.failure.property, Property::OldestKilled, "{}", f.failure);
+    assert!(f.failure.message.contains("stale wound"), "{}", f.failure.message);
 }

@@ -1,0 +1,33 @@
+//! Real-thread stress (std threads + parking_lot): the model on the hardware's own
+//! memory model and scheduler. Built with `--no-default-features`.
+#![cfg(not(any(loom, feature = "shuttle")))]
+
+use std::time::Duration;
+use ttm_model::engine::{EngineKind, RunConfig, explore};
+use ttm_model::model::VariantSet;
+use ttm_model::scenario;
+
+/// The fixed model stays clean under real contention.
+#[test]
+fn fixed_model_stress() {
+    for name in [
+        "abba-wd",
+        "abba-ww",
+        "ring8-wd",
+        "ring8-ww",
+        "cycle4-ww",
+        "contend3-wd",
+        "stress-all-ww",
+        "exec-ctx4",
+    ] {
+        let sc = scenario::find(name).expect("scenario");
+        let mut cfg = RunConfig::new(EngineKind::Threads, VariantSet::NONE);
+        cfg.max_executions = Some(300);
+        cfg.budget = Duration::from_secs(20);
+        let o = explore(&sc, &cfg);
+        if let Some(f) = o.found {
+            panic!("{name}: {}\n{}", f.failure, f.trace.join("\n"));
+        }
+        assert!(o.executions > 0);
+    }
+}
