@@ -134,8 +134,10 @@ pub(crate) fn __ww_mutex_wound(
             );
         }
         hold.wounded.store(true, Ordering::Relaxed);
-        hold.wound_epoch
-            .store(hold.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst), std::sync::atomic::Ordering::SeqCst);
+        hold.wound_epoch.store(
+            hold.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst),
+            std::sync::atomic::Ordering::SeqCst,
+        );
         cur.event(|| {
             Ev::Note(format!(
                 "__ww_mutex_wound({}): ctx#{} wounds ctx#{}",
@@ -231,7 +233,9 @@ fn check_oldest_not_killed(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) {
     if !ctx.is_wait_die {
         // Finding (strict scenarios only): a kill by a wound received before the last
         // back-off, which the slow path would have cleared but the fast path kept.
-        if cur.machine.opts.strict_ww_oldest && ctx.wound_epoch.load(SeqCst) < ctx.backoff_epoch.load(SeqCst) {
+        if cur.machine.opts.strict_ww_oldest
+            && ctx.wound_epoch.load(SeqCst) < ctx.backoff_epoch.load(SeqCst)
+        {
             cur.machine.fail(
                 Property::OldestKilled,
                 format!(

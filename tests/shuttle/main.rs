@@ -170,10 +170,22 @@ fn failures_replay() {
 
 /// docs/findings.md: in mainline a Wound-Wait context can be killed by a stale wound,
 /// because `wounded` is only reset in the slow path.
+/// Rare under random scheduling: nightly only (`--ignored`).
 #[test]
+#[ignore]
 fn finding_stale_wound_kills_the_oldest_twice() {
-    let o = run("finding-stale-wound-ww", EngineKind::Shuttle, VariantSet::NONE, 1, 500_000);
+    let o = run(
+        "finding-stale-wound-ww",
+        EngineKind::Shuttle,
+        VariantSet::NONE,
+        1,
+        500_000,
+    );
     let f = o.found.expect("the stale-wound interleaving is reachable");
     assert_eq!(f.failure.property, Property::OldestKilled, "{}", f.failure);
-    assert!(f.failure.message.contains("stale wound"), "{}", f.failure.message);
+    assert!(
+        f.failure.message.contains("stale wound"),
+        "{}",
+        f.failure.message
+    );
 }
