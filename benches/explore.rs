@@ -48,11 +48,12 @@ options:
   --variants a,b    variants for ttff (default: all of this build's engine family)
   --engines e,f     restrict to these engines of the build (shuttle, shuttle-pct, portfolio, loom, threads)
   --seeds N         seeds per (variant, scenario, engine) in ttff/growth (default 20)
-  --max-exec N      execution cap per seed in ttff/growth (default 100000)
+  --max-exec N      execution cap per seed in ttff/growth (default 100000; loom: no cap)
   --seed-budget D   wall cap per seed (shuttle/threads) in ttff/growth (default 300ms)
   --pair-budget D   wall cap per pair for loom ttff (default 20s)
   --cap D           total wall cap of the mode (default: ttff 170s, growth 170s, loom-bounds 150s)
   --max-bound B     loom: highest preemption bound (ttff default 2, loom-bounds default 3)
+  --any-engine      ttff: also run variants whose registry entry does not list this build's engine
   --no-trace        record no event traces (ttff, growth, loom-bounds; throughput measures both)";
 
 #[derive(Clone, Debug)]
@@ -64,12 +65,15 @@ struct Args {
     variants: Option<Vec<String>>,
     engines: Option<Vec<String>>,
     seeds: u64,
-    max_exec: usize,
+    /// None: 100 000 per seed for shuttle/threads, no cap for loom.
+    max_exec: Option<usize>,
     seed_budget: Duration,
     pair_budget: Duration,
     cap: Option<Duration>,
     max_bound: Option<usize>,
     trace: bool,
+    /// ttff: also run variants whose info().engines do not list this build's engine.
+    any_engine: bool,
 }
 
 fn list(s: &str) -> Vec<String> {
@@ -95,16 +99,21 @@ fn parse_args() -> Result<Args, String> {
         variants: None,
         engines: None,
         seeds: 20,
-        max_exec: 100_000,
+        max_exec: None,
         seed_budget: Duration::from_millis(300),
         pair_budget: Duration::from_secs(20),
         cap: None,
         max_bound: None,
         trace: true,
+        any_engine: false,
     };
     while let Some(opt) = it.next() {
         if opt == "--no-trace" {
             a.trace = false;
+            continue;
+        }
+        if opt == "--any-engine" {
+            a.any_engine = true;
             continue;
         }
         let val = it
@@ -120,7 +129,7 @@ fn parse_args() -> Result<Args, String> {
             "--variants" => a.variants = Some(list(val)),
             "--engines" => a.engines = Some(list(val)),
             "--seeds" => a.seeds = num(val)?,
-            "--max-exec" => a.max_exec = num(val)? as usize,
+            "--max-exec" => a.max_exec = Some(num(val)? as usize),
             "--seed-budget" => a.seed_budget = parse_budget(val)?,
             "--pair-budget" => a.pair_budget = parse_budget(val)?,
             "--cap" => a.cap = Some(parse_budget(val)?),
@@ -488,7 +497,7 @@ fn ttff_cell(
     let mut outcomes = Vec::new();
     if is_loom(e) {
         match fair.next(args.pair_budget) {
-            Some(b) => outcomes.push(run(sc, e, variants, args.trace, b, 0, Some(args.max_exec))),
+            Some(b) => outcomes.push(run(sc, e, variants, args.trace, b, 0, args.max_exec)),
             None => return (outcomes, 1, "not run: total cap spent".to_string()),
         }
         return (outcomes, 1, String::new());
@@ -503,7 +512,7 @@ fn ttff_cell(
                 args.trace,
                 b,
                 seed,
-                Some(args.max_exec),
+                Some(seed_cap(args)),
             )),
             None => {
                 fair.skip(seeds - seed as usize - 1);
@@ -512,6 +521,11 @@ fn ttff_cell(
         }
     }
     (outcomes, seeds, String::new())
+}
+
+/// Execution cap per seed (shuttle/threads).
+fn seed_cap(args: &Args) -> usize {
+    args.max_exec.unwrap_or(100_000)
 }
 
 fn print_ttff_table(rows: &[TtffRow], args: &Args) {
@@ -672,7 +686,7 @@ fn print_ttff_table(rows: &[TtffRow], args: &Args) {
             "\nCaps: {} seeds (RunConfig.seed = 0..{}), at most {} executions and {} wall per seed.",
             args.seeds,
             args.seeds,
-            args.max_exec,
+            seed_cap(args),
             fmt_dur(args.seed_budget)
         );
     }
@@ -700,7 +714,7 @@ fn ttff(args: &Args) {
     let mut skipped: Vec<String> = Vec::new();
     for v in &variants {
         let info = v.info();
-        if !info.engines.contains(&FAMILY) {
+        if !args.any_engine && !info.engines.contains(&FAMILY) {
             skipped.push(format!(
                 "{} (engines: {})",
                 info.name,
@@ -714,7 +728,7 @@ fn ttff(args: &Args) {
         };
         for scn in scns {
             for &e in &engines {
-                if variant_supports(*v, e) {
+                if args.any_engine || variant_supports(*v, e) {
                     plan.push((*v, scn.clone(), e));
                 }
             }
