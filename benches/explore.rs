@@ -304,10 +304,33 @@ fn header(args: &Args, what: &str) {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
         .unwrap_or_else(|| "?".to_string());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let git = |a: &[&str]| {
+        std::process::Command::new("git")
+            .args(a)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = match git(&["rev-parse", "--short", "HEAD"]) {
+        Some(c) => {
+            let dirty = git(&["status", "--porcelain", "--", "src", "Cargo.toml"])
+                .is_some_and(|s| !s.is_empty());
+            format!(
+                "{c}{}",
+                if dirty {
+                    " + uncommitted changes in src/"
+                } else {
+                    ""
+                }
+            )
+        }
+        None => "?".to_string(),
+    };
     println!("### {what}\n");
     println!("command: `{} {}`\n", INVOCATION, args.raw.join(" "));
     println!(
-        "build: {FAMILY}; cores: {cores}; {rustc}; load average at start: {}\n",
+        "build: {FAMILY}; commit: {commit}; cores: {cores}; {rustc}; load average at start: {}\n",
         loadavg()
     );
 }

@@ -22,7 +22,7 @@ fn resvs(objs: &[Arc<GemObject>]) -> Vec<Arc<WwMutex>> {
 }
 
 /// A typical command submission: prepare every object of `set` with one fence slot.
-fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
+pub fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
     let mut exec = DrmExec::init(t, class, 0);
     let ret = exec.until_all_locked(|exec| {
         for obj in set {
@@ -71,8 +71,14 @@ fn exec_contexts(m: &Arc<Machine>, main: &Arc<Task>, n: usize) {
     check_quiescent(m, &resvs(&objs));
 }
 
-/// The B8 driver loop: an empty prepare_array, then the real one.
-fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
+/// Two tasks over the same objects, the second in reverse order, each running `client`;
+/// joined by `main`, then every reservation must be free.
+fn two_reversed(
+    m: &Arc<Machine>,
+    main: &Arc<Task>,
+    name: &str,
+    client: impl Fn(&Arc<Task>, &Arc<WwClass>, &[Arc<GemObject>]) + Clone + Send + Sync + 'static,
+) {
     let class = WwClass::reservation();
     let objs = objects(m, &class, 2);
     let handles: Vec<_> = (0..2)
@@ -82,27 +88,8 @@ fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
                 set.reverse();
             }
             let class = Arc::clone(&class);
-            m.spawn("drm_exec_driver", move |t| {
-                let mut exec = DrmExec::init(&t, &class, 0);
-                let ret = exec.until_all_locked(|exec| {
-                    let ret = exec.prepare_array(&[], 1);
-                    drm_exec_retry_on_contention!(exec);
-                    if ret != 0 {
-                        return ControlFlow::Break(ret);
-                    }
-                    let ret = exec.prepare_array(&set, 1);
-                    drm_exec_retry_on_contention!(exec);
-                    if ret != 0 {
-                        return ControlFlow::Break(ret);
-                    }
-                    ControlFlow::Continue(())
-                });
-                expect(&t.machine, ret == 0, || {
-                    format!("drm_exec driver loop failed with {}", errno_name(ret))
-                });
-                exec.fini();
-            })
-            .1
+            let client = client.clone();
+            m.spawn(name, move |t| client(&t, &class, &set)).1
         })
         .collect();
     for h in handles {
@@ -111,55 +98,63 @@ fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
     check_quiescent(m, &resvs(&objs));
 }
 
+/// The B8 driver loop: an empty prepare_array, then the real one.
+fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
+    two_reversed(m, main, "drm_exec_driver", |t, class, set| {
+        let mut exec = DrmExec::init(t, class, 0);
+        let ret = exec.until_all_locked(|exec| {
+            let ret = exec.prepare_array(&[], 1);
+            drm_exec_retry_on_contention!(exec);
+            if ret != 0 {
+                return ControlFlow::Break(ret);
+            }
+            let ret = exec.prepare_array(set, 1);
+            drm_exec_retry_on_contention!(exec);
+            if ret != 0 {
+                return ControlFlow::Break(ret);
+            }
+            ControlFlow::Continue(())
+        });
+        expect(&t.machine, ret == 0, || {
+            format!("drm_exec driver loop failed with {}", errno_name(ret))
+        });
+        exec.fini();
+    });
+}
+
 /// Eviction-style body: the first iteration wants both objects; after a contention it
 /// settles for the first one (`give_up`: it gives up with -EBUSY instead).
 fn exec_evict(m: &Arc<Machine>, main: &Arc<Task>, give_up: bool) {
-    let class = WwClass::reservation();
-    let objs = objects(m, &class, 2);
-    let handles: Vec<_> = (0..2)
-        .map(|i| {
-            let mut set = objs.clone();
-            if i == 1 {
-                set.reverse();
+    two_reversed(m, main, "evict", move |t, class, set| {
+        let mut exec = DrmExec::init(t, class, 0);
+        let mut iteration = 0;
+        let ret = exec.until_all_locked(|exec| {
+            iteration += 1;
+            let ret = exec.lock_obj(&set[0]);
+            drm_exec_retry_on_contention!(exec);
+            if ret != 0 {
+                return ControlFlow::Break(ret);
             }
-            let class = Arc::clone(&class);
-            m.spawn("evict", move |t| {
-                let mut exec = DrmExec::init(&t, &class, 0);
-                let mut iteration = 0;
-                let ret = exec.until_all_locked(|exec| {
-                    iteration += 1;
-                    let ret = exec.lock_obj(&set[0]);
-                    drm_exec_retry_on_contention!(exec);
-                    if ret != 0 {
-                        return ControlFlow::Break(ret);
-                    }
-                    if iteration > 1 {
-                        // Contended before: settle for what we have (or give up).
-                        return if give_up {
-                            ControlFlow::Break(-EBUSY)
-                        } else {
-                            ControlFlow::Continue(())
-                        };
-                    }
-                    let ret = exec.lock_obj(&set[1]);
-                    drm_exec_retry_on_contention!(exec);
-                    if ret != 0 {
-                        return ControlFlow::Break(ret);
-                    }
+            if iteration > 1 {
+                // Contended before: settle for what we have (or give up).
+                return if give_up {
+                    ControlFlow::Break(-EBUSY)
+                } else {
                     ControlFlow::Continue(())
-                });
-                expect(&t.machine, ret == 0 || ret == -EBUSY, || {
-                    format!("eviction failed with {}", errno_name(ret))
-                });
-                exec.fini();
-            })
-            .1
-        })
-        .collect();
-    for h in handles {
-        m.join(main, h);
-    }
-    check_quiescent(m, &resvs(&objs));
+                };
+            }
+            let ret = exec.lock_obj(&set[1]);
+            drm_exec_retry_on_contention!(exec);
+            if ret != 0 {
+                return ControlFlow::Break(ret);
+            }
+            ControlFlow::Continue(())
+        });
+        expect(&t.machine, ret == 0 || ret == -EBUSY, || {
+            format!("eviction failed with {}", errno_name(ret))
+        });
+        exec.fini();
+    });
 }
 
 pub fn register(out: &mut Vec<Scenario>) {

@@ -9,9 +9,7 @@
 
 use crate::harness::{config, quiet_model_failures};
 use proptest::prelude::*;
-use std::ops::ControlFlow;
 use std::time::Duration;
-use ttm_model::drm_exec_retry_on_contention;
 use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
 use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::errno_name;
@@ -20,7 +18,8 @@ use ttm_model::scenario::Scenario;
 use ttm_model::scenario::common::{
     check_quiescent, expect, inorder_transaction, locks, reorder_transaction,
 };
-use ttm_model::ww::{Algo, DrmExec, GemObject, WwClass, WwMutex, ww_mutex_lock, ww_mutex_unlock};
+use ttm_model::scenario::exec::submit;
+use ttm_model::ww::{Algo, GemObject, WwClass, WwMutex, ww_mutex_lock, ww_mutex_unlock};
 
 /// What one task does.
 #[derive(Clone, Debug)]
@@ -131,31 +130,7 @@ pub fn exec_scenario(sets: &[Vec<usize>]) -> Scenario {
                     let set: Vec<Arc<GemObject>> =
                         idx.iter().map(|&i| Arc::clone(&objs[i])).collect();
                     let class = Arc::clone(&class);
-                    m.spawn("submit", move |t| {
-                        let mut exec = DrmExec::init(&t, &class, 0);
-                        let ret = exec.until_all_locked(|exec| {
-                            for obj in &set {
-                                let ret = exec.prepare_obj(obj, 1);
-                                drm_exec_retry_on_contention!(exec);
-                                if ret != 0 {
-                                    return ControlFlow::Break(ret);
-                                }
-                            }
-                            ControlFlow::Continue(())
-                        });
-                        expect(&t.machine, ret == 0, || {
-                            format!("submission failed with {}", errno_name(ret))
-                        });
-                        expect(&t.machine, exec.objects().len() == set.len(), || {
-                            format!(
-                                "{} objects locked, {} requested",
-                                exec.objects().len(),
-                                set.len()
-                            )
-                        });
-                        exec.fini();
-                    })
-                    .1
+                    m.spawn("submit", move |t| submit(&t, &class, &set)).1
                 })
                 .collect();
             for h in handles {
