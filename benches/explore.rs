@@ -50,7 +50,7 @@ options:
   --seeds N         seeds per (variant, scenario, engine) in ttff/growth (default 20)
   --max-exec N      execution cap per seed in ttff/growth (default 100000; loom: no cap)
   --seed-budget D   wall cap per seed (shuttle/threads) in ttff/growth (default 300ms)
-  --pair-budget D   wall cap per pair for loom ttff (default 20s)
+  --pair-budget D   wall cap per pair for loom ttff (default 60s; 1s is kept for each later pair)
   --cap D           total wall cap of the mode (default: ttff 170s, growth 170s, loom-bounds 150s)
   --max-bound B     loom: highest preemption bound (ttff default 2, loom-bounds default 3)
   --any-engine      ttff: also run variants whose registry entry does not list this build's engine
@@ -101,7 +101,7 @@ fn parse_args() -> Result<Args, String> {
         seeds: 20,
         max_exec: None,
         seed_budget: Duration::from_millis(300),
-        pair_budget: Duration::from_secs(20),
+        pair_budget: Duration::from_secs(60),
         cap: None,
         max_bound: None,
         trace: true,
@@ -378,15 +378,28 @@ impl Fair {
         }
     }
 
-    /// Budget of the next unit; None when the cap is spent.
-    fn next(&mut self, unit_cap: Duration) -> Option<Duration> {
+    /// Budget of the next unit; None when the cap is spent. With `reserve` > 0 a unit may
+    /// take everything but `reserve` per later unit (most units finish early), never
+    /// less than the fair share.
+    fn next(&mut self, unit_cap: Duration, reserve: Duration) -> Option<Duration> {
         let remaining = self.cap.saturating_sub(self.start.elapsed());
+        let later = self.units_left.saturating_sub(1);
         let share = remaining / self.units_left.max(1) as u32;
-        self.units_left = self.units_left.saturating_sub(1);
+        let greedy = if reserve.is_zero() {
+            Duration::ZERO
+        } else {
+            remaining.saturating_sub(reserve * later as u32)
+        };
+        self.units_left = later;
         if remaining < Duration::from_millis(5) {
             return None;
         }
-        Some(share.min(unit_cap).max(Duration::from_millis(5)))
+        Some(
+            share
+                .max(greedy)
+                .min(unit_cap)
+                .max(Duration::from_millis(5)),
+        )
     }
 
     fn skip(&mut self, units: usize) {
@@ -519,7 +532,7 @@ fn ttff_cell(
 ) -> (Vec<Outcome>, usize, String) {
     let mut outcomes = Vec::new();
     if is_loom(e) {
-        match fair.next(args.pair_budget) {
+        match fair.next(args.pair_budget, Duration::from_secs(1)) {
             Some(b) => outcomes.push(run(sc, e, variants, args.trace, b, 0, args.max_exec)),
             None => return (outcomes, 1, "not run: total cap spent".to_string()),
         }
@@ -527,7 +540,7 @@ fn ttff_cell(
     }
     let seeds = args.seeds as usize;
     for seed in 0..args.seeds {
-        match fair.next(args.seed_budget) {
+        match fair.next(args.seed_budget, Duration::ZERO) {
             Some(b) => outcomes.push(run(
                 sc,
                 e,
@@ -974,7 +987,7 @@ fn loom_bounds(args: &Args) -> Result<(), String> {
                     continue;
                 }
             }
-            let Some(budget) = fair.next(Duration::MAX) else {
+            let Some(budget) = fair.next(Duration::MAX, Duration::ZERO) else {
                 notes[i][b - 1] = "not run: total cap spent".to_string();
                 continue;
             };
