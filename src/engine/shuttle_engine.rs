@@ -27,7 +27,9 @@ pub(super) fn prime_panic_hook() {
 /// Wraps a scheduler: records the current execution's schedule, and ends the exploration
 /// when the budget is spent or a stop is requested.
 struct Recording<S> {
-    inner: S,
+    /// Never dropped: shuttle's RandomScheduler prints a "failing seed" banner from a drop
+    /// guard whenever it is dropped mid-exploration, including when our budget ends it.
+    inner: std::mem::ManuallyDrop<S>,
     current: Arc<StdMutex<ShSchedule>>,
     cfg: RunConfig,
     start: Instant,
@@ -123,7 +125,7 @@ fn run_with<S: Scheduler + 'static>(
     let rec_slot: Arc<StdMutex<Option<Arc<Record>>>> = Arc::new(StdMutex::new(None));
     let my_count = Arc::new(AtomicUsize::new(0));
     let recording = Recording {
-        inner: scheduler,
+        inner: std::mem::ManuallyDrop::new(scheduler),
         current: Arc::clone(&current),
         cfg: cfg.clone(),
         start,

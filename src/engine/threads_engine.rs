@@ -30,7 +30,17 @@ fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure
             let _ = tx.send(r.err());
         })
         .expect("spawn scenario thread");
-    match rx.recv_timeout(DEADLOCK_TIMEOUT) {
+    // Wait in short slices: a task's failure can leave the others blocked, and it is in
+    // the record as soon as it is raised.
+    let deadline = std::time::Instant::now() + DEADLOCK_TIMEOUT;
+    let result = loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+                if rec.failure().is_none() && std::time::Instant::now() < deadline => {}
+            other => break other,
+        }
+    };
+    match result {
         Ok(None) => None,
         Ok(Some(payload)) => Some((classify(Some(&rec), &*payload), rec.trace_lines())),
         Err(_) => {
