@@ -119,7 +119,9 @@ fn memory_ordering_variants_at_bound1() {
     }
 }
 
-/// Nightly: bound 3 on the CI set (run with --ignored).
+/// Nightly: bound 3 (run with --ignored). cycle3-ww at bound 3 does not finish within
+/// 10 minutes (> 1.17 M executions in 120 s, docs/PERFORMANCE.md), so it is left to
+/// `hunt --engine loom` with a budget, which reports it as incomplete.
 #[test]
 #[ignore]
 fn fixed_model_bound3() {
@@ -129,7 +131,6 @@ fn fixed_model_bound3() {
         "ring2-wd",
         "ring2-ww",
         "cycle3-wd",
-        "cycle3-ww",
     ] {
         assert_exhausted_clean(name, 3, 600);
     }
