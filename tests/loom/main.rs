@@ -125,13 +125,7 @@ fn memory_ordering_variants_at_bound1() {
 #[test]
 #[ignore]
 fn fixed_model_bound3() {
-    for name in [
-        "abba-wd",
-        "abba-ww",
-        "ring2-wd",
-        "ring2-ww",
-        "cycle3-wd",
-    ] {
+    for name in ["abba-wd", "abba-ww", "ring2-wd", "ring2-ww", "cycle3-wd"] {
         assert_exhausted_clean(name, 3, 600);
     }
 }
