@@ -191,6 +191,21 @@ pub struct Outcome {
     pub incomplete: bool,
 }
 
+impl Outcome {
+    /// Outcome of a sampling engine (shuttle, threads): without a failure it never proves
+    /// anything, so it is always incomplete.
+    #[cfg(not(loom))]
+    pub(crate) fn sampled(executions: usize, start: Instant, found: Option<Found>) -> Outcome {
+        Outcome {
+            executions,
+            elapsed: start.elapsed(),
+            incomplete: found.is_none(),
+            found,
+            exhausted_bound: None,
+        }
+    }
+}
+
 /// One execution of a scenario: a fresh machine, the body, end-of-run checks.
 pub(crate) fn run_one(sc: &Scenario, variants: VariantSet, trace: bool, rec: Arc<Record>) {
     let opts = Options {

@@ -238,14 +238,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
         }
         other => panic!("engine {} is not in the shuttle build", other.name()),
     };
-    let executions = executions.load(Ordering::SeqCst);
-    Outcome {
-        executions,
-        elapsed: start.elapsed(),
-        incomplete: found.is_none(),
-        found,
-        exhausted_bound: None,
-    }
+    Outcome::sampled(executions.load(Ordering::SeqCst), start, found)
 }
 
 /// Replay one recorded schedule; returns the failure it reproduces, if any.

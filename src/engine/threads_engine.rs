@@ -76,13 +76,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
         }
         None
     });
-    Outcome {
-        executions,
-        elapsed: start.elapsed(),
-        incomplete: found.is_none(),
-        found,
-        exhausted_bound: None,
-    }
+    Outcome::sampled(executions, start, found)
 }
 
 /// Real-thread failures are re-found by stressing again (no step-by-step replay).
