@@ -60,6 +60,12 @@ impl Kref {
             .is_ok()
     }
 
+    /// `kref_init` on an object whose count reached 0 (TTM's resurrection in
+    /// `ttm_bo_release`, under `lru_lock`).
+    pub fn reinit(&self) {
+        self.count.store(1, Ordering::SeqCst);
+    }
+
     /// `kref_put`: returns true when this put released the object.
     pub fn put(&self, rec: &Record) -> bool {
         self.check_alive(rec, "kref_put");

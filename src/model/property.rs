@@ -33,6 +33,35 @@ pub enum Property {
     /// An expected outcome of a ported kernel selftest (test-ww_mutex.c, drm_exec_test.c)
     /// did not hold, or a scenario ended with locks or contexts left behind.
     Expectation,
+    /// A TTM LRU / bulk-move structural invariant (B1-B5, C1 of ttm_lru.md §2) broke, or a
+    /// kernel WARN on LRU state fired.
+    LruStructure,
+    /// A TTM locking rule broke: a resv-protected field changed without the resv, a
+    /// sleeping resv lock under lru_lock, or a ttm_bo_put under lru_lock (P6).
+    LruLocking,
+    /// An LRU walk that ran to its end skipped a resource present for the whole walk (P3).
+    WalkSkip,
+    /// An LRU walk revisited resources beyond what others' bumps allow: it does not
+    /// terminate (P4, bounded progress).
+    WalkProgress,
+    /// A BO was inside two walkers' process_bo at once (P5).
+    ConcurrentProcess,
+    /// A pinned or dying BO, or a residency that was already evicted or has moved, was
+    /// evicted, swapped or shrunk.
+    EvictionSafety,
+    /// The oldest ticket failed to allocate although enough memory was free or evictable.
+    EvictionExhaustive,
+    /// The page ledger disagrees: a shrinker's return value is not the pages it freed, or
+    /// contents were dropped that were not purgeable.
+    PageLedger,
+    /// A BO's contents were cleared while a backing store (swap, shmem backup) held them.
+    DataLoss,
+    /// A lone shrinker scan blocked (GPU wait, writeback) although idle memory met its target
+    /// (B25, quantitative).
+    ReclaimStall,
+    /// Lockdep-lite: a lock-class cycle across explored executions, a blocking resv or ticket
+    /// acquisition inside reclaim, or recursive locking.
+    LockOrder,
     /// The engine's own step bound was hit (last resort; a bounded-progress check should
     /// have fired first).
     StepLimit,
@@ -41,7 +70,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 14] = [
+    pub const ALL: [Property; 25] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -54,6 +83,17 @@ impl Property {
         Property::UseAfterFree,
         Property::ExecLockSet,
         Property::Expectation,
+        Property::LruStructure,
+        Property::LruLocking,
+        Property::WalkSkip,
+        Property::WalkProgress,
+        Property::ConcurrentProcess,
+        Property::EvictionSafety,
+        Property::EvictionExhaustive,
+        Property::PageLedger,
+        Property::DataLoss,
+        Property::ReclaimStall,
+        Property::LockOrder,
         Property::StepLimit,
         Property::ModelPanic,
     ];
@@ -72,6 +112,17 @@ impl Property {
             Property::UseAfterFree => "use-after-free",
             Property::ExecLockSet => "exec-lock-set",
             Property::Expectation => "expectation",
+            Property::LruStructure => "lru-structure",
+            Property::LruLocking => "lru-locking",
+            Property::WalkSkip => "walk-skip",
+            Property::WalkProgress => "walk-progress",
+            Property::ConcurrentProcess => "bo-processed-twice",
+            Property::EvictionSafety => "eviction-safety",
+            Property::EvictionExhaustive => "eviction-exhaustive",
+            Property::PageLedger => "page-ledger",
+            Property::DataLoss => "data-loss",
+            Property::ReclaimStall => "reclaim-stall",
+            Property::LockOrder => "lock-order",
             Property::StepLimit => "step-limit",
             Property::ModelPanic => "model-panic",
         }

@@ -32,6 +32,32 @@ pub enum Variant {
     StampNoWrap,
     /// Mutation: the -EALREADY test accepts any holder context, not just our own.
     EalreadyAnyCtx,
+    /// B14: swapout leaves a swapped resource in its bulk range; membership recomputed from the predicate.
+    BulkPredicate,
+    /// Spec §10.7 (2026): the swapout bulk fix tests `if (!ret)` although ttm_tt_swapout returns pages.
+    SwapoutBulkRet,
+    /// B15: bulk_move_pos_tail does not advance `first` when re-adding the first entry.
+    BulkFirstNotAdvanced,
+    /// B16: ttm_resource_add_bulk_move adds pinned resources.
+    BulkAddPinned,
+    /// B17: a ghost BO keeps the original's bulk_move.
+    GhostKeepsBulk,
+    /// B18: pinned BOs stay on the evictable LRU and walkers do not check pin_count.
+    PinnedOnLru,
+    /// B19: ttm_lru_bulk_move_tail carries a hitch inside the range to the tail.
+    HitchCarried,
+    /// B20: ttm_bo_evict_first does not re-check the resource after reserving.
+    EvictFirstNoRecheck,
+    /// B21: the walker takes kref_get on a BO whose release is in progress.
+    WalkerKrefGet,
+    /// B23: -EALREADY from the walker's ticket lock aborts the walk.
+    EalreadyAbort,
+    /// Transient 2024: ttm_resource_manager_next discards the first resource of a later priority.
+    NextMissingReturn,
+    /// B25: the Xe shrinker waits for the GPU and writes back on its first pass.
+    ShrinkerFirstPassWaits,
+    /// B24: a backed-up tt is treated as holding no data when the BO moves.
+    BackupNotData,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -56,7 +82,7 @@ const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct"];
 const LOOM_ONLY: &[&str] = &["loom"];
 
 impl Variant {
-    pub const ALL: [Variant; 12] = [
+    pub const ALL: [Variant; 25] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -69,6 +95,19 @@ impl Variant {
         Variant::KillWithoutLocks,
         Variant::StampNoWrap,
         Variant::EalreadyAnyCtx,
+        Variant::BulkPredicate,
+        Variant::SwapoutBulkRet,
+        Variant::BulkFirstNotAdvanced,
+        Variant::BulkAddPinned,
+        Variant::GhostKeepsBulk,
+        Variant::PinnedOnLru,
+        Variant::HitchCarried,
+        Variant::EvictFirstNoRecheck,
+        Variant::WalkerKrefGet,
+        Variant::EalreadyAbort,
+        Variant::NextMissingReturn,
+        Variant::ShrinkerFirstPassWaits,
+        Variant::BackupNotData,
     ];
 
     pub fn bit(self) -> u64 {
@@ -208,10 +247,147 @@ impl Variant {
                 ALL_ENGINES,
                 Property::EalreadyMisuse,
             ),
+            BulkPredicate => (
+                "bulk-predicate",
+                "historical",
+                "B14: \"drm/ttm: don't leave bulk_move cursor dangling for unevictable resources\" (2026-06, fixes fc5d96670eb2): record bulk membership per resource",
+                "v6.13 swapout moves a swapped resource to bdev->unevictable without taking it out of its \
+                 bulk range, and membership is recomputed from bo->bulk_move && !ttm_resource_unevictable(): \
+                 del_bulk_move becomes a no-op and pos->first/last keep pointing at it",
+                &["ttm-swapout-bulk"],
+                ALL_ENGINES,
+                Property::LruStructure,
+            ),
+            SwapoutBulkRet => (
+                "swapout-bulk-ret",
+                "historical",
+                "3db7d7d58341 + fcfe64715b42 (drm/ttm: apply the swapout bulk_move fix to the intended condition, 2026-09)",
+                "the 2026 swapout fix takes the resource out of its bulk only `if (!ret)`, but ttm_tt_swapout \
+                 returns a page count: a swapped resource stays in the range while membership is recomputed \
+                 from the mutable predicate (spec ttm_lru.md §10.7)",
+                &["ttm-swapout-bulk"],
+                ALL_ENGINES,
+                Property::LruStructure,
+            ),
+            BulkFirstNotAdvanced => (
+                "bulk-first-not-advanced",
+                "historical",
+                "4481913607e5 (drm/ttm: fix bulk_move corruption when adding a entry; CVE-2023-53444)",
+                "ttm_lru_bulk_move_pos_tail moves the range's first entry behind last without advancing \
+                 pos->first: the range no longer describes the list",
+                &["ttm-bulk-bump"],
+                ALL_ENGINES,
+                Property::LruStructure,
+            ),
+            BulkAddPinned => (
+                "bulk-add-pinned",
+                "historical",
+                "0f9cd1ea10d3 (drm/ttm: fix bulk move handling v2)",
+                "ttm_resource_add_bulk_move does not skip pinned resources: a pinned BO joining a VM puts \
+                 its resource (on bdev->unevictable) into the bulk range",
+                &["ttm-vm-pin"],
+                ALL_ENGINES,
+                Property::LruStructure,
+            ),
+            GhostKeepsBulk => (
+                "ghost-keeps-bulk",
+                "historical",
+                "d91c411c744b (drm/ttm: update bulk move object of ghost BO)",
+                "ttm_buffer_object_transfer copies bo->bulk_move into the ghost and never clears it: the \
+                 ghost is released while its resource is still in the bulk range",
+                &["ttm-ghost"],
+                ALL_ENGINES,
+                Property::LruStructure,
+            ),
+            PinnedOnLru => (
+                "pinned-on-lru",
+                "historical",
+                "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap)",
+                "pinned BOs stay on the evictable LRU (before \"Move pinned objects off LRU lists when \
+                 pinning\") and the eviction and swapout callbacks do not check pin_count",
+                &["ttm-evict-pin"],
+                ALL_ENGINES,
+                Property::EvictionSafety,
+            ),
+            HitchCarried => (
+                "hitch-carried",
+                "historical",
+                "\"drm/ttm, drm/amdgpu, drm/xe: Consider hitch moves within bulk sublist moves\" (v6.11)",
+                "ttm_lru_bulk_move_tail moves a walker's hitch along with the bulk range it sits in: the \
+                 walk resumes at the list tail and skips everything behind the old range",
+                &["ttm-walk-bulk-bump"],
+                ALL_ENGINES,
+                Property::WalkSkip,
+            ),
+            EvictFirstNoRecheck => (
+                "evict-first-no-recheck",
+                "historical",
+                "9c51ba1db37c (drm/ttm: Fix potential ttm_mem_evict_first races) and 7120a447c7fe",
+                "ttm_bo_evict_first evicts whatever the BO holds after the blocking reserve, without \
+                 re-checking that it is still the resource it picked from this manager",
+                &["ttm-evict-all-race"],
+                ALL_ENGINES,
+                Property::EvictionSafety,
+            ),
+            WalkerKrefGet => (
+                "walker-kref-get",
+                "historical",
+                "1df6a2ebd750 (drm/ttm: Fix two race conditions + fix busy codepaths); ttm_bo_get_unless_zero",
+                "the LRU walker references a BO found on the LRU with kref_get although its release may \
+                 already be running (kref 0)",
+                &["ttm-walk-release"],
+                ALL_ENGINES,
+                Property::UseAfterFree,
+            ),
+            EalreadyAbort => (
+                "ealready-abort",
+                "historical",
+                "bb8aa27eff6f v2 (\"Fix Handling -EALREADY from ticketlocking in the loop by skipping to the next item\")",
+                "a BO already locked by the evictor's own ticket makes the ticketed walk end with \
+                 -EALREADY instead of skipping it: exhaustive eviction gives up with memory evictable",
+                &["ttm-evict-ticket"],
+                ALL_ENGINES,
+                Property::EvictionExhaustive,
+            ),
+            NextMissingReturn => (
+                "next-missing-return",
+                "historical",
+                "\"drm/ttm: Slightly clean up LRU list iteration\" (msgid 20240705153206.68526-3)",
+                "in \"Allow TTM LRU list nodes of different types\" ttm_resource_manager_next computed the \
+                 first resource of a later priority list and discarded it: lower priorities are never walked",
+                &["ttm-walk-priorities"],
+                ALL_ENGINES,
+                Property::WalkSkip,
+            ),
+            ShrinkerFirstPassWaits => (
+                "shrinker-first-pass-waits",
+                "historical",
+                "80944d334182 (drm/xe: Defer buffer object shrinker write-backs and GPU waits)",
+                "the Xe shrinker allows GPU waits and writeback on its only pass: kswapd stalls on a busy \
+                 BO although idle BOs would have met the target",
+                &["ttm-shrink-kswapd"],
+                ALL_ENGINES,
+                Property::ReclaimStall,
+            ),
+            BackupNotData => (
+                "backup-not-data",
+                "historical",
+                "379b3c983fc0 (drm/xe: Fix incorrect migration of backed-up object to VRAM)",
+                "a move decides tt_has_data from POPULATED or the old SWAPPED flag only: a BO backed up by \
+                 the shrinker is cleared instead of restored when validated into VRAM",
+                &["ttm-shrink-revalidate"],
+                ALL_ENGINES,
+                Property::DataLoss,
+            ),
+        };
+        let area = if (self as u32) >= (Variant::BulkPredicate as u32) {
+            "ttm"
+        } else {
+            "ww"
         };
         VariantInfo {
             name,
-            area: "ww",
+            area,
             kind,
             kernel_fix,
             description,

@@ -98,7 +98,7 @@ impl WwClass {
     /// Is `ctx` the oldest live context of this class (nobody live is older)? Judged by
     /// ticket issue order (the wrap-safe comparison), whatever variant is on: this is the
     /// ground truth the property checks the lock's decisions against.
-    pub(crate) fn is_oldest(&self, ctx: &WwAcquireCtx) -> bool {
+    pub fn is_oldest(&self, ctx: &WwAcquireCtx) -> bool {
         let g = self.ctxs.lock().unwrap_or_else(|e| e.into_inner());
         !g.iter()
             .any(|o| o.id != ctx.id && o.live.load(Std::SeqCst) && ww_ctx_less(ctx, o, false))

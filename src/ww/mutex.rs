@@ -104,6 +104,14 @@ pub(crate) fn owner_task(owner: usize) -> usize {
 
 impl WwMutex {
     /// `ww_mutex_init(lock, ww_class)`.
+    /// Ghost: the acquire context holding the lock (`dma_resv_locking_ctx`), if any.
+    pub fn holder_ctx(&self) -> Option<Arc<WwAcquireCtx>> {
+        match self.ghost_ctx.load(Std::SeqCst) {
+            0 => None,
+            id => Some(self.class.ctx(id)),
+        }
+    }
+
     pub fn new(machine: &Machine, name: &str, class: &Arc<WwClass>) -> Arc<WwMutex> {
         Arc::new(WwMutex {
             name: name.into(),

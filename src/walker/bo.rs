@@ -1,0 +1,864 @@
+//! The device, buffer objects and resources: `drivers/gpu/drm/ttm/ttm_bo.c`,
+//! `ttm_resource.c` (alloc/free), `ttm_tt.c` (populate, swapout, backup) and
+//! `ttm_bo_util.c` (ghost transfer), spec `ttm_lru.md` §1–§2 and §5.3.
+//!
+//! Simplifications, each safe for what is checked:
+//! * GPU fences are a per-BO `busy` flag; "wait for idle" is a scheduling point after
+//!   which the fence has signalled (fences always signal; the model counts the wait as a
+//!   blocking action for the reclaim checks). `no_wait_gpu` on a busy BO gives -EBUSY.
+//! * A range manager's own allocator lock is folded into the `lru_lock` section of
+//!   `ttm_resource_init` (allocation succeeds or fails atomically either way).
+//! * Page contents are a version number per BO and a location (the page ledger), not
+//!   data; a move copies the version, a clear resets it.
+
+use super::lockdep::{LockKind, Lockdep};
+use super::lru::{Lru, Manager, ResId};
+use super::{MemType, TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM, mem_type_name};
+use crate::model::kref::Kref;
+use crate::model::property::Property;
+use crate::model::sync::{Arc, Mutex, yield_now};
+use crate::model::task::Task;
+use crate::model::trace::{EBUSY, Ev, cpu_name};
+use crate::model::variants::Variant;
+use crate::model::Machine;
+use crate::ww::{WwAcquireCtx, WwClass, WwMutex};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+pub type BoId = usize;
+
+/// `struct ttm_tt` state flags that matter here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tt {
+    /// `TTM_TT_FLAG_PRIV_POPULATED`: system pages are allocated.
+    pub populated: bool,
+    /// `TTM_TT_FLAG_SWAPPED`.
+    pub swapped: bool,
+    /// `TTM_TT_FLAG_BACKED_UP` (shrinker backup to shmem).
+    pub backed_up: bool,
+    /// Xe `xe_tt->purgeable` (contents may be dropped).
+    pub purgeable: bool,
+}
+
+impl Tt {
+    /// `ttm_tt_is_swapped`: SWAPPED or BACKED_UP.
+    pub fn is_swapped(&self) -> bool {
+        self.swapped || self.backed_up
+    }
+}
+
+/// Where a BO's current contents are (the page ledger).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Data {
+    /// Never written: nothing to preserve.
+    Empty,
+    /// In the BO's resource (VRAM) or its populated tt pages (TT/SYSTEM).
+    Resident,
+    /// In swap (`ttm_tt_swapout`) or in the shmem backup (`ttm_tt_backup`).
+    Stored,
+    /// Purged: dropped on purpose (purgeable BO).
+    Purged,
+}
+
+/// The resv-protected fields of `struct ttm_buffer_object`.
+#[derive(Clone, Debug)]
+pub struct BoFields {
+    pub resource: Option<ResId>,
+    pub tt: Option<Tt>,
+    pub pin_count: u32,
+    pub priority: usize,
+    pub deleted: bool,
+    pub bulk_move: Option<super::BulkId>,
+    /// `bo->base.resv` switched to the private `_resv` (`ttm_bo_individualize_resv`).
+    pub individualized: bool,
+    /// `ttm_bo_release` finished: the memory is gone.
+    pub destroyed: bool,
+    /// Ledger: where the contents are and their version.
+    pub data: Data,
+    pub version: u64,
+    /// P5 ghost: the walker currently inside `process_bo` for this BO.
+    pub processing: Option<u16>,
+}
+
+/// `struct ttm_buffer_object`.
+#[derive(Debug)]
+pub struct TtmBo {
+    pub id: BoId,
+    pub name: Arc<str>,
+    pub pages: u64,
+    pub kref: Kref,
+    fields: std::sync::Mutex<BoFields>,
+    /// `bo->base.resv` as created (possibly shared: all BOs of a VM share one).
+    shared_resv: Arc<WwMutex>,
+    /// `bo->base._resv`, used after individualisation.
+    private_resv: Arc<WwMutex>,
+    /// An unsignalled fence is attached (GPU busy).
+    pub busy: AtomicBool,
+    /// A ghost object (`ttm_buffer_object_transfer`).
+    pub ghost: bool,
+}
+
+impl TtmBo {
+    /// The fields cell; callers follow the kernel's locking rule for each field (checked
+    /// by the mutators in this module).
+    pub fn f(&self) -> std::sync::MutexGuard<'_, BoFields> {
+        self.fields.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `bo->base.resv`.
+    pub fn resv(&self) -> &Arc<WwMutex> {
+        if self.f().individualized {
+            &self.private_resv
+        } else {
+            &self.shared_resv
+        }
+    }
+
+    pub fn resv_uid(&self) -> usize {
+        self.resv().uid
+    }
+}
+
+/// Counters of the page ledger (std, ghost).
+#[derive(Debug, Default)]
+pub struct Ledger {
+    /// Pages allocated from the system page allocator for tts.
+    pub sys_pages: u64,
+    /// Pages freed by reclaim actions, per task (compared with scan return values).
+    pub freed_by: Vec<u64>,
+    /// Resources evicted (each residency may be evicted once).
+    pub evicted: Vec<ResId>,
+    /// Blocking actions (GPU waits, writeback, sleeping locks) per task.
+    pub blocking_by: Vec<u64>,
+}
+
+fn slot(v: &mut Vec<u64>, t: u16) -> &mut u64 {
+    let t = t as usize;
+    if v.len() <= t {
+        v.resize(t + 1, 0);
+    }
+    &mut v[t]
+}
+
+impl Ledger {
+    pub fn freed(&mut self, t: u16) -> &mut u64 {
+        slot(&mut self.freed_by, t)
+    }
+    pub fn blocking(&mut self, t: u16) -> &mut u64 {
+        slot(&mut self.blocking_by, t)
+    }
+}
+
+/// `struct ttm_device` with its managers.
+pub struct TtmDevice {
+    pub m: Arc<Machine>,
+    /// `bdev->lru_lock` and everything it protects.
+    lru_lock: Mutex<Lru>,
+    /// Ghost holder of `lru_lock` (task id + 1; 0 = free).
+    lru_holder: AtomicU64,
+    pub class: Arc<WwClass>,
+    pub ledger: std::sync::Mutex<Ledger>,
+    /// Delayed-delete work queued by `ttm_bo_release` (the workqueue).
+    pub delayed: std::sync::Mutex<Vec<Arc<TtmBo>>>,
+    pub lockdep: Arc<Lockdep>,
+    /// `res->mem_type` by resource id (immutable after init; read without `lru_lock`
+    /// as the kernel reads `bo->resource->mem_type` under the resv only).
+    res_mem: std::sync::Mutex<Vec<MemType>>,
+}
+
+/// Capacities (pages) of the managers of a scenario: SYSTEM is unlimited.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceConfig {
+    pub vram_pages: u64,
+    pub tt_pages: Option<u64>,
+}
+
+impl TtmDevice {
+    pub fn new(m: &Arc<Machine>, cfg: DeviceConfig, lockdep: Arc<Lockdep>) -> Arc<TtmDevice> {
+        let man = vec![
+            Manager {
+                capacity: None,
+                usage: 0,
+                use_tt: true,
+            },
+            Manager {
+                capacity: cfg.tt_pages,
+                usage: 0,
+                use_tt: true,
+            },
+            Manager {
+                capacity: Some(cfg.vram_pages),
+                usage: 0,
+                use_tt: false,
+            },
+        ];
+        Arc::new(TtmDevice {
+            m: Arc::clone(m),
+            lru_lock: Mutex::new(Lru::new(m.variants, Arc::clone(&m.rec), man)),
+            lru_holder: AtomicU64::new(0),
+            class: WwClass::reservation(),
+            ledger: Default::default(),
+            delayed: Default::default(),
+            lockdep,
+            res_mem: Default::default(),
+        })
+    }
+
+    /// One `spin_lock(&bdev->lru_lock)` … `spin_unlock` section: one model step. The
+    /// structural invariants are checked just before the lock is released.
+    pub fn lru<R>(&self, cur: &Task, f: impl FnOnce(&mut Lru) -> R) -> R {
+        self.lockdep.acquire(cur, "lru_lock", LockKind::Spin);
+        let mut g = self.lru_lock.lock();
+        self.lru_holder.store(cur.id as u64 + 1, Ordering::SeqCst);
+        let r = f(&mut g);
+        g.check_invariants();
+        self.lru_holder.store(0, Ordering::SeqCst);
+        drop(g);
+        self.lockdep.release(cur, "lru_lock");
+        r
+    }
+
+    /// `lockdep_assert_held(&bdev->lru_lock)` in the negative: true if `cur` holds it.
+    pub fn holds_lru(&self, cur: &Task) -> bool {
+        self.lru_holder.load(Ordering::SeqCst) == cur.id as u64 + 1
+    }
+
+    /// `res->mem_type`.
+    pub fn res_mem(&self, r: ResId) -> MemType {
+        self.res_mem.lock().unwrap_or_else(|e| e.into_inner())[r]
+    }
+
+    fn note_res(&self, r: ResId, m: MemType) {
+        let mut v = self.res_mem.lock().unwrap_or_else(|e| e.into_inner());
+        if v.len() <= r {
+            v.resize(r + 1, 0);
+        }
+        v[r] = m;
+    }
+
+    pub fn ledger<R>(&self, f: impl FnOnce(&mut Ledger) -> R) -> R {
+        f(&mut self.ledger.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub fn fail(&self, p: Property, msg: String) -> ! {
+        self.m.fail(p, msg)
+    }
+
+    pub fn note(&self, cur: &Task, s: String) {
+        cur.event(|| Ev::Note(s));
+    }
+
+    /// Create a BO with kref 1 (`ttm_bo_init_reserved` minus the placement, which the
+    /// caller does with [`ttm_bo_validate`](super::evict::ttm_bo_validate) or
+    /// [`TtmDevice::setup_place`]). `resv`: share a VM's resv (bulk BOs must).
+    pub fn bo_create(
+        &self,
+        cur: &Task,
+        name: &str,
+        pages: u64,
+        priority: usize,
+        resv: Option<&Arc<WwMutex>>,
+    ) -> Arc<TtmBo> {
+        let shared = resv
+            .cloned()
+            .unwrap_or_else(|| WwMutex::new(&self.m, &format!("{name}.resv"), &self.class));
+        let private = WwMutex::new(&self.m, &format!("{name}._resv"), &self.class);
+        self.lru(cur, |lru| {
+            let bo = Arc::new(TtmBo {
+                id: lru.bos.len(),
+                name: name.into(),
+                pages,
+                kref: Kref::new(name),
+                fields: std::sync::Mutex::new(BoFields {
+                    resource: None,
+                    tt: None,
+                    pin_count: 0,
+                    priority,
+                    deleted: false,
+                    bulk_move: None,
+                    individualized: false,
+                    destroyed: false,
+                    data: Data::Empty,
+                    version: 0,
+                    processing: None,
+                }),
+                shared_resv: shared,
+                private_resv: private,
+                busy: AtomicBool::new(false),
+                ghost: false,
+            });
+            lru.bos.push(Arc::clone(&bo));
+            bo
+        })
+    }
+
+    /// A VM's shared resv (all BOs of one bulk move share it).
+    pub fn vm_resv(&self, name: &str) -> Arc<WwMutex> {
+        WwMutex::new(&self.m, name, &self.class)
+    }
+
+    /// Scenario setup: place a fresh BO in `mem` with written contents (resv held by the
+    /// caller): `ttm_resource_alloc` plus the tt population of a bind.
+    pub fn setup_place(&self, cur: &Task, bo: &Arc<TtmBo>, mem: MemType) {
+        let r = ttm_resource_alloc(cur, self, bo, mem).unwrap_or_else(|e| {
+            self.fail(
+                Property::Expectation,
+                format!("scenario setup: {} does not fit in {} ({e})", bo.name, mem_type_name(mem)),
+            )
+        });
+        bo.f().resource = Some(r);
+        if mem != TTM_PL_VRAM {
+            ttm_tt_populate(cur, self, bo);
+        }
+        let mut f = bo.f();
+        f.data = Data::Resident;
+        f.version = 1;
+    }
+
+    /// All BOs (ghost view for end-of-scenario checks).
+    pub fn bos(&self, cur: &Task) -> Vec<Arc<TtmBo>> {
+        self.lru(cur, |lru| lru.bos.clone())
+    }
+
+    pub fn bulk_init(&self, cur: &Task, name: &str) -> super::BulkId {
+        self.lru(cur, |lru| lru.bulk_init(name))
+    }
+
+    pub fn bulk_fini(&self, cur: &Task, bulk: super::BulkId) {
+        self.lru(cur, |lru| lru.bulk_fini(bulk))
+    }
+}
+
+// ------------------------------------------------------------------ resv helpers
+
+/// `dma_resv_assert_held(bo->base.resv)`.
+pub fn dma_resv_assert_held(cur: &Task, bo: &TtmBo, what: &str) {
+    if cur.machine.holder(bo.resv().uid) != Some(cur.id) {
+        cur.machine.fail(
+            Property::LruLocking,
+            format!(
+                "{what}({}) by {} without holding {}",
+                bo.name,
+                cpu_name(cur.id),
+                bo.resv().name
+            ),
+        );
+    }
+}
+
+/// `dma_resv_locking_ctx`: the ticket holding the resv, if any.
+pub fn dma_resv_locking_ctx(lock: &WwMutex) -> Option<Arc<WwAcquireCtx>> {
+    lock.holder_ctx()
+}
+
+/// `dma_resv_trylock` (legal under `lru_lock`).
+pub fn dma_resv_trylock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> bool {
+    let ok = crate::ww::ww_mutex_trylock(cur, bo.resv(), None);
+    if ok {
+        dev.lockdep.acquire(cur, "reservation_ww_class_mutex", LockKind::Trylock);
+    }
+    ok
+}
+
+/// `dma_resv_lock(_interruptible)` with an optional ticket: a sleeping lock, so never
+/// under `lru_lock` (lock order resv → lru_lock, P6) and never in reclaim (lockdep).
+pub fn dma_resv_lock(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    ticket: Option<&Arc<WwAcquireCtx>>,
+    interruptible: bool,
+) -> i32 {
+    if dev.holds_lru(cur) {
+        dev.fail(
+            Property::LruLocking,
+            format!(
+                "{} sleeps in dma_resv_lock({}) while holding lru_lock (order is resv -> lru_lock)",
+                cpu_name(cur.id),
+                bo.name
+            ),
+        );
+    }
+    dev.lockdep.acquire(
+        cur,
+        "reservation_ww_class_mutex",
+        LockKind::Blocking {
+            nest: ticket.is_some(),
+        },
+    );
+    let lock = bo.resv();
+    let ret = if interruptible {
+        crate::ww::ww_mutex_lock_interruptible(cur, lock, ticket)
+    } else {
+        crate::ww::ww_mutex_lock(cur, lock, ticket)
+    };
+    if ret != 0 {
+        dev.lockdep.release(cur, "reservation_ww_class_mutex");
+    }
+    ret
+}
+
+pub fn dma_resv_unlock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    crate::ww::ww_mutex_unlock(cur, bo.resv());
+    dev.lockdep.release(cur, "reservation_ww_class_mutex");
+}
+
+/// `ttm_bo_reserve(bo, interruptible, no_wait, ticket)`.
+pub fn ttm_bo_reserve(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    no_wait: bool,
+    ticket: Option<&Arc<WwAcquireCtx>>,
+) -> i32 {
+    if no_wait {
+        if dma_resv_trylock(cur, dev, bo) {
+            0
+        } else {
+            -EBUSY
+        }
+    } else {
+        dma_resv_lock(cur, dev, bo, ticket, false)
+    }
+}
+
+/// `ttm_bo_unreserve`: bump the BO to its LRU tail, then unlock. Every ordinary
+/// reserve/unreserve bumps; walkers use plain `dma_resv_unlock`.
+pub fn ttm_bo_unreserve(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_move_to_lru_tail_unlocked(cur, dev, bo);
+    dma_resv_unlock(cur, dev, bo);
+}
+
+/// `ttm_bo_move_to_lru_tail_unlocked`.
+pub fn ttm_bo_move_to_lru_tail_unlocked(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    dma_resv_assert_held(cur, bo, "ttm_bo_move_to_lru_tail");
+    let res = bo.f().resource;
+    if let Some(r) = res {
+        dev.lru(cur, |lru| lru.move_to_lru_tail(r, cur.id));
+    }
+}
+
+/// `ttm_lru_bulk_move_tail` as drivers call it (amdgpu_vm_move_to_lru_tail, xe_exec):
+/// under `lru_lock`, with the VM's resv held (asserted on the first range entry).
+pub fn ttm_lru_bulk_move_tail(cur: &Arc<Task>, dev: &TtmDevice, bulk: super::BulkId, vm_resv: &WwMutex) {
+    if cur.machine.holder(vm_resv.uid) != Some(cur.id) {
+        dev.fail(
+            Property::LruLocking,
+            format!("ttm_lru_bulk_move_tail by {} without the VM resv held", cpu_name(cur.id)),
+        );
+    }
+    cur.event(|| Ev::Call {
+        f: "ttm_lru_bulk_move_tail",
+        obj: vm_resv.name.clone(),
+        ctx: None,
+    });
+    dev.lru(cur, |lru| lru.bulk_move_tail(bulk, cur.id));
+}
+
+// ------------------------------------------------------------ resources
+
+/// `ttm_resource_alloc`: the manager's alloc (which runs `ttm_resource_init`), then, in a
+/// second `lru_lock` section, `ttm_resource_add_bulk_move`. The new resource is not yet
+/// `bo->resource` (the caller assigns it).
+pub fn ttm_resource_alloc(cur: &Task, dev: &TtmDevice, bo: &TtmBo, mem: MemType) -> Result<ResId, i32> {
+    let r = dev.lru(cur, |lru| lru.resource_init(bo.id, mem, bo.pages, cur.id))?;
+    dev.note_res(r, mem);
+    dev.lru(cur, |lru| {
+        // add_bulk_move reads bo->resource == res for the swapped test; the new resource
+        // is not bo->resource yet, exactly as in the kernel.
+        lru.add_bulk_move(r)
+    });
+    Ok(r)
+}
+
+/// `ttm_resource_free(bo, &res)`: del_bulk_move in one section, then `ttm_resource_fini`
+/// (list_del_init, usage) in another; `*res = NULL` (clearing `bo->resource` under
+/// `lru_lock`, 9a9a8fe26751).
+pub fn ttm_resource_free(cur: &Task, dev: &TtmDevice, bo: &TtmBo, r: ResId) {
+    dev.lru(cur, |lru| lru.del_bulk_move(r));
+    dev.lru(cur, |lru| {
+        lru.resource_fini(r);
+        let mut f = bo.f();
+        if f.resource == Some(r) {
+            f.resource = None;
+        }
+    });
+}
+
+// ------------------------------------------------------------------- tt / ledger
+
+/// `ttm_tt_populate`: allocate the system pages (a reclaiming allocation: lockdep records
+/// fs_reclaim under whatever is held).
+pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
+    dev.lockdep.might_alloc(cur, "ttm_tt_populate");
+    let mut f = bo.f();
+    let tt = f.tt.get_or_insert_with(Tt::default);
+    if tt.populated {
+        return;
+    }
+    let restored = tt.is_swapped();
+    tt.populated = true;
+    tt.swapped = false;
+    tt.backed_up = false;
+    drop(f);
+    dev.ledger(|l| l.sys_pages += bo.pages);
+    if restored {
+        dev.note(cur, format!("ttm_tt_populate({}) restores {} pages from swap/backup", bo.name, bo.pages));
+    }
+}
+
+/// `ttm_tt_unpopulate` (pages back to the system).
+pub fn ttm_tt_unpopulate(dev: &TtmDevice, bo: &TtmBo) {
+    let mut f = bo.f();
+    if let Some(tt) = f.tt.as_mut()
+        && tt.populated
+    {
+        tt.populated = false;
+        drop(f);
+        dev.ledger(|l| l.sys_pages -= bo.pages);
+    }
+}
+
+/// Record a reclaim action that freed `pages` system pages for `cur`.
+pub fn ledger_freed(cur: &Task, dev: &TtmDevice, pages: u64) {
+    dev.ledger(|l| {
+        l.sys_pages -= pages;
+        *l.freed(cur.id) += pages;
+    });
+}
+
+/// Wait for the BO's fences (`ttm_bo_wait_ctx`): -EBUSY with `no_wait_gpu`, else a
+/// blocking wait (a scheduling point; the fence then has signalled).
+pub fn ttm_bo_wait_ctx(cur: &Task, dev: &TtmDevice, bo: &TtmBo, no_wait_gpu: bool) -> i32 {
+    if !bo.busy.load(Ordering::SeqCst) {
+        return 0;
+    }
+    if no_wait_gpu {
+        return -EBUSY;
+    }
+    dev.ledger(|l| *l.blocking(cur.id) += 1);
+    dev.note(cur, format!("dma_resv_wait_timeout({}) waits for the GPU", bo.name));
+    yield_now();
+    bo.busy.store(false, Ordering::SeqCst);
+    0
+}
+
+// ------------------------------------------------------------------------- moves
+
+/// `ttm_bo_handle_move_mem` / `ttm_bo_move_memcpy`: move the contents into `new` (a
+/// resource already allocated), make it `bo->resource`, free the old one. The contents
+/// survive if they are resident or stored (`tt_has_data` uses `ttm_tt_is_swapped`, the
+/// B24 rule); a populated target gets tt pages.
+pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new: ResId) {
+    let new_mem = dev.res_mem(new);
+    let old = bo.f().resource;
+    // tt_has_data: populated, or held by swap/backup (ttm_tt_is_swapped, the B24 fix;
+    // the variant only knows POPULATED and the old SWAPPED flag).
+    let (populated, swapped, backed_up) = bo
+        .f()
+        .tt
+        .as_ref()
+        .map_or((false, false, false), |t| (t.populated, t.swapped, t.backed_up));
+    let has_data = populated || swapped || (backed_up && !dev.m.variant(Variant::BackupNotData));
+    if has_data || new_mem != TTM_PL_VRAM {
+        // The multihop restore brings a swapped/backed-up tt back first.
+        ttm_tt_populate(cur, dev, bo);
+    }
+    {
+        let mut f = bo.f();
+        if !has_data && new_mem == TTM_PL_VRAM && f.data == Data::Stored {
+            let name = bo.name.clone();
+            drop(f);
+            dev.fail(
+                Property::DataLoss,
+                format!("{} moved {name} into VRAM as if it held no data and cleared it, but its contents are in the shmem backup", cpu_name(cur.id)),
+            );
+        }
+        if f.data == Data::Stored {
+            f.data = Data::Resident;
+        }
+        f.resource = Some(new);
+    }
+    if new_mem == TTM_PL_VRAM {
+        // Contents now live in VRAM; the tt pages go back.
+        ttm_tt_unpopulate(dev, bo);
+    }
+    if let Some(o) = old {
+        ttm_resource_free(cur, dev, bo, o);
+    }
+    // The new resource becomes bo->resource: put it where unevictability says.
+    dev.lru(cur, |lru| lru.move_to_lru_tail(new, cur.id));
+}
+
+// --------------------------------------------------------------- pin, bulk, put
+
+/// `ttm_bo_pin`: under `lru_lock`, `del_bulk_move` (effective while pin_count is 0),
+/// then on 0→1 `move_to_lru_tail` (lands on `unevictable`).
+pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    dma_resv_assert_held(cur, bo, "ttm_bo_pin");
+    if bo.kref.read() == 0 {
+        dev.fail(Property::UseAfterFree, format!("WARN_ON_ONCE(!kref_read) in ttm_bo_pin({})", bo.name));
+    }
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_pin",
+        obj: bo.name.clone(),
+        ctx: None,
+    });
+    let res = bo.f().resource;
+    match res {
+        Some(r) => dev.lru(cur, |lru| {
+            lru.del_bulk_move(r);
+            let first = {
+                let mut f = bo.f();
+                f.pin_count += 1;
+                f.pin_count == 1
+            };
+            if first {
+                lru.move_to_lru_tail(r, cur.id);
+            }
+        }),
+        None => bo.f().pin_count += 1,
+    }
+}
+
+/// `ttm_bo_unpin`: on 1→0, `add_bulk_move` then `move_to_lru_tail`, under `lru_lock`.
+pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    dma_resv_assert_held(cur, bo, "ttm_bo_unpin");
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_unpin",
+        obj: bo.name.clone(),
+        ctx: None,
+    });
+    let res = bo.f().resource;
+    match res {
+        Some(r) => dev.lru(cur, |lru| {
+            let last = {
+                let mut f = bo.f();
+                f.pin_count -= 1;
+                f.pin_count == 0
+            };
+            if last {
+                lru.add_bulk_move(r);
+                lru.move_to_lru_tail(r, cur.id);
+            }
+        }),
+        None => bo.f().pin_count -= 1,
+    }
+}
+
+/// `ttm_bo_set_bulk_move` (resv held).
+pub fn ttm_bo_set_bulk_move(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo, bulk: Option<super::BulkId>) {
+    dma_resv_assert_held(cur, bo, "ttm_bo_set_bulk_move");
+    if bo.f().bulk_move == bulk {
+        return;
+    }
+    let res = bo.f().resource;
+    dev.lru(cur, |lru| {
+        if let Some(r) = res {
+            lru.del_bulk_move(r);
+        }
+        bo.f().bulk_move = bulk;
+        if let Some(r) = res {
+            lru.add_bulk_move(r);
+        }
+    });
+}
+
+/// `ttm_bo_get_unless_zero`.
+pub fn ttm_bo_get_unless_zero(bo: &TtmBo) -> bool {
+    bo.kref.get_unless_zero()
+}
+
+/// `ttm_bo_put`: never under `lru_lock` (release takes it; P6).
+pub fn ttm_bo_put(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
+    if dev.holds_lru(cur) {
+        dev.fail(
+            Property::LruLocking,
+            format!("ttm_bo_put({}) under lru_lock (its release takes lru_lock)", bo.name),
+        );
+    }
+    if bo.kref.put(&dev.m.rec) {
+        ttm_bo_release(cur, dev, bo);
+    }
+}
+
+/// `ttm_bo_cleanup_memtype_use`: free the resource and the tt (resv held).
+pub fn ttm_bo_cleanup_memtype_use(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_tt_unpopulate(dev, bo);
+    let res = bo.f().resource;
+    if let Some(r) = res {
+        ttm_resource_free(cur, dev, bo, r);
+    }
+    let mut f = bo.f();
+    f.tt = None;
+    if f.data != Data::Purged {
+        f.data = Data::Empty;
+    }
+}
+
+/// `ttm_bo_release` (kref hit 0). A BO that is busy or whose private resv cannot be
+/// trylocked is marked deleted and resurrected (`kref_init`) on the LRU under
+/// `lru_lock`, and the delayed delete is queued; otherwise it is cleaned up now.
+pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_release",
+        obj: bo.name.clone(),
+        ctx: None,
+    });
+    if !bo.f().deleted {
+        if bo.f().bulk_move.is_some() {
+            dev.fail(
+                Property::LruStructure,
+                format!("WARN_ON in ttm_bo_release({}): bo->bulk_move is still set", bo.name),
+            );
+        }
+        // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock.
+        dev.lru(cur, |_| bo.f().individualized = true);
+        let busy = bo.busy.load(Ordering::SeqCst);
+        let locked = !busy && dma_resv_trylock(cur, dev, bo);
+        if !locked {
+            dev.lru(cur, |lru| {
+                let res = {
+                    let mut f = bo.f();
+                    f.deleted = true;
+                    f.pin_count = 0;
+                    f.resource
+                };
+                if let Some(r) = res {
+                    lru.move_to_lru_tail(r, cur.id);
+                }
+                bo.kref.reinit();
+            });
+            dev.note(cur, format!("ttm_bo_release({}): busy or locked, resurrected and queued for delayed delete", bo.name));
+            dev.delayed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Arc::clone(bo));
+            return;
+        }
+        ttm_bo_cleanup_memtype_use(cur, dev, bo);
+        dma_resv_unlock(cur, dev, bo);
+    }
+    bo.f().destroyed = true;
+}
+
+/// `ttm_bo_delayed_delete` (the work item): wait idle, blocking resv lock without a
+/// ticket, clean up, unlock, put.
+pub fn ttm_bo_delayed_delete(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
+    ttm_bo_wait_ctx(cur, dev, bo, false);
+    dma_resv_lock(cur, dev, bo, None, false);
+    ttm_bo_cleanup_memtype_use(cur, dev, bo);
+    dma_resv_unlock(cur, dev, bo);
+    ttm_bo_put(cur, dev, bo);
+}
+
+/// Run all queued delayed deletes (`flush_workqueue(bdev->wq)`).
+pub fn ttm_device_flush_delayed(cur: &Arc<Task>, dev: &TtmDevice) {
+    loop {
+        let next = dev.delayed.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        match next {
+            Some(bo) => ttm_bo_delayed_delete(cur, dev, &bo),
+            None => break,
+        }
+    }
+}
+
+/// `ttm_buffer_object_transfer` for a pipelined move: a ghost BO takes over the old
+/// resource (`res->bo` re-pointed under `lru_lock`), gets a private, trylocked resv and a
+/// copy of the BO (so, of `bulk_move`); `ttm_bo_set_bulk_move(ghost, NULL)` removes the
+/// resource from the bulk (the d91c411c744b fix; variant B17 lacks it); the ghost is
+/// bumped, unlocked and its creator's reference dropped.
+pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) -> Arc<TtmBo> {
+    dma_resv_assert_held(cur, bo, "ttm_buffer_object_transfer");
+    let name = format!("ghost({})", bo.name);
+    let src = bo.f().clone();
+    let ghost = dev.lru(cur, |lru| {
+        let g = Arc::new(TtmBo {
+            id: lru.bos.len(),
+            name: name.as_str().into(),
+            pages: bo.pages,
+            kref: Kref::new(&name),
+            fields: std::sync::Mutex::new(BoFields {
+                individualized: true,
+                processing: None,
+                ..src.clone()
+            }),
+            shared_resv: WwMutex::new(&dev.m, &format!("{name}.resv"), &dev.class),
+            private_resv: WwMutex::new(&dev.m, &format!("{name}._resv"), &dev.class),
+            busy: AtomicBool::new(bo.busy.load(Ordering::SeqCst)),
+            ghost: true,
+        });
+        lru.bos.push(Arc::clone(&g));
+        if let Some(r) = src.resource {
+            lru.res[r].bo = Some(g.id);
+        }
+        g
+    });
+    {
+        // The original BO no longer owns the resource nor the pages.
+        let mut f = bo.f();
+        f.resource = None;
+        f.tt = None;
+    }
+    if !dma_resv_trylock(cur, dev, &ghost) {
+        dev.fail(Property::ModelPanic, "ghost resv trylock failed".into());
+    }
+    if !dev.m.variant(Variant::GhostKeepsBulk) {
+        ttm_bo_set_bulk_move(cur, dev, &ghost, None);
+    }
+    ttm_bo_move_to_lru_tail_unlocked(cur, dev, &ghost);
+    dma_resv_unlock(cur, dev, &ghost);
+    ghost
+}
+
+/// Eviction safety (the ledger): a pinned, dying or already-evicted residency must never
+/// be evicted, swapped or shrunk, and `res` must still be the BO's resource in the
+/// manager the caller is evicting from.
+pub fn check_evictable(cur: &Task, dev: &TtmDevice, bo: &TtmBo, res: Option<ResId>, from: Option<MemType>, what: &str) {
+    let f = bo.f().clone();
+    let who = cpu_name(cur.id);
+    if f.pin_count > 0 {
+        dev.fail(Property::EvictionSafety, format!("{who} {what} pinned {} (pin_count {})", bo.name, f.pin_count));
+    }
+    if bo.kref.read() == 0 || f.destroyed {
+        dev.fail(Property::EvictionSafety, format!("{who} {what} dying {} (kref 0)", bo.name));
+    }
+    let Some(r) = res else { return };
+    if f.resource != Some(r) {
+        dev.fail(
+            Property::EvictionSafety,
+            format!("{who} {what} {} through res#{r}, which is no longer its resource", bo.name),
+        );
+    }
+    let m = dev.res_mem(r);
+    if let Some(from) = from
+        && m != from
+    {
+        dev.fail(
+            Property::EvictionSafety,
+            format!(
+                "{who} {what} {} from {} while evicting {} (the BO moved after the walker picked it)",
+                bo.name,
+                mem_type_name(m),
+                mem_type_name(from)
+            ),
+        );
+    }
+    dev.ledger(|l| {
+        if l.evicted.contains(&r) {
+            dev.fail(
+                Property::EvictionSafety,
+                format!("{who} {what} {}: res#{r} evicted twice for one residency", bo.name),
+            );
+        }
+        l.evicted.push(r);
+    });
+}
+
+/// The memory types in placement order for eviction (`evict_flags`): VRAM → TT →
+/// SYSTEM.
+pub fn evict_target(from: MemType) -> MemType {
+    match from {
+        TTM_PL_VRAM => TTM_PL_TT,
+        _ => TTM_PL_SYSTEM,
+    }
+}

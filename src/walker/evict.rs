@@ -1,0 +1,284 @@
+//! Eviction (`drivers/gpu/drm/ttm/ttm_bo.c`, spec `ttm_lru.md` §6): `ttm_bo_validate`,
+//! `ttm_bo_alloc_resource`, `ttm_bo_evict_alloc` with its trylock pass and ticketed
+//! passes, `ttm_bo_evict_cb`, `ttm_bo_evict`, `ttm_bo_evict_first` and
+//! `ttm_resource_manager_evict_all`.
+//!
+//! Simplified: one place per placement (so DESIRED/FALLBACK filtering is moot), no dmem
+//! cgroup passes (§6.3, upstream-only), `eviction_valuable` is always true, and the
+//! eviction target (`evict_flags`) is TT then SYSTEM without recursive eviction of TT
+//! (a full TT falls back to SYSTEM).
+
+use super::bo::*;
+use super::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
+use super::lru::ResId;
+use super::{EINVAL, ENOENT, ENOSPC, MemType, TTM_PL_SYSTEM, mem_type_name};
+use crate::model::property::Property;
+use crate::model::sync::{Arc, yield_now};
+use crate::model::task::Task;
+use crate::model::trace::{EBUSY, ENOMEM, Ev, cpu_name};
+use crate::model::variants::Variant;
+use crate::ww::WwAcquireCtx;
+
+/// `ttm_bo_validate(bo, placement, ctx)` with a single place `mem` (resv held).
+pub fn ttm_bo_validate(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, mem: MemType, ctx: &OpCtx) -> i32 {
+    dma_resv_assert_held(cur, bo, "ttm_bo_validate");
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_validate",
+        obj: format!("{}, {}", bo.name, mem_type_name(mem)).into(),
+        ctx: None,
+    });
+    let current = bo.f().resource;
+    if current.is_some_and(|r| dev.res_mem(r) == mem) {
+        return 0;
+    }
+    if bo.f().pin_count > 0 {
+        return -EINVAL;
+    }
+    let mut ret = -ENOSPC;
+    for force_space in [false, true] {
+        match ttm_bo_alloc_resource(cur, dev, bo, mem, ctx, force_space) {
+            Ok(r) => {
+                ttm_bo_handle_move_mem(cur, dev, bo, r);
+                ret = 0;
+                break;
+            }
+            Err(e) if e == -ENOSPC => continue,
+            Err(e) => {
+                ret = e;
+                break;
+            }
+        }
+    }
+    if ret == -ENOSPC {
+        ret = -ENOMEM;
+    }
+    cur.event(|| Ev::Ret {
+        f: "ttm_bo_validate",
+        obj: bo.name.clone(),
+        ret,
+    });
+    ret
+}
+
+/// `ttm_bo_alloc_resource`: the evictor's own ticket (`dma_resv_locking_ctx`) is what
+/// makes eviction exhaustive.
+pub fn ttm_bo_alloc_resource(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+    mem: MemType,
+    ctx: &OpCtx,
+    force_space: bool,
+) -> Result<ResId, i32> {
+    let ticket = dma_resv_locking_ctx(bo.resv());
+    match ttm_resource_alloc(cur, dev, bo, mem) {
+        Err(e) if e == -ENOSPC && force_space && mem != TTM_PL_SYSTEM => {
+            match ttm_bo_evict_alloc(cur, dev, mem, bo, ctx, ticket) {
+                Err(e) if e == -EBUSY => Err(-ENOSPC),
+                other => other,
+            }
+        }
+        other => other,
+    }
+}
+
+/// `ttm_bo_evict_alloc`: a trylock-only pass, then (with a ticket) ticketed passes
+/// repeated while they evict something but the allocation still fails.
+pub fn ttm_bo_evict_alloc(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    man: MemType,
+    evictor: &Arc<TtmBo>,
+    ctx: &OpCtx,
+    ticket: Option<Arc<WwAcquireCtx>>,
+) -> Result<ResId, i32> {
+    let mut res: Option<ResId> = None;
+    let mut evicted = 0u32;
+    let mut arg = WalkArg {
+        ctx: ctx.clone(),
+        ticket: ticket.clone(),
+        trylock_only: true,
+    };
+    let mut lret = ttm_lru_walk_for_evict(cur, dev, man, arg.clone(), 1, |_, bo| {
+        ttm_bo_evict_cb(cur, dev, bo, man, evictor, ctx, &mut evicted, &mut res)
+    });
+    if lret == 0 && ticket.is_some() {
+        arg.trylock_only = false;
+        loop {
+            arg.ticket = ticket.clone();
+            evicted = 0;
+            lret = ttm_lru_walk_for_evict(cur, dev, man, arg.clone(), 1, |_, bo| {
+                ttm_bo_evict_cb(cur, dev, bo, man, evictor, ctx, &mut evicted, &mut res)
+            });
+            if !(lret == 0 && evicted > 0) {
+                break;
+            }
+            yield_now();
+        }
+    }
+    match lret {
+        l if l < 0 => Err(l as i32),
+        0 => Err(-EBUSY),
+        _ => Ok(res.expect("walk returned progress with an allocated resource")),
+    }
+}
+
+/// `ttm_bo_evict_cb`.
+#[allow(clippy::too_many_arguments)]
+fn ttm_bo_evict_cb(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+    man: MemType,
+    evictor: &Arc<TtmBo>,
+    ctx: &OpCtx,
+    evicted: &mut u32,
+    res: &mut Option<ResId>,
+) -> i64 {
+    if bo.f().pin_count > 0 && !dev.m.variant(Variant::PinnedOnLru) {
+        return 0;
+    }
+    let mut lret = if bo.f().deleted {
+        let r = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+        if r == 0 {
+            ttm_bo_cleanup_memtype_use(cur, dev, bo);
+        }
+        r
+    } else {
+        ttm_bo_evict(cur, dev, bo, Some(man), ctx)
+    };
+    if lret == 0 {
+        *evicted += 1;
+        match ttm_resource_alloc(cur, dev, evictor, man) {
+            Ok(r) => {
+                *res = Some(r);
+                return 1;
+            }
+            Err(e) => lret = e,
+        }
+    }
+    if lret == -ENOSPC {
+        return -(EBUSY as i64);
+    }
+    lret as i64
+}
+
+/// `ttm_bo_evict`: move the BO out of its manager (to TT, or SYSTEM if TT is full).
+pub fn ttm_bo_evict(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, from: Option<MemType>, ctx: &OpCtx) -> i32 {
+    let Some(r) = bo.f().resource else {
+        return 0;
+    };
+    check_evictable(cur, dev, bo, Some(r), from, "evicts");
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_evict",
+        obj: bo.name.clone(),
+        ctx: None,
+    });
+    let w = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    if w != 0 {
+        return w;
+    }
+    let mut target = evict_target(dev.res_mem(r));
+    let new = loop {
+        match ttm_resource_alloc(cur, dev, bo, target) {
+            Ok(n) => break n,
+            Err(_) if target != TTM_PL_SYSTEM => target = TTM_PL_SYSTEM,
+            Err(e) => return e,
+        }
+    };
+    ttm_bo_handle_move_mem(cur, dev, bo, new);
+    0
+}
+
+/// `ttm_bo_evict_first`: the head of the manager's LRU, with no hitch kept.
+pub fn ttm_bo_evict_first(cur: &Arc<Task>, dev: &TtmDevice, man: MemType, ctx: &OpCtx) -> i32 {
+    let pick = dev.lru(cur, |lru| {
+        let c = lru.cursor_init(man, cur.id);
+        let r = lru.cursor_first(c);
+        lru.cursor_fini(c);
+        lru.cursor_free(c);
+        let r = r?;
+        let bo = Arc::clone(&lru.bos[lru.res[r].bo.expect("LRU resource has a bo")]);
+        Some((ttm_bo_get_unless_zero(&bo).then_some(bo), r))
+    });
+    let Some((bo, _res)) = pick else {
+        return -ENOENT;
+    };
+    let Some(bo) = bo else {
+        // "Resource disappeared": its BO is being released.
+        return 0;
+    };
+    let mut ret = ttm_bo_reserve(cur, dev, &bo, ctx.no_wait_gpu, None);
+    if ret != 0 {
+        ttm_bo_put(cur, dev, &bo);
+        return ret;
+    }
+    let moved = bo.f().resource.is_none_or(|r| dev.res_mem(r) != man);
+    if !moved || dev.m.variant(Variant::EvictFirstNoRecheck) {
+        ret = if bo.f().deleted {
+            let r = ttm_bo_wait_ctx(cur, dev, &bo, ctx.no_wait_gpu);
+            if r == 0 {
+                ttm_bo_cleanup_memtype_use(cur, dev, &bo);
+            }
+            r
+        } else {
+            ttm_bo_evict(cur, dev, &bo, Some(man), ctx)
+        };
+    }
+    dma_resv_unlock(cur, dev, &bo);
+    ttm_bo_put(cur, dev, &bo);
+    ret
+}
+
+/// `ttm_resource_manager_evict_all`: evict_first until the LRU is empty (-ENOENT).
+pub fn ttm_resource_manager_evict_all(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) -> i32 {
+    let ctx = OpCtx::default();
+    loop {
+        let ret = ttm_bo_evict_first(cur, dev, man, &ctx);
+        yield_now(); // cond_resched()
+        if ret != 0 {
+            return if ret == -ENOENT { 0 } else { ret };
+        }
+    }
+}
+
+/// Exhaustive eviction: when the oldest ticket's validate into `mem` failed, there must
+/// not have been enough free plus evictable memory for it (evictable: unpinned, alive, not
+/// held by this ticket).
+pub fn check_exhaustive(cur: &Arc<Task>, dev: &TtmDevice, ticket: &WwAcquireCtx, bo: &TtmBo, mem: MemType, ret: i32) {
+    if ret == 0 || !dev.class.is_oldest(ticket) {
+        return;
+    }
+    let (free, evictable) = dev.lru(cur, |lru| {
+        let man = &lru.man[mem];
+        let free = man.capacity.map_or(u64::MAX, |c| c - man.usage);
+        let evictable: u64 = lru
+            .res
+            .iter()
+            .filter(|e| !e.finished && e.mem_type == mem)
+            .filter(|e| {
+                e.bo.is_some_and(|b| {
+                    let o = &lru.bos[b];
+                    let f = o.f();
+                    let held_by_us = dma_resv_locking_ctx(o.resv()).is_some_and(|c| c.id == ticket.id);
+                    f.pin_count == 0 && o.kref.read() > 0 && !held_by_us
+                })
+            })
+            .map(|e| e.pages)
+            .sum();
+        (free, evictable)
+    });
+    if free.saturating_add(evictable) >= bo.pages {
+        dev.fail(
+            Property::EvictionExhaustive,
+            format!(
+                "{} (oldest ticket stamp {}) failed to validate {} into {} with {} although {free} pages are free and {evictable} evictable",
+                cpu_name(cur.id),
+                ticket.stamp(),
+                bo.name,
+                mem_type_name(mem),
+                crate::model::trace::errno_name(ret)
+            ),
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! Shrinking: `ttm_bo_shrink_suitable` / `ttm_bo_shrink` (`ttm_bo_util.c`), the Xe
+//! shrinker (`drivers/gpu/drm/xe/xe_shrinker.c`, `xe_bo.c` `xe_bo_shrink`) and the core
+//! `do_shrink_slab` loop (`mm/shrinker.c` @ab1c247094e3). Spec `ttm_lru.md` §8,
+//! `svm_shrinker.md` §8.
+//!
+//! Simplified: no runtime-PM step and no CCS copies (Xe step 1 only gates iGPU flat-CCS);
+//! `ttm_backup_bytes_avail` is unlimited; one node, no memcg; the Xe page counters are
+//! computed from the BOs (the kernel keeps them under an rwlock that only protects the
+//! counters themselves).
+
+use super::bo::*;
+use super::iter::{OpCtx, WalkArg, for_each_reserved_guarded};
+use super::{ENOSPC, MemType, TTM_PL_SYSTEM, TTM_PL_TT};
+use crate::model::property::Property;
+use crate::model::sync::Arc;
+use crate::model::sync::atomic::{AtomicU64, Ordering};
+use crate::model::task::Task;
+use crate::model::trace::{EBUSY, EINTR, ENOMEM, Ev, cpu_name};
+use crate::model::variants::Variant;
+use std::ops::ControlFlow;
+
+/// `SHRINK_STOP` and `SHRINK_EMPTY`.
+pub const SHRINK_STOP: u64 = !0;
+pub const SHRINK_EMPTY: u64 = !0 - 1;
+/// `SHRINK_BATCH`.
+pub const SHRINK_BATCH: u64 = 128;
+
+/// `struct ttm_bo_shrink_flags`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ShrinkFlags {
+    pub purge: bool,
+    pub writeback: bool,
+    pub allow_move: bool,
+}
+
+/// `ttm_bo_shrink_suitable`: populated, unpinned, and idle unless waits are allowed.
+pub fn ttm_bo_shrink_suitable(bo: &TtmBo, ctx: &OpCtx) -> bool {
+    let f = bo.f();
+    let populated = f.tt.as_ref().is_some_and(|t| t.populated);
+    populated && f.pin_count == 0 && (!ctx.no_wait_gpu || !bo.busy.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// `ttm_bo_shrink(ctx, bo, flags)` (resv held): optionally move to SYSTEM, wait, take it
+/// out of the bulk, back up (or purge) the tt. The backed-up resource stays on the
+/// manager LRU, outside the bulk (spec §8.1 step 7).
+pub fn ttm_bo_shrink(cur: &Arc<Task>, dev: &TtmDevice, ctx: &OpCtx, bo: &Arc<TtmBo>, flags: ShrinkFlags) -> i64 {
+    let ebusy = -(EBUSY as i64);
+    dma_resv_assert_held(cur, bo, "ttm_bo_shrink");
+    if flags.allow_move
+        && let Some(r) = bo.f().resource
+        && dev.res_mem(r) != TTM_PL_SYSTEM
+    {
+        let ret = super::evict::ttm_bo_validate(cur, dev, bo, TTM_PL_SYSTEM, ctx);
+        if ret == -ENOMEM || ret == -ENOSPC {
+            return ebusy;
+        }
+        if ret != 0 {
+            return ret as i64;
+        }
+    }
+    let ret = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    if ret != 0 {
+        return ret as i64;
+    }
+    check_evictable(cur, dev, bo, None, None, "shrinks");
+    let res = bo.f().resource;
+    let bulk = bo.f().bulk_move.is_some();
+    if bulk && let Some(r) = res {
+        dev.lru(cur, |lru| lru.del_bulk_move(r));
+    }
+    let lret = ttm_tt_backup(cur, dev, bo, flags);
+    if lret <= 0
+        && bulk
+        && let Some(r) = res
+    {
+        dev.lru(cur, |lru| lru.add_bulk_move(r));
+    }
+    if lret < 0 && lret != -(EINTR as i64) {
+        return ebusy;
+    }
+    lret
+}
+
+/// `ttm_tt_backup(bdev, tt, {purge, writeback})`: frees the pages (purge drops the
+/// contents) and marks the tt BACKED_UP; returns pages freed. Writeback is a blocking
+/// action (shmem I/O).
+pub fn ttm_tt_backup(cur: &Task, dev: &TtmDevice, bo: &TtmBo, flags: ShrinkFlags) -> i64 {
+    {
+        let mut f = bo.f();
+        let purgeable = f.tt.as_ref().is_some_and(|t| t.purgeable);
+        let tt = f.tt.as_mut().expect("populated tt");
+        tt.populated = false;
+        if flags.purge {
+            if !purgeable {
+                drop(f);
+                dev.fail(
+                    Property::PageLedger,
+                    format!("{} purged {}, whose contents are not purgeable (data lost)", cpu_name(cur.id), bo.name),
+                );
+            }
+            f.data = Data::Purged;
+        } else {
+            tt.backed_up = true;
+            if f.data == Data::Resident {
+                f.data = Data::Stored;
+            }
+        }
+    }
+    if flags.writeback {
+        dev.ledger(|l| *l.blocking(cur.id) += 1);
+    }
+    ledger_freed(cur, dev, bo.pages);
+    cur.event(|| {
+        Ev::Note(format!(
+            "ttm_tt_backup({}, purge={}, writeback={}) -> {} pages",
+            bo.name, flags.purge, flags.writeback, bo.pages
+        ))
+    });
+    bo.pages as i64
+}
+
+/// `struct shrink_control` (one node, no memcg).
+#[derive(Clone, Copy, Debug)]
+pub struct ShrinkControl {
+    pub gfp_fs: bool,
+    pub gfp_io: bool,
+    pub nr_to_scan: u64,
+    pub nr_scanned: u64,
+    /// `current_is_kswapd()`.
+    pub kswapd: bool,
+}
+
+/// A registered shrinker: `count_objects` / `scan_objects`, its batch and seeks, and
+/// the per-node `nr_deferred` (an atomic, the only core state concurrent reclaimers
+/// share).
+pub trait Shrinker: Send + Sync {
+    fn name(&self) -> &str;
+    fn count_objects(&self, cur: &Arc<Task>, sc: &ShrinkControl) -> u64;
+    fn scan_objects(&self, cur: &Arc<Task>, sc: &mut ShrinkControl) -> u64;
+    fn batch(&self) -> u64 {
+        SHRINK_BATCH
+    }
+    fn seeks(&self) -> u64 {
+        2
+    }
+    fn nr_deferred(&self) -> &AtomicU64;
+}
+
+/// `do_shrink_slab(sc, shrinker, priority)`. Reports a scan that neither makes the loop
+/// progress (nr_scanned 0) nor returns SHRINK_STOP (bounded progress, spec §8.2).
+pub fn do_shrink_slab(cur: &Arc<Task>, s: &dyn Shrinker, sc: &mut ShrinkControl, priority: u32) -> u64 {
+    let freeable = s.count_objects(cur, sc);
+    if freeable == 0 || freeable == SHRINK_EMPTY {
+        return freeable;
+    }
+    let nr = s.nr_deferred().swap(0, Ordering::SeqCst);
+    let delta = if s.seeks() == 0 {
+        freeable / 2
+    } else {
+        ((freeable >> priority) * 4) / s.seeks()
+    };
+    let mut total_scan = ((nr >> priority) + delta).min(2 * freeable);
+    let batch = s.batch();
+    let mut freed = 0u64;
+    let mut scanned = 0u64;
+    while total_scan >= batch || total_scan >= freeable {
+        let n = batch.min(total_scan);
+        sc.nr_to_scan = n;
+        sc.nr_scanned = n;
+        let ret = s.scan_objects(cur, sc);
+        if ret == SHRINK_STOP {
+            break;
+        }
+        if sc.nr_scanned == 0 {
+            cur.machine.fail(
+                Property::Livelock,
+                format!(
+                    "do_shrink_slab: {}'s scan_objects returned {ret} with nr_scanned 0 and not SHRINK_STOP: total_scan never decreases",
+                    s.name()
+                ),
+            );
+        }
+        freed += ret;
+        total_scan -= sc.nr_scanned.min(total_scan);
+        scanned += sc.nr_scanned;
+        crate::model::sync::yield_now(); // cond_resched()
+    }
+    let next_deferred = (nr + delta).saturating_sub(scanned).min(2 * freeable);
+    s.nr_deferred().fetch_add(next_deferred, Ordering::SeqCst);
+    freed
+}
+
+/// The Xe BO shrinker over one TTM device.
+pub struct XeShrinker {
+    pub dev: Arc<TtmDevice>,
+    pub nr_deferred: AtomicU64,
+    pub batch: u64,
+    /// Reclaimers currently inside `scan_objects` (for the B25 stall check, which is only
+    /// sound for a lone scanner).
+    pub active: std::sync::atomic::AtomicU32,
+}
+
+impl XeShrinker {
+    pub fn new(dev: &Arc<TtmDevice>, batch: u64) -> Arc<XeShrinker> {
+        Arc::new(XeShrinker {
+            dev: Arc::clone(dev),
+            nr_deferred: AtomicU64::new(0),
+            batch,
+            active: Default::default(),
+        })
+    }
+
+    /// (shrinkable, purgeable) populated pages (the kernel's counters).
+    fn counters(&self, cur: &Task) -> (u64, u64) {
+        let mut out = (0, 0);
+        for bo in self.dev.bos(cur) {
+            let f = bo.f();
+            if let Some(tt) = f.tt.as_ref()
+                && tt.populated
+                && !f.destroyed
+            {
+                if tt.purgeable {
+                    out.1 += bo.pages;
+                } else {
+                    out.0 += bo.pages;
+                }
+            }
+        }
+        out
+    }
+
+    /// Idle, unpinned, unlocked populated pages (what a no-wait pass can free).
+    fn idle_pages(&self, cur: &Task) -> u64 {
+        self.dev
+            .bos(cur)
+            .iter()
+            .filter(|bo| {
+                let f = bo.f();
+                f.tt.as_ref().is_some_and(|t| t.populated)
+                    && f.pin_count == 0
+                    && !bo.busy.load(std::sync::atomic::Ordering::SeqCst)
+                    && !crate::ww::ww_mutex_is_locked(bo.resv())
+            })
+            .map(|bo| bo.pages)
+            .sum()
+    }
+
+    /// `xe_bo_shrink`: -EBUSY for a purge of a non-purgeable tt; counts the pages
+    /// attempted in `scanned`; backs up (or purges) through `ttm_bo_shrink`.
+    fn xe_bo_shrink(&self, cur: &Arc<Task>, ctx: &OpCtx, bo: &Arc<TtmBo>, flags: ShrinkFlags, scanned: &mut u64) -> i64 {
+        let purgeable = bo.f().tt.as_ref().is_some_and(|t| t.purgeable);
+        if flags.purge && !purgeable {
+            return -(EBUSY as i64);
+        }
+        *scanned += bo.pages;
+        let flags = ShrinkFlags {
+            purge: purgeable,
+            writeback: flags.writeback,
+            allow_move: true,
+        };
+        ttm_bo_shrink(cur, &self.dev, ctx, bo, flags)
+    }
+
+    /// `__xe_shrinker_walk`: trylock-only guarded walks of SYSTEM and TT; any negative
+    /// result ends the pass (unlike `ttm_lru_walk_for_evict`).
+    fn walk_pass(&self, cur: &Arc<Task>, ctx: &OpCtx, flags: ShrinkFlags, to_scan: u64, scanned: &mut u64) -> i64 {
+        let mut freed = 0i64;
+        for man in [TTM_PL_SYSTEM, TTM_PL_TT] as [MemType; 2] {
+            let arg = WalkArg {
+                ctx: ctx.clone(),
+                ticket: None,
+                trylock_only: true,
+            };
+            let mut err = 0i64;
+            let end = for_each_reserved_guarded(cur, &self.dev, man, arg, |_, bo| {
+                if !ttm_bo_shrink_suitable(bo, ctx) {
+                    return ControlFlow::Continue(());
+                }
+                let lret = self.xe_bo_shrink(cur, ctx, bo, flags, scanned);
+                if lret < 0 {
+                    err = lret;
+                    return ControlFlow::Break(());
+                }
+                freed += lret;
+                if *scanned >= to_scan {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+            if end.is_err() {
+                self.dev.fail(Property::ModelPanic, "trylock-only shrinker walk ended on an error".into());
+            }
+            if err < 0 {
+                return err;
+            }
+            if *scanned >= to_scan {
+                break;
+            }
+        }
+        freed
+    }
+
+    /// `xe_shrinker_walk`: no waits and no writeback first, then waits, then writeback
+    /// (80944d334182); variant B25 does all of it in one pass.
+    fn xe_shrinker_walk(&self, cur: &Arc<Task>, ctx: &OpCtx, flags: ShrinkFlags, to_scan: u64, scanned: &mut u64) -> i64 {
+        if self.dev.m.variant(Variant::ShrinkerFirstPassWaits) {
+            return self.walk_pass(cur, ctx, flags, to_scan, scanned).max(0);
+        }
+        let mut freed = 0i64;
+        let passes = [
+            (true, false, true),
+            (false, false, !ctx.no_wait_gpu),
+            (ctx.no_wait_gpu, true, flags.writeback),
+        ];
+        for (no_wait_gpu, writeback, enabled) in passes {
+            if !enabled || *scanned >= to_scan {
+                continue;
+            }
+            let pctx = OpCtx {
+                no_wait_gpu,
+                ..ctx.clone()
+            };
+            let pflags = ShrinkFlags { writeback, ..flags };
+            let lret = self.walk_pass(cur, &pctx, pflags, to_scan, scanned);
+            if lret > 0 {
+                freed += lret;
+            }
+        }
+        freed
+    }
+}
+
+impl Shrinker for XeShrinker {
+    fn name(&self) -> &str {
+        "drm-xe_gem"
+    }
+
+    fn nr_deferred(&self) -> &AtomicU64 {
+        &self.nr_deferred
+    }
+
+    fn batch(&self) -> u64 {
+        self.batch
+    }
+
+    /// `xe_shrinker_count`.
+    fn count_objects(&self, cur: &Arc<Task>, sc: &ShrinkControl) -> u64 {
+        let (shrinkable, purgeable) = self.counters(cur);
+        let n = if sc.gfp_fs { shrinkable } else { 0 } + purgeable;
+        if n == 0 { SHRINK_EMPTY } else { n }
+    }
+
+    /// `xe_shrinker_scan`: purge pass, then (with __GFP_FS) the backup pass; returns
+    /// pages freed, or SHRINK_STOP when nothing was scanned. The returned count is
+    /// checked against the page ledger; B25's stall check runs for a lone scanner.
+    fn scan_objects(&self, cur: &Arc<Task>, sc: &mut ShrinkControl) -> u64 {
+        let dev = &self.dev;
+        let lone = self.active.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        let idle_at_start = self.idle_pages(cur);
+        let freed_before = dev.ledger(|l| *l.freed(cur.id));
+        let blocking_before = dev.ledger(|l| *l.blocking(cur.id));
+        let ctx = OpCtx {
+            no_wait_gpu: !sc.kswapd,
+            ..Default::default()
+        };
+        let mut flags = ShrinkFlags {
+            purge: true,
+            writeback: !ctx.no_wait_gpu && sc.gfp_io,
+            allow_move: true,
+        };
+        let (_, purgeable) = self.counters(cur);
+        let mut scanned = 0u64;
+        let mut freed = 0i64;
+        if purgeable > 0 {
+            freed += self.xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned).max(0);
+        }
+        if scanned < sc.nr_to_scan && sc.gfp_fs {
+            flags.purge = false;
+            freed += self.xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned).max(0);
+        }
+        sc.nr_scanned = scanned;
+        self.active.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        let really = dev.ledger(|l| *l.freed(cur.id)) - freed_before;
+        if really != freed as u64 {
+            dev.fail(
+                Property::PageLedger,
+                format!("{} scan_objects returned {freed} pages freed but {really} pages left the system", self.name()),
+            );
+        }
+        let blocked = dev.ledger(|l| *l.blocking(cur.id)) - blocking_before;
+        if lone && blocked > 0 && idle_at_start >= sc.nr_to_scan {
+            dev.fail(
+                Property::ReclaimStall,
+                format!(
+                    "{} {} scan_objects(nr_to_scan {}) made {blocked} blocking GPU waits/writebacks although {idle_at_start} idle pages could be freed without waiting",
+                    cpu_name(cur.id),
+                    self.name(),
+                    sc.nr_to_scan
+                ),
+            );
+        }
+        cur.event(|| Ev::Note(format!("{} scan_objects -> freed {freed}, scanned {scanned}", self.name())));
+        if scanned == 0 { SHRINK_STOP } else { freed as u64 }
+    }
+}
+
+/// One direct-reclaim (or kswapd) invocation: `fs_reclaim_acquire`, then
+/// `shrink_slab` over the registered shrinkers at `priority`.
+pub fn shrink_slab(cur: &Arc<Task>, dev: &TtmDevice, shrinkers: &[Arc<dyn Shrinker>], kswapd: bool, priority: u32) -> u64 {
+    dev.lockdep.enter_reclaim(cur);
+    let mut freed = 0;
+    for s in shrinkers {
+        let mut sc = ShrinkControl {
+            gfp_fs: true,
+            gfp_io: true,
+            nr_to_scan: 0,
+            nr_scanned: 0,
+            kswapd,
+        };
+        let r = do_shrink_slab(cur, s.as_ref(), &mut sc, priority);
+        if r != SHRINK_EMPTY {
+            freed += r;
+        }
+    }
+    dev.lockdep.exit_reclaim(cur);
+    freed
+}
