@@ -5,6 +5,7 @@
 pub mod common;
 pub mod exec;
 pub mod selftest;
+pub mod ttm;
 
 use crate::model::sync::Arc;
 use crate::model::{Machine, Options, Task};
@@ -61,6 +62,7 @@ pub fn all() -> Vec<Scenario> {
     let mut out = Vec::new();
     selftest::register(&mut out);
     exec::register(&mut out);
+    ttm::register(&mut out);
     out
 }
 

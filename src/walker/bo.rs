@@ -11,7 +11,7 @@
 //! * Page contents are a version number per BO and a location (the page ledger), not
 //!   data; a move copies the version, a clear resets it.
 
-use super::lockdep::{LockKind, Lockdep};
+use super::lockdep::{LockKind, Lockdep, RESV};
 use super::lru::{Lru, Manager, ResId};
 use super::{MemType, TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM, mem_type_name};
 use crate::model::kref::Kref;
@@ -354,7 +354,7 @@ pub fn dma_resv_locking_ctx(lock: &WwMutex) -> Option<Arc<WwAcquireCtx>> {
 pub fn dma_resv_trylock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> bool {
     let ok = crate::ww::ww_mutex_trylock(cur, bo.resv(), None);
     if ok {
-        dev.lockdep.acquire(cur, "reservation_ww_class_mutex", LockKind::Trylock);
+        dev.lockdep.acquire(cur, RESV, LockKind::Trylock);
     }
     ok
 }
@@ -368,38 +368,46 @@ pub fn dma_resv_lock(
     ticket: Option<&Arc<WwAcquireCtx>>,
     interruptible: bool,
 ) -> i32 {
+    dma_resv_lock_raw(cur, dev, bo.resv(), ticket, interruptible)
+}
+
+/// `dma_resv_lock` on a resv that is not (yet) reached through a BO (a VM's resv).
+pub fn dma_resv_lock_raw(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    lock: &WwMutex,
+    ticket: Option<&Arc<WwAcquireCtx>>,
+    interruptible: bool,
+) -> i32 {
     if dev.holds_lru(cur) {
         dev.fail(
             Property::LruLocking,
             format!(
                 "{} sleeps in dma_resv_lock({}) while holding lru_lock (order is resv -> lru_lock)",
                 cpu_name(cur.id),
-                bo.name
+                lock.name
             ),
         );
     }
-    dev.lockdep.acquire(
-        cur,
-        "reservation_ww_class_mutex",
-        LockKind::Blocking {
-            nest: ticket.is_some(),
-        },
-    );
-    let lock = bo.resv();
+    dev.lockdep.acquire(cur, RESV, LockKind::Blocking { nest: ticket.is_some() });
     let ret = if interruptible {
         crate::ww::ww_mutex_lock_interruptible(cur, lock, ticket)
     } else {
         crate::ww::ww_mutex_lock(cur, lock, ticket)
     };
     if ret != 0 {
-        dev.lockdep.release(cur, "reservation_ww_class_mutex");
+        dev.lockdep.release(cur, RESV);
     }
     ret
 }
 
 pub fn dma_resv_unlock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
-    crate::ww::ww_mutex_unlock(cur, bo.resv());
-    dev.lockdep.release(cur, "reservation_ww_class_mutex");
+    dma_resv_unlock_raw(cur, dev, bo.resv());
+}
+
+pub fn dma_resv_unlock_raw(cur: &Arc<Task>, dev: &TtmDevice, lock: &WwMutex) {
+    crate::ww::ww_mutex_unlock(cur, lock);
+    dev.lockdep.release(cur, RESV);
 }
 
 /// `ttm_bo_reserve(bo, interruptible, no_wait, ticket)`.
@@ -771,22 +779,29 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
     dma_resv_assert_held(cur, bo, "ttm_buffer_object_transfer");
     let name = format!("ghost({})", bo.name);
     let src = bo.f().clone();
+    let ghost = Arc::new(TtmBo {
+        id: usize::MAX,
+        name: name.as_str().into(),
+        pages: bo.pages,
+        kref: Kref::new(&name),
+        fields: std::sync::Mutex::new(BoFields {
+            individualized: true,
+            processing: None,
+            ..src.clone()
+        }),
+        shared_resv: WwMutex::new(&dev.m, &format!("{name}.resv"), &dev.class),
+        private_resv: WwMutex::new(&dev.m, &format!("{name}._resv"), &dev.class),
+        busy: AtomicBool::new(bo.busy.load(Ordering::SeqCst)),
+        ghost: true,
+    });
+    // The private resv is trylocked before the ghost becomes reachable from the LRU.
+    if !dma_resv_trylock(cur, dev, &ghost) {
+        dev.fail(Property::ModelPanic, "WARN_ON(!dma_resv_trylock(&fbo->base.base._resv))".into());
+    }
     let ghost = dev.lru(cur, |lru| {
-        let g = Arc::new(TtmBo {
-            id: lru.bos.len(),
-            name: name.as_str().into(),
-            pages: bo.pages,
-            kref: Kref::new(&name),
-            fields: std::sync::Mutex::new(BoFields {
-                individualized: true,
-                processing: None,
-                ..src.clone()
-            }),
-            shared_resv: WwMutex::new(&dev.m, &format!("{name}.resv"), &dev.class),
-            private_resv: WwMutex::new(&dev.m, &format!("{name}._resv"), &dev.class),
-            busy: AtomicBool::new(bo.busy.load(Ordering::SeqCst)),
-            ghost: true,
-        });
+        let mut g = Arc::try_unwrap(ghost).unwrap_or_else(|_| unreachable!("ghost not shared yet"));
+        g.id = lru.bos.len();
+        let g = Arc::new(g);
         lru.bos.push(Arc::clone(&g));
         if let Some(r) = src.resource {
             lru.res[r].bo = Some(g.id);
@@ -798,9 +813,6 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
         let mut f = bo.f();
         f.resource = None;
         f.tt = None;
-    }
-    if !dma_resv_trylock(cur, dev, &ghost) {
-        dev.fail(Property::ModelPanic, "ghost resv trylock failed".into());
     }
     if !dev.m.variant(Variant::GhostKeepsBulk) {
         ttm_bo_set_bulk_move(cur, dev, &ghost, None);

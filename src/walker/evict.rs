@@ -259,9 +259,8 @@ pub fn check_exhaustive(cur: &Arc<Task>, dev: &TtmDevice, ticket: &WwAcquireCtx,
             .filter(|e| {
                 e.bo.is_some_and(|b| {
                     let o = &lru.bos[b];
-                    let f = o.f();
                     let held_by_us = dma_resv_locking_ctx(o.resv()).is_some_and(|c| c.id == ticket.id);
-                    f.pin_count == 0 && o.kref.read() > 0 && !held_by_us
+                    o.f().pin_count == 0 && o.kref.read() > 0 && !held_by_us
                 })
             })
             .map(|e| e.pages)

@@ -326,7 +326,8 @@ impl Lru {
         let Some(b) = self.res[r].bo else {
             return false;
         };
-        self.bos[b].f().pin_count != 0 || self.is_swapped(r)
+        let pinned = self.bos[b].f().pin_count != 0;
+        pinned || self.is_swapped(r)
     }
 
     fn bo_of(&self, r: ResId) -> &Arc<TtmBo> {

@@ -46,8 +46,9 @@ pub fn ttm_bo_shrink_suitable(bo: &TtmBo, ctx: &OpCtx) -> bool {
 pub fn ttm_bo_shrink(cur: &Arc<Task>, dev: &TtmDevice, ctx: &OpCtx, bo: &Arc<TtmBo>, flags: ShrinkFlags) -> i64 {
     let ebusy = -(EBUSY as i64);
     dma_resv_assert_held(cur, bo, "ttm_bo_shrink");
+    let res = bo.f().resource;
     if flags.allow_move
-        && let Some(r) = bo.f().resource
+        && let Some(r) = res
         && dev.res_mem(r) != TTM_PL_SYSTEM
     {
         let ret = super::evict::ttm_bo_validate(cur, dev, bo, TTM_PL_SYSTEM, ctx);
@@ -198,15 +199,19 @@ pub struct XeShrinker {
     /// Reclaimers currently inside `scan_objects` (for the B25 stall check, which is only
     /// sound for a lone scanner).
     pub active: std::sync::atomic::AtomicU32,
+    /// Run the B25 stall check (scenarios where no other CPU holds more than one BO at a
+    /// time, so a no-wait pass can always reach the idle pages counted at its start).
+    pub stall_check: bool,
 }
 
 impl XeShrinker {
-    pub fn new(dev: &Arc<TtmDevice>, batch: u64) -> Arc<XeShrinker> {
+    pub fn new(dev: &Arc<TtmDevice>, batch: u64, stall_check: bool) -> Arc<XeShrinker> {
         Arc::new(XeShrinker {
             dev: Arc::clone(dev),
             nr_deferred: AtomicU64::new(0),
             batch,
             active: Default::default(),
+            stall_check,
         })
     }
 
@@ -235,11 +240,12 @@ impl XeShrinker {
             .bos(cur)
             .iter()
             .filter(|bo| {
+                let locked = crate::ww::ww_mutex_is_locked(bo.resv());
                 let f = bo.f();
                 f.tt.as_ref().is_some_and(|t| t.populated)
                     && f.pin_count == 0
                     && !bo.busy.load(std::sync::atomic::Ordering::SeqCst)
-                    && !crate::ww::ww_mutex_is_locked(bo.resv())
+                    && !locked
             })
             .map(|bo| bo.pages)
             .sum()
@@ -389,7 +395,7 @@ impl Shrinker for XeShrinker {
             );
         }
         let blocked = dev.ledger(|l| *l.blocking(cur.id)) - blocking_before;
-        if lone && blocked > 0 && idle_at_start >= sc.nr_to_scan {
+        if self.stall_check && lone && blocked > 0 && idle_at_start >= sc.nr_to_scan {
             dev.fail(
                 Property::ReclaimStall,
                 format!(

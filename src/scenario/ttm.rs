@@ -1,0 +1,447 @@
+//! TTM scenarios: walkers, evictors, swapout and shrinkers against command submission
+//! bumping BOs and bulk ranges, BO creation, pinning and destruction. Each historical
+//! TTM variant has a scenario named in its registry entry; the `ttm-stress-*` shapes run
+//! many CPUs at once and must stay clean on the fixed model.
+
+use super::Scenario;
+use super::common::expect;
+use crate::model::sync::{Arc, yield_now};
+use crate::model::trace::{EBUSY, errno_name};
+use crate::model::{Machine, Options, Task};
+use crate::walker::evict::{check_exhaustive, ttm_bo_validate, ttm_resource_manager_evict_all};
+use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
+use crate::walker::lockdep::{LockGraph, Lockdep, TICKET};
+use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
+use crate::walker::swap::ttm_device_swapout;
+use crate::walker::*;
+use crate::ww::{WwMutex, ww_acquire_fini, ww_acquire_init};
+
+/// A device plus one VM (shared resv + bulk move) for a scenario.
+pub struct World {
+    pub dev: Arc<TtmDevice>,
+    pub vm_resv: Arc<WwMutex>,
+    pub bulk: BulkId,
+}
+
+impl World {
+    pub fn new(m: &Arc<Machine>, cur: &Arc<Task>, graph: &Arc<LockGraph>, cfg: DeviceConfig) -> World {
+        let ld = Lockdep::new(Arc::clone(graph), m.variants, true);
+        let dev = TtmDevice::new(m, cfg, ld);
+        let vm_resv = dev.vm_resv("vm.resv");
+        let bulk = dev.bulk_init(cur, "vm.lru_bulk_move");
+        World { dev, vm_resv, bulk }
+    }
+
+    /// A BO with written contents in `mem`; a VM BO shares the VM resv and joins the bulk.
+    pub fn bo(&self, cur: &Arc<Task>, name: &str, mem: MemType, prio: usize, vm: bool) -> Arc<TtmBo> {
+        let resv = vm.then_some(&self.vm_resv);
+        let bo = self.dev.bo_create(cur, name, 1, prio, resv);
+        expect(&cur.machine, dma_resv_trylock(cur, &self.dev, &bo), || {
+            format!("setup: {} resv busy", bo.name)
+        });
+        self.dev.setup_place(cur, &bo, mem);
+        if vm {
+            ttm_bo_set_bulk_move(cur, &self.dev, &bo, Some(self.bulk));
+        }
+        dma_resv_unlock(cur, &self.dev, &bo);
+        bo
+    }
+
+    /// Command submission on the VM (`amdgpu_vm_move_to_lru_tail` / `xe_exec`): lock the
+    /// VM resv, bump the bulk, unlock.
+    pub fn vm_exec_bump(&self, cur: &Arc<Task>) {
+        dma_resv_lock_raw(cur, &self.dev, &self.vm_resv, None, false);
+        ttm_lru_bulk_move_tail(cur, &self.dev, self.bulk, &self.vm_resv);
+        dma_resv_unlock_raw(cur, &self.dev, &self.vm_resv);
+    }
+
+    /// Reserve and unreserve a BO (every ordinary reserve/unreserve bumps it).
+    pub fn touch(&self, cur: &Arc<Task>, bo: &Arc<TtmBo>) {
+        dma_resv_lock(cur, &self.dev, bo, None, false);
+        yield_now();
+        ttm_bo_unreserve(cur, &self.dev, bo);
+    }
+
+    /// End of scenario: run the delayed deletes, then check the page ledger and that
+    /// nothing is left locked.
+    pub fn quiesce(&self, cur: &Arc<Task>) {
+        ttm_device_flush_delayed(cur, &self.dev);
+        let bos = self.dev.bos(cur);
+        let populated: u64 = bos
+            .iter()
+            .filter(|b| !b.f().destroyed && b.f().tt.as_ref().is_some_and(|t| t.populated))
+            .map(|b| b.pages)
+            .sum();
+        let sys = self.dev.ledger(|l| l.sys_pages);
+        if sys != populated {
+            self.dev.fail(
+                crate::model::property::Property::PageLedger,
+                format!("{sys} system pages are accounted to tts but {populated} are populated"),
+            );
+        }
+        for b in &bos {
+            expect(&cur.machine, !crate::ww::ww_mutex_is_locked(b.resv()), || {
+                format!("{} is still reserved at the end", b.name)
+            });
+        }
+    }
+}
+
+/// A skipping walker: visits every BO of `man` (trylock only), lets others run while it
+/// holds each one, processes nothing.
+fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
+    let arg = WalkArg {
+        trylock_only: true,
+        ..Default::default()
+    };
+    ttm_lru_walk_for_evict(cur, dev, man, arg, i64::MAX, |_, _| {
+        yield_now();
+        -(EBUSY as i64)
+    });
+}
+
+fn cfg(vram: u64) -> DeviceConfig {
+    DeviceConfig {
+        vram_pages: vram,
+        tt_pages: None,
+    }
+}
+
+type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
+
+fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) -> Scenario {
+    let graph = LockGraph::new();
+    Scenario {
+        name: name.to_string(),
+        area: "ttm",
+        description: description.to_string(),
+        tasks,
+        options: Options::default(),
+        body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
+            let w = World::new(m, main, &graph, cfg(vram));
+            body(m, main, &w);
+        }),
+    }
+}
+
+fn spawn(m: &Arc<Machine>, name: &str, w: &World, f: impl FnOnce(&Arc<Task>, &World) + Send + 'static) -> crate::model::sync::thread::JoinHandle<()> {
+    let w = World {
+        dev: Arc::clone(&w.dev),
+        vm_resv: Arc::clone(&w.vm_resv),
+        bulk: w.bulk,
+    };
+    m.spawn(name, move |t| f(&t, &w)).1
+}
+
+/// Register every TTM scenario.
+pub fn register(out: &mut Vec<Scenario>) {
+    out.push(ttm(
+        "ttm-walk-bulk-bump",
+        "a walker parks its hitch inside a VM's bulk range (A0 | A1) while command submission \
+         bumps the bulk; X behind the range must still be visited (B19)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            w.vm_exec_bump(main);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-walk-priorities",
+        "a walker over BOs of priorities 0 and 1 while another CPU reserves and unreserves the \
+         priority-0 BO; every priority must be walked",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let p0 = w.bo(main, "P0", TTM_PL_VRAM, 0, false);
+            w.bo(main, "P1", TTM_PL_VRAM, 1, false);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            w.touch(main, &p0);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-bulk-bump",
+        "a VM BO that is the first entry of its bulk range is reserved and unreserved (bumped \
+         to the range tail) while a walker runs and the bulk is bumped (B15)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let a0 = w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A2", TTM_PL_VRAM, 0, true);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            w.touch(main, &a0);
+            w.vm_exec_bump(main);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-swapout-bulk",
+        "swapout of a VM's system BOs while the VM bumps its bulk and then closes one BO \
+         (set_bulk_move(NULL), put) (B14, spec §10.7)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let a0 = w.bo(main, "A0", TTM_PL_SYSTEM, 0, true);
+            w.bo(main, "A1", TTM_PL_SYSTEM, 0, true);
+            let h = spawn(m, "swapout", w, |t, w| {
+                let ctx = OpCtx::default();
+                ttm_device_swapout(t, &w.dev, &ctx);
+                ttm_device_swapout(t, &w.dev, &ctx);
+            });
+            w.vm_exec_bump(main);
+            dma_resv_lock(main, &w.dev, &a0, None, false);
+            ttm_bo_set_bulk_move(main, &w.dev, &a0, None);
+            dma_resv_unlock(main, &w.dev, &a0);
+            ttm_bo_put(main, &w.dev, &a0);
+            w.vm_exec_bump(main);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-vm-pin",
+        "a pinned BO sharing the VM resv joins and leaves the VM's bulk move while a walker \
+         runs (B16)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            let p = w.dev.bo_create(main, "P", 1, 0, Some(&w.vm_resv));
+            dma_resv_trylock(main, &w.dev, &p);
+            w.dev.setup_place(main, &p, TTM_PL_VRAM);
+            dma_resv_unlock(main, &w.dev, &p);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            dma_resv_lock(main, &w.dev, &p, None, false);
+            ttm_bo_pin(main, &w.dev, &p);
+            ttm_bo_set_bulk_move(main, &w.dev, &p, Some(w.bulk));
+            ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
+            ttm_bo_set_bulk_move(main, &w.dev, &p, None);
+            ttm_bo_unpin(main, &w.dev, &p);
+            ttm_bo_unreserve(main, &w.dev, &p);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-ghost",
+        "a pipelined move hands a VM BO's VRAM resource to a ghost object that is then \
+         released, while a walker runs (B17)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let a0 = w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            dma_resv_lock(main, &w.dev, &a0, None, false);
+            let new = ttm_resource_alloc(main, &w.dev, &a0, TTM_PL_TT).expect("TT has room");
+            let ghost = ttm_buffer_object_transfer(main, &w.dev, &a0);
+            a0.f().resource = Some(new);
+            ttm_tt_populate(main, &w.dev, &a0);
+            ttm_bo_unreserve(main, &w.dev, &a0);
+            ttm_bo_put(main, &w.dev, &ghost);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-evict-pin",
+        "VRAM is full (X, Y); one CPU pins X while another validates E into VRAM and must \
+         evict (B18)",
+        2,
+        2,
+        Arc::new(|m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            w.bo(main, "Y", TTM_PL_VRAM, 0, false);
+            let e = w.bo(main, "E", TTM_PL_SYSTEM, 0, false);
+            let h = spawn(m, "pin", w, move |t, w| {
+                dma_resv_lock(t, &w.dev, &x, None, false);
+                ttm_bo_pin(t, &w.dev, &x);
+                dma_resv_unlock(t, &w.dev, &x);
+            });
+            dma_resv_lock(main, &w.dev, &e, None, false);
+            let ret = ttm_bo_validate(main, &w.dev, &e, TTM_PL_VRAM, &OpCtx::default());
+            ttm_bo_unreserve(main, &w.dev, &e);
+            m.join(main, h);
+            expect(m, ret == 0, || format!("validate E into VRAM: {}", errno_name(ret)));
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-evict-all-race",
+        "ttm_resource_manager_evict_all(VRAM) races a CPU that validates X from VRAM to TT \
+         (B20)",
+        2,
+        2,
+        Arc::new(|m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            w.bo(main, "Y", TTM_PL_VRAM, 0, false);
+            let h = spawn(m, "evict_all", w, |t, w| {
+                let ret = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
+                expect(&t.machine, ret == 0, || format!("evict_all: {}", errno_name(ret)));
+            });
+            dma_resv_lock(main, &w.dev, &x, None, false);
+            let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_TT, &OpCtx::default());
+            ttm_bo_unreserve(main, &w.dev, &x);
+            m.join(main, h);
+            expect(m, ret == 0, || format!("validate X into TT: {}", errno_name(ret)));
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-walk-release",
+        "swapout walks the system LRU while another CPU drops the last reference of a BO on \
+         it (B21)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
+            w.bo(main, "Y", TTM_PL_SYSTEM, 0, false);
+            let h = spawn(m, "swapout", w, |t, w| {
+                ttm_device_swapout(t, &w.dev, &OpCtx::default());
+            });
+            ttm_bo_put(main, &w.dev, &x);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-evict-ticket",
+        "exhaustive eviction: the oldest ticket holds the VM (A0, A1 in VRAM) and validates E \
+         into full VRAM while another CPU holds Y for a while; A0/A1 give -EALREADY (B23)",
+        2,
+        3,
+        Arc::new(|m, main, w| {
+            w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            let y = w.bo(main, "Y", TTM_PL_VRAM, 0, false);
+            let e = w.bo(main, "E", TTM_PL_SYSTEM, 0, false);
+            let h = spawn(m, "holder", w, move |t, w| {
+                dma_resv_lock(t, &w.dev, &y, None, false);
+                yield_now();
+                dma_resv_unlock(t, &w.dev, &y);
+            });
+            w.dev.lockdep.acquire(main, TICKET, crate::walker::lockdep::LockKind::Blocking { nest: false });
+            let ticket = ww_acquire_init(main, &w.dev.class);
+            let vm = w.dev.bos(main).into_iter().find(|b| &*b.name == "A0").expect("A0");
+            let r = dma_resv_lock(main, &w.dev, &vm, Some(&ticket), false);
+            expect(m, r == 0, || format!("lock VM: {}", errno_name(r)));
+            let r = dma_resv_lock(main, &w.dev, &e, Some(&ticket), false);
+            expect(m, r == 0, || format!("lock E: {}", errno_name(r)));
+            let ret = ttm_bo_validate(main, &w.dev, &e, TTM_PL_VRAM, &OpCtx::default());
+            check_exhaustive(main, &w.dev, &ticket, &e, TTM_PL_VRAM, ret);
+            ttm_bo_unreserve(main, &w.dev, &e);
+            ttm_bo_unreserve(main, &w.dev, &vm);
+            ww_acquire_fini(main, &ticket);
+            w.dev.lockdep.release(main, TICKET);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-shrink-kswapd",
+        "kswapd runs the Xe shrinker over a busy BO followed by idle ones while another CPU \
+         touches BOs one at a time (B25)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let b0 = w.bo(main, "B0", TTM_PL_SYSTEM, 0, false);
+            b0.busy.store(true, std::sync::atomic::Ordering::SeqCst);
+            w.bo(main, "B1", TTM_PL_SYSTEM, 0, false);
+            let b2 = w.bo(main, "B2", TTM_PL_SYSTEM, 0, false);
+            let h = spawn(m, "kswapd", w, |t, w| {
+                let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, true);
+                shrink_slab(t, &w.dev, &[s], true, 0);
+            });
+            w.touch(main, &b2);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-shrink-revalidate",
+        "direct reclaim backs up a TT BO while its owner validates it into VRAM (B24)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_TT, 0, false);
+            let h = spawn(m, "reclaim", w, |t, w| {
+                let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
+                shrink_slab(t, &w.dev, &[s], false, 0);
+            });
+            yield_now();
+            dma_resv_lock(main, &w.dev, &x, None, false);
+            let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_VRAM, &OpCtx::default());
+            ttm_bo_unreserve(main, &w.dev, &x);
+            m.join(main, h);
+            expect(m, ret == 0, || format!("validate X into VRAM: {}", errno_name(ret)));
+            w.quiesce(main);
+        }),
+    ));
+    for cpus in [4usize, 8, 16] {
+        out.push(stress(cpus));
+    }
+}
+
+/// Many CPUs at once on the fixed model: VM submissions with tickets validating into a
+/// small VRAM (eviction), bulk bumps, direct reclaimers and kswapd on the Xe shrinker,
+/// swapout, and a CPU creating and destroying BOs.
+fn stress(cpus: usize) -> Scenario {
+    ttm(
+        &format!("ttm-stress-{cpus}"),
+        &format!(
+            "{cpus} CPUs: VM command submission (ticket, validate into a 4-page VRAM, bulk bump), \
+             direct reclaim and kswapd on the Xe shrinker, swapout, and BO create/destroy"
+        ),
+        cpus,
+        4,
+        Arc::new(move |m, main, w| {
+            let vm: Vec<_> = (0..3).map(|i| w.bo(main, &format!("A{i}"), TTM_PL_VRAM, 0, true)).collect();
+            let loose: Vec<_> = (0..3).map(|i| w.bo(main, &format!("L{i}"), TTM_PL_SYSTEM, i % 2, false)).collect();
+            w.bo(main, "V", TTM_PL_VRAM, 1, false);
+            let mut hs = Vec::new();
+            for c in 1..cpus {
+                let vm0 = Arc::clone(&vm[c % vm.len()]);
+                let bo = Arc::clone(&loose[c % loose.len()]);
+                let role = c % 5;
+                hs.push(spawn(m, ["exec", "reclaim", "kswapd", "swapout", "exec"][role], w, move |t, w| match role {
+                    0 | 4 => {
+                        let ticket = ww_acquire_init(t, &w.dev.class);
+                        if dma_resv_lock(t, &w.dev, &vm0, Some(&ticket), false) == 0 {
+                            if dma_resv_lock(t, &w.dev, &bo, Some(&ticket), false) == 0 {
+                                ttm_bo_validate(t, &w.dev, &bo, TTM_PL_VRAM, &OpCtx::default());
+                                ttm_bo_unreserve(t, &w.dev, &bo);
+                            }
+                            ttm_lru_bulk_move_tail(t, &w.dev, w.bulk, &w.vm_resv);
+                            dma_resv_unlock(t, &w.dev, &vm0);
+                        }
+                        ww_acquire_fini(t, &ticket);
+                    }
+                    1 | 2 => {
+                        let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
+                        shrink_slab(t, &w.dev, &[s], role == 2, 0);
+                    }
+                    _ => {
+                        ttm_device_swapout(t, &w.dev, &OpCtx::default());
+                    }
+                }));
+            }
+            // cpu0: create, use and destroy a BO.
+            let tmp = w.bo(main, "T", TTM_PL_SYSTEM, 0, false);
+            w.touch(main, &tmp);
+            ttm_bo_put(main, &w.dev, &tmp);
+            for h in hs {
+                m.join(main, h);
+            }
+            w.quiesce(main);
+        }),
+    )
+}
