@@ -303,8 +303,9 @@ impl Variant {
                 "pinned-on-lru",
                 "historical",
                 "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap)",
-                "pinned BOs stay on the evictable LRU (before \"Move pinned objects off LRU lists when \
-                 pinning\") and the eviction and swapout callbacks do not check pin_count",
+                "ttm_bo_pin leaves the resource on its evictable LRU until the next bump (before \
+                 \"Move pinned objects off LRU lists when pinning\") and the eviction and swapout \
+                 callbacks do not check pin_count: a BO pinned and unlocked with dma_resv_unlock is evicted",
                 &["ttm-evict-pin"],
                 ALL_ENGINES,
                 Property::EvictionSafety,

@@ -620,7 +620,9 @@ pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
                 f.pin_count += 1;
                 f.pin_count == 1
             };
-            if first {
+            // Before "drm/ttm: Move pinned objects off LRU lists when pinning" (variant
+            // pinned-on-lru) the resource stayed on its LRU until the next bump.
+            if first && !dev.m.variant(Variant::PinnedOnLru) {
                 lru.move_to_lru_tail(r, cur.id);
             }
         }),

@@ -543,8 +543,7 @@ impl Lru {
     /// member → tail of the bulk range; else tail of `man.lru[priority]`.
     pub fn move_to_lru_tail(&mut self, r: ResId, task: u16) {
         self.live_res(r, "ttm_resource_move_to_lru_tail");
-        let pinned_stays = self.v(Variant::PinnedOnLru) && !self.is_swapped(r);
-        if self.unevictable(r) && !pinned_stays {
+        if self.unevictable(r) {
             self.move_tail(Item::Res(r), ListId::Unevictable);
             return;
         }
@@ -934,7 +933,8 @@ impl Lru {
             }
         }
         // Pinned resources live on bdev->unevictable (since "Move pinned objects off LRU
-        // lists when pinning"); the old design (variant pinned-on-lru) had no such rule.
+        // lists when pinning"); before it (variant pinned-on-lru) a pinned BO stayed on its
+        // LRU until the next move_to_lru_tail.
         if !self.v(Variant::PinnedOnLru) {
             for (r, e) in self.res.iter().enumerate() {
                 if e.finished || e.list.is_none() {
