@@ -4,6 +4,8 @@
 
 pub mod cli;
 pub mod engine;
+pub mod hunt;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod ww;

@@ -4,6 +4,7 @@
 
 pub mod common;
 pub mod exec;
+pub mod file;
 pub mod selftest;
 
 use crate::model::sync::Arc;
