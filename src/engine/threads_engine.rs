@@ -37,6 +37,9 @@ fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure
     let deadline = std::time::Instant::now() + DEADLOCK_TIMEOUT;
     let result = loop {
         match rx.recv_timeout(Duration::from_millis(20)) {
+            // A stop request (SIGINT / SIGTERM) abandons the execution: its threads are
+            // left behind, the process is about to exit.
+            Err(_) if stop::stop_requested() && rec.failure().is_none() => return None,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout)
                 if rec.failure().is_none() && std::time::Instant::now() < deadline => {}
             other => break other,
