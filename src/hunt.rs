@@ -137,9 +137,9 @@ pub fn run(
     pairs: &[Pair],
     budget: Duration,
 ) -> Result<u8, String> {
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    // The handler first: once the output directory exists, a signal stops the hunt cleanly.
     stop::install_signal_handler()?;
+    std::fs::create_dir_all(&args.out).map_err(|e| describe_write_error(&args.out, &e))?;
     let start = Instant::now();
     let execs_before = stop::executions();
     let progress = Progress::new(pairs.len(), args.json);

@@ -139,12 +139,8 @@ fn schedule_path(e: &Entry) -> PathBuf {
 
 #[test]
 fn table_covers_the_historical_variants() {
-    let names: Vec<&str> = entries()
-        .iter()
-        .map(|e| e.variant.name())
-        .collect::<Vec<_>>()
-        .leak()
-        .to_vec();
+    let entries = entries();
+    let names: Vec<&str> = entries.iter().map(|e| e.variant.name()).collect();
     for v in Variant::ALL {
         let info = v.info();
         if info.kind == "historical" && info.engines.contains(&"shuttle") {
@@ -155,7 +151,7 @@ fn table_covers_the_historical_variants() {
             );
         }
     }
-    let mut all: Vec<String> = entries().into_iter().map(|e| e.name).collect();
+    let mut all: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let n = all.len();
     all.sort();
     all.dedup();
