@@ -34,8 +34,8 @@
 //! operations are added to `OBJECT_KINDS`, `ObjectSpec` and `parse_op`.
 
 use super::common::{check_quiescent, dummy_load, expect, inorder_transaction};
+use super::exec::{Prepare, transaction};
 use super::{Scenario, scenario};
-use crate::drm_exec_retry_on_contention;
 use crate::model::completion::Completion;
 use crate::model::property::Property;
 use crate::model::sync::Arc;
@@ -43,11 +43,11 @@ use crate::model::trace::{EDEADLK, errno_name};
 use crate::model::variants::Variant;
 use crate::model::{Machine, Options, Task};
 use crate::ww::{
-    Algo, DrmExec, GemObject, WwAcquireCtx, WwClass, WwMutex, ww_acquire_done, ww_acquire_fini,
+    Algo, GemObject, WwAcquireCtx, WwClass, WwMutex, ww_acquire_done, ww_acquire_fini,
     ww_acquire_init, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock, ww_mutex_unlock,
 };
 use serde::Deserialize;
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
@@ -688,17 +688,12 @@ fn lock_with_backoff(
     }
 }
 
-/// A drm_exec transaction: each step prepares its object(s) with one fence slot, then
-/// `drm_exec_retry_on_contention`; the locked set must be what was asked for.
+/// A drm_exec transaction over the steps (`scenario::exec::transaction`).
 fn drm_exec(t: &Arc<Task>, class: &Arc<WwClass>, objs: &[Obj], steps: &[ExecStep]) {
     let gem = |i: &usize| match &objs[*i] {
         Obj::Gem(g) => Arc::clone(g),
         _ => unreachable!("checked when the file was loaded"),
     };
-    enum Prepare {
-        Obj(Arc<GemObject>),
-        Array(Vec<Arc<GemObject>>),
-    }
     let steps: Vec<Prepare> = steps
         .iter()
         .map(|s| match s {
@@ -706,24 +701,7 @@ fn drm_exec(t: &Arc<Task>, class: &Arc<WwClass>, objs: &[Obj], steps: &[ExecStep
             ExecStep::Array(is) => Prepare::Array(is.iter().map(gem).collect()),
         })
         .collect();
-    let mut exec = DrmExec::init(t, class, 0);
-    let ret = exec.until_all_locked(|exec| {
-        for step in &steps {
-            let ret = match step {
-                Prepare::Obj(obj) => exec.prepare_obj(obj, 1),
-                Prepare::Array(array) => exec.prepare_array(array, 1),
-            };
-            drm_exec_retry_on_contention!(exec);
-            if ret != 0 {
-                return ControlFlow::Break(ret);
-            }
-        }
-        ControlFlow::Continue(())
-    });
-    expect(&t.machine, ret == 0, || {
-        format!("drm_exec transaction failed with {}", errno_name(ret))
-    });
-    exec.fini();
+    transaction(t, class, &steps, "drm_exec transaction");
 }
 
 #[cfg(test)]
