@@ -40,14 +40,20 @@ pub fn executions() -> usize {
 /// Install the SIGINT / SIGTERM handler: the first signal requests a stop (the hunt
 /// finishes the current execution, then writes what it found and the summary); a second
 /// one exits at once with status 130 (every failure is already on disk by then).
+/// Installed once per process; later calls return the first result.
 pub fn install_signal_handler() -> Result<(), String> {
     static SIGNALS: AtomicUsize = AtomicUsize::new(0);
-    ctrlc::try_set_handler(|| {
-        if SIGNALS.fetch_add(1, Ordering::SeqCst) > 0 {
-            std::process::exit(130);
-        }
-        eprintln!("ttm-model: interrupted, stopping after the current execution");
-        request_stop();
-    })
-    .map_err(|e| format!("cannot install the SIGINT/SIGTERM handler: {e}"))
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            ctrlc::try_set_handler(|| {
+                if SIGNALS.fetch_add(1, Ordering::SeqCst) > 0 {
+                    std::process::exit(130);
+                }
+                eprintln!("ttm-model: interrupted, stopping after the current execution");
+                request_stop();
+            })
+            .map_err(|e| format!("cannot install the SIGINT/SIGTERM handler: {e}"))
+        })
+        .clone()
 }
