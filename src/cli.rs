@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-pub const ENGINES_HELP: &str = "Engines: this build offers the engines listed by `ttm-model hunt --help`.\n\
+pub const ENGINES_HELP: &str = "Engines are chosen at build time; rebuild to get the others:\n\
   default build (feature shuttle): shuttle, shuttle-pct, portfolio\n\
   RUSTFLAGS=\"--cfg loom\" build: loom (iteratively deepened preemption bounds)\n\
   --no-default-features build: threads (real threads, std + parking_lot)";
@@ -45,7 +45,8 @@ pub struct HuntArgs {
     /// Stop each pair after this many executions.
     #[arg(long)]
     pub max_executions: Option<usize>,
-    /// Seed of the random schedulers (a hunt with the same seed is reproducible).
+    /// Seed of the random schedulers (a hunt with the same seed is reproducible with
+    /// --engine shuttle or shuttle-pct; portfolio races schedulers on all cores).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Run only shard I of N (1-based), e.g. 2/4.
