@@ -1,18 +1,16 @@
 //! The CLI's logic (kept in the library so that tests can drive it): `list`, `hunt`,
 //! `replay`. Exit codes: 0 nothing found, 1 a property failed, 2 bad usage or input.
 
-use crate::engine::failure_file::{FailureFile, write_failure_dir};
-use crate::engine::{
-    EngineKind, Outcome, RunConfig, Schedule, build_hint, explore, replay_schedule,
-};
+use crate::engine::failure_file::FailureFile;
+use crate::engine::{EngineKind, Schedule, build_hint, replay_schedule};
 use crate::model::variants::{Variant, VariantSet};
+use crate::scenario::file::FileScenario;
 use crate::scenario::{self, Scenario};
 use serde::Serialize;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-pub const ENGINES_HELP: &str = "Engines: this build offers the engines listed by `ttm-model hunt --help`.\n\
+pub const ENGINES_HELP: &str = "Engines are chosen at build time; rebuild to get the others:\n\
   default build (feature shuttle): shuttle, shuttle-pct, portfolio\n\
   RUSTFLAGS=\"--cfg loom\" build: loom (iteratively deepened preemption bounds)\n\
   --no-default-features build: threads (real threads, std + parking_lot)";
@@ -24,6 +22,10 @@ pub struct HuntArgs {
     /// Scenario to explore (repeatable; default: every scenario).
     #[arg(long = "scenario")]
     pub scenarios: Vec<String>,
+    /// Scenario file (TOML, see scenarios/) to explore (repeatable); without --scenario
+    /// only the files' scenarios are explored.
+    #[arg(long = "scenario-file")]
+    pub scenario_files: Vec<PathBuf>,
     /// Historical bug to turn back on (repeatable; `all` = each variant on its scenarios).
     #[arg(long = "variant")]
     pub variants: Vec<String>,
@@ -43,7 +45,8 @@ pub struct HuntArgs {
     /// Stop each pair after this many executions.
     #[arg(long)]
     pub max_executions: Option<usize>,
-    /// Seed of the random schedulers (a hunt with the same seed is reproducible).
+    /// Seed of the random schedulers (a hunt with the same seed is reproducible with
+    /// --engine shuttle or shuttle-pct; portfolio races schedulers on all cores).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Run only shard I of N (1-based), e.g. 2/4.
@@ -55,6 +58,9 @@ pub struct HuntArgs {
     /// Print one JSON summary object on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Write a JUnit XML report (one test case per scenario x variant).
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
 }
 
 fn hunt_help() -> String {
@@ -109,6 +115,8 @@ pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
 pub struct Pair {
     pub scenario: Scenario,
     pub variant: Option<Variant>,
+    /// The scenario file it was loaded from, if any.
+    pub source: Option<PathBuf>,
 }
 
 impl Pair {
@@ -116,7 +124,7 @@ impl Pair {
         self.variant.map(|v| v.name())
     }
 
-    fn variants(&self) -> VariantSet {
+    pub fn variants(&self) -> VariantSet {
         self.variant.map_or(VariantSet::NONE, VariantSet::of)
     }
 
@@ -144,27 +152,62 @@ fn engine_family(engine: EngineKind) -> &'static str {
     }
 }
 
+/// Load scenario files (`--scenario-file`); a scenario name used twice is an error.
+pub fn load_files(paths: &[PathBuf]) -> Result<Vec<FileScenario>, String> {
+    let mut files: Vec<FileScenario> = Vec::new();
+    for p in paths {
+        let f = scenario::file::load(p)?;
+        if let Some(other) = files.iter().find(|o| o.scenario.name == f.scenario.name) {
+            return Err(format!(
+                "{} and {} both define scenario '{}'",
+                other.source.display(),
+                p.display(),
+                f.scenario.name
+            ));
+        }
+        files.push(f);
+    }
+    Ok(files)
+}
+
 /// The (scenario, variant) pairs a hunt explores, sharded.
 pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
-    let named: Vec<Scenario> = args
+    let files = load_files(&args.scenario_files)?;
+    let mut named: Vec<(Scenario, Option<PathBuf>)> = args
         .scenarios
         .iter()
         .map(|n| {
-            scenario::find(n)
+            files
+                .iter()
+                .find(|f| f.scenario.name == *n)
+                .map(|f| (f.scenario.clone(), Some(f.source.clone())))
+                .or_else(|| scenario::find(n).map(|s| (s, None)))
                 .ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))
         })
         .collect::<Result<_, _>>()?;
+    if args.scenarios.is_empty() {
+        named.extend(
+            files
+                .iter()
+                .map(|f| (f.scenario.clone(), Some(f.source.clone()))),
+        );
+    }
     let mut pairs = Vec::new();
+    let pair = |(scenario, source): (Scenario, Option<PathBuf>), variant| Pair {
+        scenario,
+        variant,
+        source,
+    };
     if args.variants.is_empty() {
         let set = if named.is_empty() {
             scenario::default_set()
+                .into_iter()
+                .map(|s| (s, None))
+                .collect()
         } else {
             named.clone()
         };
-        pairs.extend(set.into_iter().map(|scenario| Pair {
-            scenario,
-            variant: None,
-        }));
+        pairs.extend(set.into_iter().map(|s| pair(s, None)));
     } else {
         let mut variants = Vec::new();
         for v in &args.variants {
@@ -183,19 +226,17 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             }
         }
         for v in variants {
-            let set: Vec<Scenario> = if named.is_empty() {
+            let set: Vec<(Scenario, Option<PathBuf>)> = if named.is_empty() {
                 v.info()
                     .scenarios
                     .iter()
                     .filter_map(|n| scenario::find(n))
+                    .map(|s| (s, None))
                     .collect()
             } else {
                 named.clone()
             };
-            pairs.extend(set.into_iter().map(|scenario| Pair {
-                scenario,
-                variant: Some(v),
-            }));
+            pairs.extend(set.into_iter().map(|s| pair(s, Some(v))));
         }
     }
     if matches!(engine, EngineKind::Loom { .. }) {
@@ -211,39 +252,6 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             .collect();
     }
     Ok(pairs)
-}
-
-#[derive(Serialize)]
-struct JsonFailure {
-    property: String,
-    message: String,
-    seed: u64,
-    schedule_file: String,
-}
-
-#[derive(Serialize)]
-struct JsonResult {
-    scenario: String,
-    variant: Option<String>,
-    executions: usize,
-    incomplete: bool,
-    failures: Vec<JsonFailure>,
-}
-
-#[derive(Serialize)]
-struct JsonSummary {
-    engine: String,
-    elapsed_s: f64,
-    executions: usize,
-    results: Vec<JsonResult>,
-}
-
-/// One explored pair with its outcome and where its failure was written.
-pub struct PairResult {
-    pub pair: Pair,
-    pub outcome: Outcome,
-    pub seed: u64,
-    pub failure_dir: Option<PathBuf>,
 }
 
 /// `ttm-model hunt`.
@@ -265,181 +273,7 @@ pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
                 .into(),
         );
     }
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let start = Instant::now();
-    let tty = std::io::stderr().is_terminal() && !args.json;
-    let bar = if tty {
-        let b = indicatif::ProgressBar::new(pairs.len() as u64);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} pairs {elapsed} {msg}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut results: Vec<PairResult> = Vec::new();
-    let mut total_execs = 0usize;
-    let mut failures = 0usize;
-    for (k, pair) in pairs.iter().enumerate() {
-        let left = (pairs.len() - k) as u32;
-        let remaining = budget.saturating_sub(start.elapsed());
-        let mut cfg = RunConfig::new(engine, pair.variants());
-        cfg.seed = pair.seed(args.seed);
-        cfg.budget = (remaining / left).max(Duration::from_millis(50));
-        cfg.max_executions = args.max_executions;
-        bar.set_message(format!(
-            "{} {} | {} executions, {:.0}/s, {} failure(s)",
-            pair.scenario.name,
-            pair.variant_name().unwrap_or("fixed"),
-            total_execs,
-            total_execs as f64 / start.elapsed().as_secs_f64().max(1e-3),
-            failures
-        ));
-        let outcome = explore(&pair.scenario, &cfg);
-        total_execs += outcome.executions;
-        let mut failure_dir = None;
-        if let Some(found) = &outcome.found {
-            failures += 1;
-            let variants: Vec<String> = pair.variant_name().into_iter().map(String::from).collect();
-            let dir = write_failure_dir(&args.out, &pair.scenario.name, &variants, cfg.seed, found)
-                .map_err(|e| {
-                    format!("cannot write the failure under {}: {e}", args.out.display())
-                })?;
-            failure_dir = Some(dir);
-        }
-        if !tty && !args.json {
-            eprintln!(
-                "{}",
-                result_line(k + 1, pairs.len(), pair, &outcome, failure_dir.as_deref())
-            );
-        }
-        bar.inc(1);
-        results.push(PairResult {
-            pair: pair.clone(),
-            outcome,
-            seed: cfg.seed,
-            failure_dir,
-        });
-    }
-    bar.finish_and_clear();
-    if args.json {
-        let summary = JsonSummary {
-            engine: engine.name().to_string(),
-            elapsed_s: start.elapsed().as_secs_f64(),
-            executions: total_execs,
-            results: results
-                .iter()
-                .map(|r| JsonResult {
-                    scenario: r.pair.scenario.name.clone(),
-                    variant: r.pair.variant_name().map(String::from),
-                    executions: r.outcome.executions,
-                    incomplete: r.outcome.incomplete,
-                    failures: r
-                        .outcome
-                        .found
-                        .iter()
-                        .map(|f| JsonFailure {
-                            property: f.failure.property.to_string(),
-                            message: f.failure.message.clone(),
-                            seed: r.seed,
-                            schedule_file: r
-                                .failure_dir
-                                .as_ref()
-                                .map(|d| d.join("failure.json").display().to_string())
-                                .unwrap_or_default(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-        };
-        println!(
-            "{}",
-            serde_json::to_string(&summary).map_err(|e| e.to_string())?
-        );
-    } else {
-        print_summary(engine, &results, start.elapsed());
-    }
-    Ok(if failures > 0 { 1 } else { 0 })
-}
-
-fn result_line(k: usize, n: usize, pair: &Pair, o: &Outcome, dir: Option<&Path>) -> String {
-    let status = match (&o.found, dir) {
-        (Some(f), Some(d)) => format!(
-            "FAIL {} after {} executions -> {}",
-            f.failure.property,
-            f.execution,
-            d.display()
-        ),
-        (Some(f), None) => format!("FAIL {}", f.failure.property),
-        (None, _) if o.incomplete => "ok (budget spent, exploration incomplete)".to_string(),
-        (None, _) => "ok (exhausted)".to_string(),
-    };
-    format!(
-        "[{k}/{n}] {} ({}): {} executions in {:.1}s: {status}",
-        pair.scenario.name,
-        pair.variant_name().unwrap_or("fixed"),
-        o.executions,
-        o.elapsed.as_secs_f64()
-    )
-}
-
-fn print_summary(engine: EngineKind, results: &[PairResult], elapsed: Duration) {
-    println!(
-        "{:<28} {:<28} {:>10} {:>9}  result",
-        "scenario", "variant", "executions", "exec/s"
-    );
-    let mut total = 0;
-    let mut failed = 0;
-    for r in results {
-        let o = &r.outcome;
-        total += o.executions;
-        let rate = o.executions as f64 / o.elapsed.as_secs_f64().max(1e-6);
-        let result = match &o.found {
-            Some(f) => {
-                failed += 1;
-                format!(
-                    "FAIL {} (execution {}): {}",
-                    f.failure.property,
-                    f.execution,
-                    truncate(&f.failure.message, 90)
-                )
-            }
-            None => match o.exhausted_bound {
-                Some(b) if !o.incomplete => format!("ok, exhausted to preemption bound {b}"),
-                Some(b) => format!("ok up to bound {b}; deeper bound incomplete"),
-                None if o.incomplete => "ok (budget spent; incomplete, not a proof)".to_string(),
-                None => "ok".to_string(),
-            },
-        };
-        println!(
-            "{:<28} {:<28} {:>10} {:>9.0}  {result}",
-            r.pair.scenario.name,
-            r.pair.variant_name().unwrap_or("fixed"),
-            o.executions,
-            rate
-        );
-        if let Some(d) = &r.failure_dir {
-            println!("{:<28} replay: ttm-model replay {}", "", d.display());
-        }
-    }
-    println!(
-        "engine {}: {} pairs, {} executions in {:.1}s, {} failure(s)",
-        engine.name(),
-        results.len(),
-        total,
-        elapsed.as_secs_f64(),
-        failed
-    );
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        format!("{}...", s.chars().take(n).collect::<String>())
-    }
+    crate::hunt::run(args, engine, &pairs, budget)
 }
 
 #[derive(Serialize)]
@@ -449,9 +283,10 @@ struct ListScenario<'a> {
     description: &'a str,
 }
 
-/// `ttm-model list`.
-pub fn list(json: bool) -> Result<u8, String> {
-    let scenarios = scenario::all();
+/// `ttm-model list` (plus the scenarios of `--scenario-file` files).
+pub fn list(json: bool, scenario_files: &[PathBuf]) -> Result<u8, String> {
+    let mut scenarios = scenario::all();
+    scenarios.extend(load_files(scenario_files)?.into_iter().map(|f| f.scenario));
     let variants: Vec<_> = Variant::ALL.iter().map(|v| v.info()).collect();
     if json {
         let v = serde_json::json!({
@@ -485,7 +320,21 @@ pub fn list(json: bool) -> Result<u8, String> {
 /// `ttm-model replay FILE`.
 pub fn replay(path: &Path) -> Result<u8, String> {
     let file = FailureFile::load(path)?;
-    let sc = scenario::find(&file.scenario).ok_or_else(|| {
+    let from_file = match &file.scenario_file {
+        Some(f) => Some(scenario::file::load(Path::new(f)).map_err(|e| {
+            format!(
+                "{e}; re-find the failure from its variant and seed: {}",
+                file.refind_command
+            )
+        })?),
+        None => None,
+    };
+    let found_sc = match from_file {
+        Some(f) if f.scenario.name == file.scenario => Some(f.scenario),
+        Some(_) => None,
+        None => scenario::find(&file.scenario),
+    };
+    let sc = found_sc.ok_or_else(|| {
         format!(
             "scenario '{}' no longer exists in this model; re-find the failure from its variant and seed: {}",
             file.scenario, file.refind_command
@@ -577,6 +426,8 @@ mod tests {
     fn shards_cover_the_pairs_without_overlap() {
         let mut args = HuntArgs {
             scenarios: vec![],
+            scenario_files: vec![],
+            junit: None,
             variants: vec![],
             engine: None,
             depth: 3,

@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod engine;
+pub mod hunt;
 pub mod model;
+pub mod report;
 pub mod scenario;
 pub mod walker;
 pub mod ww;

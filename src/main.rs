@@ -24,9 +24,12 @@ enum Command {
         /// One JSON object on stdout.
         #[arg(long)]
         json: bool,
+        /// Also list the scenarios of this scenario file (repeatable).
+        #[arg(long = "scenario-file")]
+        scenario_files: Vec<PathBuf>,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
-    Hunt(cli::HuntArgs),
+    Hunt(Box<cli::HuntArgs>),
     /// Re-run a saved failure (a failure.json or its directory) and print its trace.
     Replay {
         /// The failure file or directory written by `hunt`.
@@ -55,7 +58,10 @@ fn main() -> ExitCode {
         }
     };
     let result = match parsed.command {
-        Command::List { json } => cli::list(json),
+        Command::List {
+            json,
+            scenario_files,
+        } => cli::list(json, &scenario_files),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };

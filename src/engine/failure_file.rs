@@ -27,6 +27,9 @@ pub struct FailureFile {
     pub trace: Vec<String>,
     pub replay_command: String,
     pub refind_command: String,
+    /// The scenario file the scenario was loaded from (`hunt --scenario-file`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scenario_file: Option<String>,
 }
 
 impl FailureFile {
@@ -37,12 +40,25 @@ impl FailureFile {
         found: &Found,
         path_hint: &Path,
     ) -> Self {
-        let variant_args: String = variants.iter().map(|v| format!(" --variant {v}")).collect();
-        let build = match found.schedule {
-            Schedule::Loom { .. } => "RUSTFLAGS=\"--cfg loom\" cargo run --release --",
-            Schedule::Threads { .. } => "cargo run --release --no-default-features --",
-            Schedule::Shuttle { .. } => "cargo run --release --",
+        Self::from_found_in(scenario, None, variants, seed, found, path_hint)
+    }
+
+    /// As `from_found`, for a scenario loaded from `scenario_file` (the re-find command
+    /// then loads the file).
+    pub fn from_found_in(
+        scenario: &str,
+        scenario_file: Option<&Path>,
+        variants: &[String],
+        seed: u64,
+        found: &Found,
+        path_hint: &Path,
+    ) -> Self {
+        let scenario_arg = match scenario_file {
+            Some(f) => format!("--scenario-file {}", f.display()),
+            None => format!("--scenario {scenario}"),
         };
+        let variant_args: String = variants.iter().map(|v| format!(" --variant {v}")).collect();
+        let build = build_command(&found.schedule);
         FailureFile {
             format: FORMAT_VERSION,
             scenario: scenario.to_string(),
@@ -56,9 +72,10 @@ impl FailureFile {
             trace: found.trace.clone(),
             replay_command: format!("{build} replay {}", path_hint.display()),
             refind_command: format!(
-                "{build} hunt --scenario {scenario}{variant_args} --engine {} --seed {seed}",
+                "{build} hunt {scenario_arg}{variant_args} --engine {} --seed {seed}",
                 found.engine.name()
             ),
+            scenario_file: scenario_file.map(|f| f.display().to_string()),
         }
     }
 
@@ -90,6 +107,15 @@ impl FailureFile {
     }
 }
 
+/// The `cargo run` prefix of the build that replays `schedule`.
+pub fn build_command(schedule: &Schedule) -> &'static str {
+    match schedule {
+        Schedule::Loom { .. } => "RUSTFLAGS=\"--cfg loom\" cargo run --release --",
+        Schedule::Threads { .. } => "cargo run --release --no-default-features --",
+        Schedule::Shuttle { .. } => "cargo run --release --",
+    }
+}
+
 /// Write `bytes` to `path` atomically: temporary file in the same directory, fsync,
 /// rename. A reader sees the old file or the complete new one, never a torn one.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -100,19 +126,59 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         path.file_name().and_then(|n| n.to_str()).unwrap_or("file"),
         std::process::id()
     ));
-    {
+    let written = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        // Out of space or similar: leave no half-written temporary behind.
+        let _ = std::fs::remove_file(&tmp);
+    } else if let Ok(d) = std::fs::File::open(dir) {
+        // Make the rename itself durable (best effort: not every file system allows it).
+        let _ = d.sync_all();
     }
-    std::fs::rename(&tmp, path)
+    written
+}
+
+/// A one-line description of a failed write of `path`; running out of disk space is
+/// named as such (the hunt then exits with status 2).
+pub fn describe_write_error(path: &Path, e: &std::io::Error) -> String {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    if matches!(e.raw_os_error(), Some(ENOSPC) | Some(EDQUOT))
+        || e.kind() == std::io::ErrorKind::StorageFull
+    {
+        format!(
+            "out of disk space writing {} ({e}); free some space or pass --out / --junit on another file system",
+            path.display()
+        )
+    } else {
+        format!("cannot write {}: {e}", path.display())
+    }
 }
 
 /// Write a failure directory under `out` and return its path: `failure.json` (the replay
-/// file) and `trace.txt` (one event per line, per CPU, kernel vocabulary).
+/// file), `trace.txt` (one event per line, per CPU, kernel vocabulary),
+/// `trace.perfetto.json` (Chrome trace-event JSON for ui.perfetto.dev) and
+/// `sequence.mmd` (a Mermaid sequence diagram). `failure.json` is written last, so a
+/// directory with it is complete.
 pub fn write_failure_dir(
     out: &Path,
     scenario: &str,
+    variants: &[String],
+    seed: u64,
+    found: &Found,
+) -> std::io::Result<PathBuf> {
+    write_failure_dir_in(out, scenario, None, variants, seed, found)
+}
+
+/// As `write_failure_dir`, for a scenario loaded from `scenario_file`.
+pub fn write_failure_dir_in(
+    out: &Path,
+    scenario: &str,
+    scenario_file: Option<&Path>,
     variants: &[String],
     seed: u64,
     found: &Found,
@@ -130,7 +196,7 @@ pub fn write_failure_dir(
         dir = out.join(format!("{base}-{n}"));
     }
     std::fs::create_dir_all(&dir)?;
-    let file = FailureFile::from_found(scenario, variants, seed, found, &dir);
+    let file = FailureFile::from_found_in(scenario, scenario_file, variants, seed, found, &dir);
     let json = serde_json::to_vec_pretty(&file).map_err(std::io::Error::other)?;
     let mut text = format!(
         "# {} in {scenario} ({variant_tag}): {}\n",
@@ -141,6 +207,52 @@ pub fn write_failure_dir(
         text.push('\n');
     }
     write_atomic(&dir.join("trace.txt"), text.as_bytes())?;
+    let title = format!("{scenario} ({variant_tag})");
+    let failure = found.failure.to_string();
+    let perfetto = crate::report::perfetto::render(&title, &failure, &found.timeline);
+    write_atomic(
+        &dir.join("trace.perfetto.json"),
+        &serde_json::to_vec(&perfetto).map_err(std::io::Error::other)?,
+    )?;
+    let mermaid = crate::report::mermaid::render(&title, &failure, &found.timeline);
+    write_atomic(&dir.join("sequence.mmd"), mermaid.as_bytes())?;
     write_atomic(&dir.join("failure.json"), &json)?;
     Ok(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_space_is_named() {
+        let p = Path::new("failures/x/failure.json");
+        let full = std::io::Error::from_raw_os_error(28);
+        let msg = describe_write_error(p, &full);
+        assert!(
+            msg.starts_with("out of disk space writing failures/x/failure.json"),
+            "{msg}"
+        );
+        assert!(!msg.contains('\n'));
+        let denied = std::io::Error::from_raw_os_error(13);
+        assert!(
+            describe_write_error(p, &denied).starts_with("cannot write failures/x/failure.json")
+        );
+    }
+
+    #[test]
+    fn atomic_write_replaces_whole_files() {
+        let dir = std::env::temp_dir().join(format!("ttm-model-atomic-{}", std::process::id()));
+        let p = dir.join("f.json");
+        write_atomic(&p, b"old").unwrap();
+        write_atomic(&p, b"new contents").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"new contents");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().contains(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "no temporary file left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -3,10 +3,11 @@
 //! (spec loom_shuttle.md §9, pitfall 3). A bound whose exploration the budget cut short
 //! is reported as incomplete, never as a pass.
 
-use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, quietly, run_one};
+use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, quietly, run_one, stop};
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
+use crate::report::Timeline;
 use crate::scenario::Scenario;
 use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,6 +35,10 @@ fn explore_bound(
         let count = Arc::clone(&count);
         let slot = Arc::clone(&rec_slot);
         move || {
+            // A stop request abandons the bound between executions (reported incomplete).
+            if stop::stop_requested() {
+                std::panic::panic_any(stop::Stopped);
+            }
             count.fetch_add(1, Ordering::SeqCst);
             let rec = Arc::new(Record::new(trace));
             *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rec));
@@ -49,13 +54,18 @@ fn explore_bound(
             let cut = start.elapsed() >= budget || max_executions.is_some_and(|m| n >= m);
             (n, None, !cut)
         }
+        Err(payload) if payload.is::<stop::Stopped>() => (n, None, false),
         Err(payload) => {
             let rec = rec_slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
             let failure = classify(rec.as_deref(), &*payload);
             let found = Found {
                 failure,
                 execution: n,
-                trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
+                trace: rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default(),
+                timeline: rec
+                    .as_deref()
+                    .map(Timeline::from_record)
+                    .unwrap_or_default(),
                 schedule: Schedule::Loom {
                     bound,
                     execution: n,

@@ -16,6 +16,7 @@ use std::time::Duration;
 use std::time::Instant;
 
 pub mod failure_file;
+pub mod stop;
 
 #[cfg(loom)]
 mod loom_engine;
@@ -146,10 +147,13 @@ impl RunConfig {
         }
     }
 
+    /// A stop of this exploration or of the whole process (`stop::request_stop`).
     pub fn stop_requested(&self) -> bool {
-        self.stop
-            .as_ref()
-            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+        stop::stop_requested()
+            || self
+                .stop
+                .as_ref()
+                .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
     }
 }
 
@@ -175,6 +179,8 @@ pub struct Found {
     /// 1-based index of the failing execution.
     pub execution: usize,
     pub trace: Vec<String>,
+    /// The structured events of the failing execution (Perfetto and Mermaid output).
+    pub timeline: crate::report::Timeline,
     pub schedule: Schedule,
     pub engine: EngineKind,
 }
@@ -208,6 +214,7 @@ impl Outcome {
 
 /// One execution of a scenario: a fresh machine, the body, end-of-run checks.
 pub(crate) fn run_one(sc: &Scenario, variants: VariantSet, trace: bool, rec: Arc<Record>) {
+    stop::count_execution();
     let opts = Options {
         trace,
         ..sc.options

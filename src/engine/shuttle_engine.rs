@@ -8,6 +8,7 @@ use super::{
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
+use crate::report::Timeline;
 use crate::scenario::Scenario;
 use shuttle::scheduler::{
     PctScheduler, RandomScheduler, ReplayScheduler, Schedule as ShSchedule, Scheduler, Task, TaskId,
@@ -160,7 +161,11 @@ fn run_with<S: Scheduler + 'static>(
     Some(Found {
         failure,
         execution: my_count.load(Ordering::SeqCst),
-        trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
+        trace: rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default(),
+        timeline: rec
+            .as_deref()
+            .map(Timeline::from_record)
+            .unwrap_or_default(),
         schedule,
         engine,
     })

@@ -6,17 +6,19 @@
 
 use super::{
     EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one,
+    stop,
 };
 use crate::model::property::{ModelFailure, Property};
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
+use crate::report::Timeline;
 use crate::scenario::Scenario;
 use std::time::{Duration, Instant};
 
 const DEADLOCK_TIMEOUT: Duration = Duration::from_secs(5);
 
-fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure, Vec<String>)> {
+fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure, Arc<Record>)> {
     let rec = Arc::new(Record::new(trace));
     let (tx, rx) = std::sync::mpsc::channel();
     let body_rec = Arc::clone(&rec);
@@ -35,6 +37,9 @@ fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure
     let deadline = std::time::Instant::now() + DEADLOCK_TIMEOUT;
     let result = loop {
         match rx.recv_timeout(Duration::from_millis(20)) {
+            // A stop request (SIGINT / SIGTERM) abandons the execution: its threads are
+            // left behind, the process is about to exit.
+            Err(_) if stop::stop_requested() && rec.failure().is_none() => return None,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout)
                 if rec.failure().is_none() && std::time::Instant::now() < deadline => {}
             other => break other,
@@ -42,7 +47,7 @@ fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure
     };
     match result {
         Ok(None) => None,
-        Ok(Some(payload)) => Some((classify(Some(&rec), &*payload), rec.trace_lines())),
+        Ok(Some(payload)) => Some((classify(Some(&rec), &*payload), rec)),
         Err(_) => {
             let failure = rec.failure().unwrap_or_else(|| ModelFailure {
                 property: Property::Deadlock,
@@ -52,7 +57,7 @@ fn one(sc: &Scenario, variants: VariantSet, trace: bool) -> Option<(ModelFailure
                     rec.wait_for_report()
                 ),
             });
-            Some((failure, rec.trace_lines()))
+            Some((failure, rec))
         }
     }
 }
@@ -64,11 +69,12 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
     let found = quietly(|| {
         while !out_of_budget(cfg, start, executions) {
             executions += 1;
-            if let Some((failure, trace)) = one(sc, cfg.variants, cfg.trace) {
+            if let Some((failure, rec)) = one(sc, cfg.variants, cfg.trace) {
                 return Some(Found {
                     failure,
                     execution: executions,
-                    trace,
+                    trace: rec.trace_lines(),
+                    timeline: Timeline::from_record(&rec),
                     schedule: Schedule::Threads { seed: cfg.seed },
                     engine: EngineKind::Threads,
                 });

@@ -90,8 +90,57 @@ impl std::fmt::Display for Event {
 pub struct TaskRecord {
     pub name: String,
     pub blocked_on: Option<String>,
+    /// The ghost resource (`locks[i]`, whose holder is known) it waits for; `usize::MAX`
+    /// for waits without a holder (completions, joins).
     pub blocked_lock: Option<usize>,
+    /// What kind of thing it waits for; `None` = inferred by `TaskRecord::wait_kind`.
+    #[serde(default)]
+    pub blocked_kind: Option<WaitKind>,
     pub done: bool,
+}
+
+/// The kind of resource a blocked task waits for, named in wait-for reports.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum WaitKind {
+    /// A mutex / ww_mutex / dma_resv lock (holder known).
+    Lock,
+    /// A page (folio) lock or reference (holder known when registered as a resource).
+    Page,
+    /// A `struct completion` (nobody "holds" it; whoever should complete it).
+    Completion,
+    /// Waiting for other tasks to exit.
+    Join,
+    /// Anything else.
+    Other,
+}
+
+impl WaitKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            WaitKind::Lock => "lock",
+            WaitKind::Page => "page",
+            WaitKind::Completion => "completion",
+            WaitKind::Join => "join",
+            WaitKind::Other => "other",
+        }
+    }
+}
+
+impl TaskRecord {
+    /// What this task waits for, if it is blocked: the recorded kind, else inferred from
+    /// the wait (`usize::MAX` = no holder: a completion or a join; otherwise a lock).
+    pub fn wait_kind(&self) -> Option<WaitKind> {
+        let what = self.blocked_on.as_deref()?;
+        Some(self.blocked_kind.unwrap_or(match self.blocked_lock {
+            Some(usize::MAX) | None if what.starts_with("wait_for_completion") => {
+                WaitKind::Completion
+            }
+            Some(usize::MAX) | None if what.starts_with("join") => WaitKind::Join,
+            Some(usize::MAX) | None => WaitKind::Other,
+            Some(_) => WaitKind::Lock,
+        }))
+    }
 }
 
 /// Ghost state of one lock: who holds it.
@@ -171,8 +220,29 @@ impl Record {
         })
     }
 
-    /// Explain a deadlock: each blocked task, what it waits for and who holds it, plus the
-    /// wait-for cycle if there is one.
+    /// Note that `task` blocks on (`Some`) or no longer blocks on (`None`) a resource of
+    /// the given kind: `resource` is the index of a registered ghost resource
+    /// (`register_lock`) whose holder the report names, `None` if nobody holds it.
+    pub fn set_blocked_on(&self, task: u16, what: Option<(WaitKind, String, Option<usize>)>) {
+        self.with(|r| {
+            let t = &mut r.tasks[task as usize];
+            match what {
+                Some((kind, desc, resource)) => {
+                    t.blocked_kind = Some(kind);
+                    t.blocked_on = Some(desc);
+                    t.blocked_lock = Some(resource.unwrap_or(usize::MAX));
+                }
+                None => {
+                    t.blocked_kind = None;
+                    t.blocked_on = None;
+                    t.blocked_lock = None;
+                }
+            }
+        });
+    }
+
+    /// Explain a deadlock: each blocked task, what it waits for (lock, page, completion,
+    /// ...) and who holds it, plus the wait-for cycle if there is one.
     pub fn wait_for_report(&self) -> String {
         self.with(|r| {
             let mut lines = Vec::new();
@@ -184,12 +254,21 @@ impl Record {
                     .blocked_on
                     .clone()
                     .unwrap_or_else(|| "running".to_string());
-                let holder = t
-                    .blocked_lock
-                    .and_then(|l| r.locks.get(l))
-                    .and_then(|l| l.holder)
-                    .map(|h| format!(", held by {}", cpu_name(h)))
-                    .unwrap_or_default();
+                let resource = t.blocked_lock.and_then(|l| r.locks.get(l));
+                let holder = match (t.wait_kind(), resource) {
+                    (None, _) => String::new(),
+                    (Some(kind), Some(res)) => format!(
+                        " [waits for {} {}, {}]",
+                        kind.name(),
+                        res.name,
+                        res.holder.map_or("held by nobody".to_string(), |h| format!(
+                            "held by {}",
+                            cpu_name(h)
+                        ))
+                    ),
+                    (Some(WaitKind::Join), None) => String::new(),
+                    (Some(kind), None) => format!(" [waits for a {}]", kind.name()),
+                };
                 lines.push(format!(
                     "{} ({}) blocked in {what}{holder}",
                     cpu_name(i as u16),

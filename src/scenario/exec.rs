@@ -21,12 +21,25 @@ fn resvs(objs: &[Arc<GemObject>]) -> Vec<Arc<WwMutex>> {
     objs.iter().map(|o| Arc::clone(&o.resv)).collect()
 }
 
-/// A typical command submission: prepare every object of `set` with one fence slot.
-pub fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
+/// One preparation call of a drm_exec transaction body.
+pub enum Prepare {
+    /// `drm_exec_prepare_obj(exec, obj, 1)`.
+    Obj(Arc<GemObject>),
+    /// `drm_exec_prepare_array(exec, objs, n, 1)` (possibly empty).
+    Array(Vec<Arc<GemObject>>),
+}
+
+/// A drm_exec transaction whose body makes the `steps` calls, each followed by
+/// `drm_exec_retry_on_contention`; it must succeed (`what` names it in the failure).
+/// Returns how many objects were locked at the end.
+pub fn transaction(t: &Arc<Task>, class: &Arc<WwClass>, steps: &[Prepare], what: &str) -> usize {
     let mut exec = DrmExec::init(t, class, 0);
     let ret = exec.until_all_locked(|exec| {
-        for obj in set {
-            let ret = exec.prepare_obj(obj, 1);
+        for step in steps {
+            let ret = match step {
+                Prepare::Obj(obj) => exec.prepare_obj(obj, 1),
+                Prepare::Array(objs) => exec.prepare_array(objs, 1),
+            };
             drm_exec_retry_on_contention!(exec);
             if ret != 0 {
                 return ControlFlow::Break(ret);
@@ -35,16 +48,20 @@ pub fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
         ControlFlow::Continue(())
     });
     expect(&t.machine, ret == 0, || {
-        format!("drm_exec submission failed with {}", errno_name(ret))
+        format!("{what} failed with {}", errno_name(ret))
     });
-    expect(&t.machine, exec.objects().len() == set.len(), || {
-        format!(
-            "drm_exec locked {} objects, {} requested",
-            exec.objects().len(),
-            set.len()
-        )
-    });
+    let locked = exec.objects().len();
     exec.fini();
+    locked
+}
+
+/// A typical command submission: prepare every object of `set` with one fence slot.
+pub fn submit(t: &Arc<Task>, class: &Arc<WwClass>, set: &[Arc<GemObject>]) {
+    let steps: Vec<Prepare> = set.iter().map(|o| Prepare::Obj(Arc::clone(o))).collect();
+    let locked = transaction(t, class, &steps, "drm_exec submission");
+    expect(&t.machine, locked == set.len(), || {
+        format!("drm_exec locked {locked} objects, {} requested", set.len())
+    });
 }
 
 /// `n` contexts over `n + 1` objects: context i locks objects i, i+1, i+2 (mod n+1),
@@ -101,24 +118,8 @@ fn two_reversed(
 /// The B8 driver loop: an empty prepare_array, then the real one.
 fn exec_empty_array(m: &Arc<Machine>, main: &Arc<Task>) {
     two_reversed(m, main, "drm_exec_driver", |t, class, set| {
-        let mut exec = DrmExec::init(t, class, 0);
-        let ret = exec.until_all_locked(|exec| {
-            let ret = exec.prepare_array(&[], 1);
-            drm_exec_retry_on_contention!(exec);
-            if ret != 0 {
-                return ControlFlow::Break(ret);
-            }
-            let ret = exec.prepare_array(set, 1);
-            drm_exec_retry_on_contention!(exec);
-            if ret != 0 {
-                return ControlFlow::Break(ret);
-            }
-            ControlFlow::Continue(())
-        });
-        expect(&t.machine, ret == 0, || {
-            format!("drm_exec driver loop failed with {}", errno_name(ret))
-        });
-        exec.fini();
+        let steps = [Prepare::Array(vec![]), Prepare::Array(set.to_vec())];
+        transaction(t, class, &steps, "drm_exec driver loop");
     });
 }
 

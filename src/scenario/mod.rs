@@ -4,6 +4,7 @@
 
 pub mod common;
 pub mod exec;
+pub mod file;
 pub mod selftest;
 pub mod ttm;
 

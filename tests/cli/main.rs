@@ -1,0 +1,316 @@
+//! The `ttm-model` binary as a user (or CI) runs it: interruption, replay exit codes,
+//! scenario-file errors, JUnit and the per-failure outputs. Default (shuttle) build.
+#![cfg(all(feature = "shuttle", not(loom)))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ttm-model"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ttm-model-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("run ttm-model")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Wait for `path` to exist (the hunt has started), then send `signal`, and wait for
+/// the exit; returns the output and how long the exit took after the signal.
+fn interrupt(mut child: Child, wait_for: &Path, signal: i32) -> (Output, Duration) {
+    let start = Instant::now();
+    while !wait_for.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "{} never appeared",
+            wait_for.display()
+        );
+        if let Some(status) = child.try_wait().expect("poll") {
+            panic!("hunt exited before the signal: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: kill(2) on our own child process.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    assert_eq!(rc, 0, "kill");
+    let sent = Instant::now();
+    let out = child.wait_with_output().expect("wait");
+    (out, sent.elapsed())
+}
+
+fn spawn(args: &[&str]) -> Child {
+    bin()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn ttm-model")
+}
+
+#[test]
+fn sigint_stops_a_long_hunt_and_writes_the_summary_and_junit() {
+    let out = tmp("sigint");
+    let junit = out.join("junit.xml");
+    let child = spawn(&[
+        "hunt",
+        "--budget",
+        "10m",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "abba-wd",
+        "--scenario",
+        "ring2-wd",
+        "--out",
+        out.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    let (o, took) = interrupt(child, &out, libc::SIGINT);
+    let stdout = text(&o.stdout);
+    // Well within the 10-minute budget; generous for a loaded 2-core machine.
+    assert!(took < Duration::from_secs(10), "took {took:?} to stop");
+    assert_eq!(
+        o.status.code(),
+        Some(130),
+        "interrupted, nothing found\n{stdout}"
+    );
+    assert!(stdout.contains("INTERRUPTED"), "{stdout}");
+    assert!(stdout.contains("not run (interrupted)"), "{stdout}");
+    let xml = std::fs::read_to_string(&junit).expect("junit written");
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(xml.contains("<skipped"), "{xml}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["results"].as_array().unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn sigterm_keeps_the_failures_found_so_far() {
+    let out = tmp("sigterm");
+    // The first pair fails at once, the second (no failure on abba-wd) would run for
+    // minutes.
+    let child = spawn(&[
+        "hunt",
+        "--budget",
+        "10m",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "contend3-wd",
+        "--scenario",
+        "abba-wd",
+        "--variant",
+        "no-backoff-wake",
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ]);
+    let dir = out.join("contend3-wd--no-backoff-wake--deadlock");
+    let (o, took) = interrupt(child, &dir.join("failure.json"), libc::SIGTERM);
+    assert!(took < Duration::from_secs(10), "took {took:?} to stop");
+    assert_eq!(o.status.code(), Some(1), "a failure was found");
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).expect("--json summary");
+    assert_eq!(summary["interrupted"], true);
+    assert_eq!(summary["results"][0]["failures"][0]["property"], "deadlock");
+    for f in [
+        "failure.json",
+        "trace.txt",
+        "trace.perfetto.json",
+        "sequence.mmd",
+    ] {
+        assert!(dir.join(f).is_file(), "{f} written");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn a_failure_replays_with_exit_1_and_a_stale_schedule_exits_2() {
+    let out = tmp("replay");
+    let o = run(&[
+        "hunt",
+        "--engine",
+        "shuttle",
+        "--scenario-file",
+        "scenarios/contend3-wd.toml",
+        "--variant",
+        "no-backoff-wake",
+        "--budget",
+        "60s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let dir = out.join("contend3-wd-file--no-backoff-wake--deadlock");
+    // The deadlock report names each blocked CPU, what it waits for and who holds it.
+    let trace = std::fs::read_to_string(dir.join("trace.txt")).unwrap();
+    assert!(trace.contains("[waits for lock"), "{trace}");
+    assert!(trace.contains("wait-for cycle: cpu"), "{trace}");
+    let perfetto: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("trace.perfetto.json")).unwrap())
+            .unwrap();
+    assert!(perfetto["traceEvents"].as_array().unwrap().len() > 10);
+    let mmd = std::fs::read_to_string(dir.join("sequence.mmd")).unwrap();
+    assert!(mmd.starts_with("sequenceDiagram\n"), "{mmd}");
+
+    let o = run(&["replay", dir.to_str().unwrap()]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
+    assert!(
+        stdout.contains("reproduced deadlock in contend3-wd-file (variant no-backoff-wake)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("cpu1 ")),
+        "prints the trace"
+    );
+
+    // A schedule that no longer fits the model: exit 2, with the re-find command.
+    let path = dir.join("failure.json");
+    let mut f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    f["schedule"]["steps"] = serde_json::json!([0, 7, 7, 7]);
+    std::fs::write(&path, serde_json::to_vec(&f).unwrap()).unwrap();
+    let o = run(&["replay", path.to_str().unwrap()]);
+    let stderr = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{}{stderr}", text(&o.stdout));
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("re-find it with: cargo run --release -- hunt --scenario-file scenarios/contend3-wd.toml --variant no-backoff-wake")
+            || stderr.contains("re-find the failure with: cargo run --release -- hunt --scenario-file scenarios/contend3-wd.toml --variant no-backoff-wake"),
+        "{stderr}"
+    );
+
+    // Not a failure file at all.
+    std::fs::write(&path, "{").unwrap();
+    let o = run(&["replay", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(text(&o.stderr).lines().count(), 1);
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn malformed_scenario_files_fail_with_file_line_and_column() {
+    let out = tmp("badfile");
+    std::fs::create_dir_all(&out).unwrap();
+    let bad = out.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "name = \"bad\"\n[[object]]\nkind = \"lock\"\nname = \"A\"\n[[actor]]\nops = [\"ww_mutex_lock B\"]\n",
+    )
+    .unwrap();
+    for cmd in [
+        &["list", "--scenario-file"][..],
+        &["hunt", "--scenario-file"][..],
+    ] {
+        let o = bin().args(cmd).arg(&bad).output().unwrap();
+        let stderr = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert_eq!(
+            stderr.trim_end(),
+            format!(
+                "ttm-model: {}:6:8: 'ww_mutex_lock B': unknown object 'B' (declared: A)",
+                bad.display()
+            )
+        );
+    }
+    let o = run(&["list", "--scenario-file", "scenarios/abba-wd.toml"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(text(&o.stdout).contains("abba-wd-file"));
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn junit_has_one_case_per_pair_and_failures_carry_property_and_replay() {
+    let out = tmp("junit");
+    let junit = out.join("junit.xml");
+    let o = run(&[
+        "hunt",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "exec-empty-array",
+        "--scenario",
+        "abba-wd",
+        "--variant",
+        "exec-empty-array",
+        "--max-executions",
+        "300",
+        "--out",
+        out.to_str().unwrap(),
+        "--junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert_eq!(xml.matches("<testcase ").count(), 2, "{xml}");
+    assert!(
+        xml.contains(r#"name="exec-empty-array [exec-empty-array]""#),
+        "{xml}"
+    );
+    assert!(xml.contains(r#"type="livelock""#), "{xml}");
+    assert!(
+        xml.contains("replay: cargo run --release -- replay "),
+        "{xml}"
+    );
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn same_seed_same_hunt() {
+    let hunt = || {
+        let out = tmp("seed");
+        let o = run(&[
+            "hunt",
+            "--engine",
+            "shuttle",
+            "--scenario",
+            "contend3-wd",
+            "--variant",
+            "wake-q-unflushed",
+            "--seed",
+            "42",
+            "--max-executions",
+            "200000",
+            "--json",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let _ = std::fs::remove_dir_all(&out);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let r = &v["results"][0];
+        (r["executions"].clone(), r["failures"][0]["message"].clone())
+    };
+    let (a, b) = (hunt(), hunt());
+    assert_eq!(a, b, "a hunt with the same seed is reproducible");
+    assert!(
+        a.0.as_u64().unwrap() > 1,
+        "needed more than one execution: {a:?}"
+    );
+}
+
+#[test]
+fn help_says_which_engines_this_build_offers() {
+    let o = run(&["hunt", "--help"]);
+    let s = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        s.contains("This build offers: shuttle, shuttle-pct, portfolio"),
+        "{s}"
+    );
+    assert!(s.contains("RUSTFLAGS=\"--cfg loom\""), "{s}");
+    assert!(s.contains("--no-default-features"), "{s}");
+}

@@ -1,0 +1,257 @@
+//! Reported races as permanent regression tests (docs/regressions.md).
+//!
+//! Each entry is a scenario (a TOML file or a Rust scenario) plus the variant that
+//! re-creates the race and the property the checker must report. For every entry:
+//! * with the variant on, shuttle's random scheduler (fixed seed) finds the property
+//!   within `FIND_EXECUTIONS` executions;
+//! * with it off, `CLEAN_EXECUTIONS` executions find nothing;
+//! * the saved schedule `tests/regressions/schedules/<entry>.json` replays to the same
+//!   property with the variant, and not without it.
+//!
+//! Entries come from two places, so adding one is one line or one file:
+//! * every `[[expect.variant]]` of every scenario file in `scenarios/` and
+//!   `tests/regressions/` (entry name `<scenario>--<variant>`);
+//! * `RUST_ENTRIES` below, for scenarios written in Rust.
+//!
+//! Re-record the schedules after a model change: `bash scripts/rerecord-regressions.sh`.
+#![cfg(all(feature = "shuttle", not(loom)))]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use ttm_model::engine::failure_file::{FailureFile, write_atomic};
+use ttm_model::engine::{EngineKind, Found, RunConfig, explore, replay_schedule};
+use ttm_model::model::{Property, Variant, VariantSet};
+use ttm_model::scenario::{self, Scenario, file};
+
+/// Executions within which the race must be found with its variant on.
+const FIND_EXECUTIONS: usize = 100_000;
+/// Executions that must find nothing with the variant off.
+const CLEAN_EXECUTIONS: usize = 2_000;
+
+/// Regressions whose scenario is written in Rust: (entry, scenario, variant, property).
+const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
+    (
+        "b10-exec-prelocked-listed",
+        "exec-evict-set",
+        "exec-prelocked-listed",
+        "exec-lock-set",
+    ),
+    (
+        "drm-exec-v3-double-unlock",
+        "exec-evict-giveup",
+        "exec-prelocked-double-unlock",
+        "unlock-not-owner",
+    ),
+    (
+        "wake-q-unflushed-abba-ww",
+        "abba-ww",
+        "wake-q-unflushed",
+        "deadlock",
+    ),
+    (
+        "fifo-waiters-contend3-ww",
+        "contend3-ww",
+        "fifo-waiters",
+        "wait-list-order",
+    ),
+    (
+        "stamp-no-wrap-abba-wrap-wd",
+        "abba-wrap-wd",
+        "stamp-no-wrap",
+        "oldest-killed",
+    ),
+];
+
+/// Folders whose scenario files contribute entries.
+const FILE_DIRS: &[&str] = &["scenarios", "tests/regressions"];
+
+struct Entry {
+    name: String,
+    scenario: Scenario,
+    /// The scenario file, relative to the crate root (None: a Rust scenario).
+    file: Option<PathBuf>,
+    variant: Variant,
+    property: Property,
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn entries() -> Vec<Entry> {
+    let mut out = Vec::new();
+    for (name, sc, variant, property) in RUST_ENTRIES {
+        out.push(Entry {
+            name: name.to_string(),
+            scenario: scenario::find(sc).unwrap_or_else(|| panic!("{name}: no scenario {sc}")),
+            file: None,
+            variant: Variant::from_name(variant)
+                .unwrap_or_else(|| panic!("{name}: no variant {variant}")),
+            property: Property::from_name(property)
+                .unwrap_or_else(|| panic!("{name}: no property {property}")),
+        });
+    }
+    for dir in FILE_DIRS {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let rel = p.strip_prefix(root()).unwrap_or(&p).to_path_buf();
+            let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            for (variant, property) in &f.variants {
+                out.push(Entry {
+                    name: format!("{}--{}", f.scenario.name, variant.name()),
+                    scenario: f.scenario.clone(),
+                    file: Some(rel.clone()),
+                    variant: *variant,
+                    property: *property,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A fixed seed per entry (FNV-1a of its name): the search is deterministic.
+fn seed(name: &str) -> u64 {
+    name.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn search(e: &Entry, variants: VariantSet, executions: usize) -> (usize, Option<Found>) {
+    let mut cfg = RunConfig::new(EngineKind::Shuttle, variants);
+    cfg.seed = seed(&e.name);
+    cfg.max_executions = Some(executions);
+    cfg.budget = Duration::from_secs(3600);
+    let o = explore(&e.scenario, &cfg);
+    (o.executions, o.found)
+}
+
+fn schedule_path(e: &Entry) -> PathBuf {
+    root()
+        .join("tests/regressions/schedules")
+        .join(format!("{}.json", e.name))
+}
+
+#[test]
+fn table_covers_the_historical_variants() {
+    let entries = entries();
+    let names: Vec<&str> = entries.iter().map(|e| e.variant.name()).collect();
+    for v in Variant::ALL {
+        let info = v.info();
+        if info.kind == "historical" && info.engines.contains(&"shuttle") {
+            assert!(
+                names.contains(&info.name),
+                "no regression entry for {}",
+                info.name
+            );
+        }
+    }
+    let mut all: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), n, "entry names are unique");
+}
+
+#[test]
+fn each_race_is_found_with_its_variant() {
+    for e in entries() {
+        let (n, found) = search(&e, VariantSet::of(e.variant), FIND_EXECUTIONS);
+        let f = found.unwrap_or_else(|| {
+            panic!(
+                "{}: variant {} not found in {n} executions",
+                e.name,
+                e.variant.name()
+            )
+        });
+        assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
+    }
+}
+
+#[test]
+fn nothing_is_found_without_the_variant() {
+    for e in entries() {
+        let (n, found) = search(&e, VariantSet::NONE, CLEAN_EXECUTIONS);
+        if let Some(f) = found {
+            panic!(
+                "{}: the fixed model fails: {}\n{}",
+                e.name,
+                f.failure,
+                f.trace.join("\n")
+            );
+        }
+        assert_eq!(n, CLEAN_EXECUTIONS, "{}: the whole budget ran", e.name);
+    }
+}
+
+#[test]
+fn saved_schedules_replay() {
+    for e in entries() {
+        let path = schedule_path(&e);
+        let saved = FailureFile::load(&path).unwrap_or_else(|err| {
+            panic!(
+                "{}: {err}; record it with: bash scripts/rerecord-regressions.sh",
+                e.name
+            )
+        });
+        assert_eq!(saved.scenario, e.scenario.name, "{}", path.display());
+        assert_eq!(saved.property, e.property, "{}", path.display());
+        let again = replay_schedule(&e.scenario, VariantSet::of(e.variant), &saved.schedule)
+            .unwrap_or_else(|err| {
+                panic!(
+                    "{}: {err}; the model changed: bash scripts/rerecord-regressions.sh",
+                    e.name
+                )
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: the saved schedule no longer fails; bash scripts/rerecord-regressions.sh",
+                    e.name
+                )
+            });
+        assert_eq!(
+            again.failure.property, e.property,
+            "{}: {}",
+            e.name, again.failure
+        );
+        let fixed = replay_schedule(&e.scenario, VariantSet::NONE, &saved.schedule);
+        assert!(
+            !matches!(fixed, Ok(Some(_))),
+            "{}: the fixed model fails on the saved schedule",
+            e.name
+        );
+    }
+}
+
+/// Re-record every saved schedule (run by scripts/rerecord-regressions.sh).
+#[test]
+#[ignore]
+fn record_schedules() {
+    for e in entries() {
+        let (n, found) = search(&e, VariantSet::of(e.variant), FIND_EXECUTIONS);
+        let f = found.unwrap_or_else(|| panic!("{}: not found in {n} executions", e.name));
+        assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
+        let path = schedule_path(&e);
+        let rel = Path::new("tests/regressions/schedules").join(format!("{}.json", e.name));
+        let file = FailureFile::from_found_in(
+            &e.scenario.name,
+            e.file.as_deref(),
+            &[e.variant.name().to_string()],
+            seed(&e.name),
+            &f,
+            &rel,
+        );
+        let json = serde_json::to_vec_pretty(&file).expect("serialise");
+        write_atomic(&path, &json).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+        println!(
+            "recorded {} ({} after {n} executions)",
+            rel.display(),
+            e.property
+        );
+    }
+}
