@@ -368,20 +368,22 @@ pub fn register(out: &mut Vec<Scenario>) {
     ));
     out.push(ttm(
         "ttm-shrink-revalidate",
-        "direct reclaim backs up a TT BO while its owner validates it into VRAM (B24)",
+        "direct reclaim backs up TT BOs while another CPU touches one of them; afterwards \
+         the owner validates X into VRAM, which must restore its backed-up contents (B24)",
         2,
         8,
         Arc::new(|m, main, w| {
             let x = w.bo(main, "X", TTM_PL_TT, 0, false);
+            let y = w.bo(main, "Y", TTM_PL_TT, 0, false);
             let h = spawn(m, "reclaim", w, |t, w| {
                 let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
                 shrink_slab(t, &w.dev, &[s], false, 0);
             });
-            yield_now();
+            w.touch(main, &y);
+            m.join(main, h);
             dma_resv_lock(main, &w.dev, &x, None, false);
             let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &x);
-            m.join(main, h);
             expect(m, ret == 0, || format!("validate X into VRAM: {}", errno_name(ret)));
             w.quiesce(main);
         }),
