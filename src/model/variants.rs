@@ -58,6 +58,8 @@ pub enum Variant {
     ShrinkerFirstPassWaits,
     /// B24: a backed-up tt is treated as holding no data when the BO moves.
     BackupNotData,
+    /// Mainline finding: unpinning the only member of a bulk range leaves it on unevictable.
+    UnpinSoleMember,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -82,7 +84,7 @@ const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct"];
 const LOOM_ONLY: &[&str] = &["loom"];
 
 impl Variant {
-    pub const ALL: [Variant; 25] = [
+    pub const ALL: [Variant; 26] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -108,6 +110,7 @@ impl Variant {
         Variant::NextMissingReturn,
         Variant::ShrinkerFirstPassWaits,
         Variant::BackupNotData,
+        Variant::UnpinSoleMember,
     ];
 
     pub fn bit(self) -> u64 {
@@ -379,6 +382,17 @@ impl Variant {
                 &["ttm-shrink-revalidate"],
                 ALL_ENGINES,
                 Property::DataLoss,
+            ),
+            UnpinSoleMember => (
+                "unpin-sole-member",
+                "finding",
+                "none yet (mainline behaviour, docs/findings.md): ttm_lru_bulk_move_add should put the first entry of an empty range on the range's list",
+                "ttm_bo_unpin on the only member of a bulk range: ttm_lru_bulk_move_add makes it \
+                 pos->first/last without a list move and move_to_lru_tail is a no-op for last, so the \
+                 resource stays on bdev->unevictable, invisible to eviction, until the next bulk bump",
+                &["ttm-unpin-sole-member"],
+                ALL_ENGINES,
+                Property::LruStructure,
             ),
         };
         let area = if (self as u32) >= (Variant::BulkPredicate as u32) {

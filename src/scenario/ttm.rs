@@ -24,7 +24,12 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(m: &Arc<Machine>, cur: &Arc<Task>, graph: &Arc<LockGraph>, cfg: DeviceConfig) -> World {
+    pub fn new(
+        m: &Arc<Machine>,
+        cur: &Arc<Task>,
+        graph: &Arc<LockGraph>,
+        cfg: DeviceConfig,
+    ) -> World {
         let ld = Lockdep::new(Arc::clone(graph), m.variants, true);
         let dev = TtmDevice::new(m, cfg, ld);
         let vm_resv = dev.vm_resv("vm.resv");
@@ -33,7 +38,14 @@ impl World {
     }
 
     /// A BO with written contents in `mem`; a VM BO shares the VM resv and joins the bulk.
-    pub fn bo(&self, cur: &Arc<Task>, name: &str, mem: MemType, prio: usize, vm: bool) -> Arc<TtmBo> {
+    pub fn bo(
+        &self,
+        cur: &Arc<Task>,
+        name: &str,
+        mem: MemType,
+        prio: usize,
+        vm: bool,
+    ) -> Arc<TtmBo> {
         let resv = vm.then_some(&self.vm_resv);
         let bo = self.dev.bo_create(cur, name, 1, prio, resv);
         expect(&cur.machine, dma_resv_trylock(cur, &self.dev, &bo), || {
@@ -80,9 +92,11 @@ impl World {
             );
         }
         for b in &bos {
-            expect(&cur.machine, !crate::ww::ww_mutex_is_locked(b.resv()), || {
-                format!("{} is still reserved at the end", b.name)
-            });
+            expect(
+                &cur.machine,
+                !crate::ww::ww_mutex_is_locked(b.resv()),
+                || format!("{} is still reserved at the end", b.name),
+            );
         }
     }
 }
@@ -124,7 +138,12 @@ fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) 
     }
 }
 
-fn spawn(m: &Arc<Machine>, name: &str, w: &World, f: impl FnOnce(&Arc<Task>, &World) + Send + 'static) -> crate::model::sync::thread::JoinHandle<()> {
+fn spawn(
+    m: &Arc<Machine>,
+    name: &str,
+    w: &World,
+    f: impl FnOnce(&Arc<Task>, &World) + Send + 'static,
+) -> crate::model::sync::thread::JoinHandle<()> {
     let w = World {
         dev: Arc::clone(&w.dev),
         vm_resv: Arc::clone(&w.vm_resv),
@@ -271,7 +290,9 @@ pub fn register(out: &mut Vec<Scenario>) {
             let ret = ttm_bo_validate(main, &w.dev, &e, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &e);
             m.join(main, h);
-            expect(m, ret == 0, || format!("validate E into VRAM: {}", errno_name(ret)));
+            expect(m, ret == 0, || {
+                format!("validate E into VRAM: {}", errno_name(ret))
+            });
             w.quiesce(main);
         }),
     ));
@@ -286,13 +307,17 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.bo(main, "Y", TTM_PL_VRAM, 0, false);
             let h = spawn(m, "evict_all", w, |t, w| {
                 let ret = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
-                expect(&t.machine, ret == 0, || format!("evict_all: {}", errno_name(ret)));
+                expect(&t.machine, ret == 0, || {
+                    format!("evict_all: {}", errno_name(ret))
+                });
             });
             dma_resv_lock(main, &w.dev, &x, None, false);
             let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_TT, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &x);
             m.join(main, h);
-            expect(m, ret == 0, || format!("validate X into TT: {}", errno_name(ret)));
+            expect(m, ret == 0, || {
+                format!("validate X into TT: {}", errno_name(ret))
+            });
             w.quiesce(main);
         }),
     ));
@@ -329,9 +354,18 @@ pub fn register(out: &mut Vec<Scenario>) {
                 yield_now();
                 dma_resv_unlock(t, &w.dev, &y);
             });
-            w.dev.lockdep.acquire(main, TICKET, crate::walker::lockdep::LockKind::Blocking { nest: false });
+            w.dev.lockdep.acquire(
+                main,
+                TICKET,
+                crate::walker::lockdep::LockKind::Blocking { nest: false },
+            );
             let ticket = ww_acquire_init(main, &w.dev.class);
-            let vm = w.dev.bos(main).into_iter().find(|b| &*b.name == "A0").expect("A0");
+            let vm = w
+                .dev
+                .bos(main)
+                .into_iter()
+                .find(|b| &*b.name == "A0")
+                .expect("A0");
             let r = dma_resv_lock(main, &w.dev, &vm, Some(&ticket), false);
             expect(m, r == 0, || format!("lock VM: {}", errno_name(r)));
             let r = dma_resv_lock(main, &w.dev, &e, Some(&ticket), false);
@@ -384,13 +418,218 @@ pub fn register(out: &mut Vec<Scenario>) {
             dma_resv_lock(main, &w.dev, &x, None, false);
             let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &x);
-            expect(m, ret == 0, || format!("validate X into VRAM: {}", errno_name(ret)));
+            expect(m, ret == 0, || {
+                format!("validate X into VRAM: {}", errno_name(ret))
+            });
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-unpin-sole-member",
+        "the only BO of a VM's bulk range is pinned and unpinned while a walker runs; after the \
+         unpin the resource must be back on its LRU (mainline finding, variant unpin-sole-member)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let a = w.bo(main, "A", TTM_PL_VRAM, 0, true);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            dma_resv_lock(main, &w.dev, &a, None, false);
+            ttm_bo_pin(main, &w.dev, &a);
+            ttm_bo_unpin(main, &w.dev, &a);
+            dma_resv_unlock(main, &w.dev, &a);
+            m.join(main, h);
             w.quiesce(main);
         }),
     ));
     for cpus in [4usize, 8, 16] {
         out.push(stress(cpus));
     }
+    broken_clients(out);
+}
+
+/// A shrinker written against the contract of `mm/shrinker.c` by a broken driver.
+struct BrokenShrinker {
+    dev: Arc<TtmDevice>,
+    nr_deferred: crate::model::sync::atomic::AtomicU64,
+    /// What the broken scan does.
+    scan: fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64,
+}
+
+impl Shrinker for BrokenShrinker {
+    fn name(&self) -> &str {
+        "broken"
+    }
+    fn nr_deferred(&self) -> &crate::model::sync::atomic::AtomicU64 {
+        &self.nr_deferred
+    }
+    fn batch(&self) -> u64 {
+        1
+    }
+    fn count_objects(&self, _: &Arc<Task>, _: &crate::walker::shrink::ShrinkControl) -> u64 {
+        2
+    }
+    fn scan_objects(&self, cur: &Arc<Task>, sc: &mut crate::walker::shrink::ShrinkControl) -> u64 {
+        (self.scan)(cur, &self.dev, sc)
+    }
+}
+
+fn broken_shrinker(
+    w: &World,
+    scan: fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64,
+) -> Arc<dyn Shrinker> {
+    Arc::new(BrokenShrinker {
+        dev: Arc::clone(&w.dev),
+        nr_deferred: crate::model::sync::atomic::AtomicU64::new(0),
+        scan,
+    })
+}
+
+fn first_bo(dev: &TtmDevice, cur: &Arc<Task>) -> Arc<TtmBo> {
+    dev.bos(cur).into_iter().next().expect("a BO")
+}
+
+/// Broken driver code the checks must catch (not part of the default hunt).
+fn broken_clients(out: &mut Vec<Scenario>) {
+    out.push(ttm(
+        "broken-client-ttm-shrinker-blocks",
+        "a shrinker takes a BO's dma_resv with a sleeping lock inside reclaim (lock-order)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
+            let s = broken_shrinker(w, |t, dev, sc| {
+                let bo = first_bo(dev, t);
+                dma_resv_lock(t, dev, &bo, None, false);
+                dma_resv_unlock(t, dev, &bo);
+                sc.nr_scanned = 1;
+                0
+            });
+            let h = spawn(m, "kswapd", w, move |t, w| {
+                shrink_slab(t, &w.dev, &[s], true, 0);
+            });
+            m.join(main, h);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-alloc-under-reclaim-lock",
+        "a driver lock is taken inside its shrinker and held elsewhere across a reclaiming \
+         allocation (ttm_tt_populate): fs_reclaim -> vm_lock -> fs_reclaim (lock-order, found \
+         across executions even when no schedule deadlocks)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let s = broken_shrinker(w, |t, dev, sc| {
+                dev.lockdep.acquire(
+                    t,
+                    "driver_vm_lock",
+                    crate::walker::lockdep::LockKind::Blocking { nest: false },
+                );
+                dev.lockdep.release(t, "driver_vm_lock");
+                sc.nr_scanned = 1;
+                0
+            });
+            let h = spawn(m, "reclaim", w, move |t, w| {
+                shrink_slab(t, &w.dev, &[s], false, 0);
+            });
+            w.dev.lockdep.acquire(
+                main,
+                "driver_vm_lock",
+                crate::walker::lockdep::LockKind::Blocking { nest: false },
+            );
+            dma_resv_lock(main, &w.dev, &x, None, false);
+            ttm_tt_populate(main, &w.dev, &x);
+            ttm_tt_unpopulate(&w.dev, &x);
+            dma_resv_unlock(main, &w.dev, &x);
+            w.dev.lockdep.release(main, "driver_vm_lock");
+            m.join(main, h);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-walk-self-bump",
+        "a process_bo callback bumps the BO it processes to the LRU tail (ttm_bo_unreserve \
+         style) and skips it: the walk never ends (walk-progress)",
+        1,
+        8,
+        Arc::new(|_m, main, w| {
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            w.bo(main, "Y", TTM_PL_VRAM, 0, false);
+            let arg = WalkArg {
+                trylock_only: true,
+                ..Default::default()
+            };
+            ttm_lru_walk_for_evict(main, &w.dev, TTM_PL_VRAM, arg, i64::MAX, |_, bo| {
+                ttm_bo_move_to_lru_tail_unlocked(main, &w.dev, bo);
+                -(EBUSY as i64)
+            });
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-unlock-in-callback",
+        "two walkers whose process_bo drops and retakes the BO's resv in the middle: both \
+         process the same BO at once (bo-processed-twice)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let walk = |t: &Arc<Task>, w: &World| {
+                let arg = WalkArg {
+                    trylock_only: true,
+                    ..Default::default()
+                };
+                ttm_lru_walk_for_evict(t, &w.dev, TTM_PL_VRAM, arg, i64::MAX, |_, bo| {
+                    dma_resv_unlock(t, &w.dev, bo);
+                    yield_now();
+                    dma_resv_lock(t, &w.dev, bo, None, false);
+                    -(EBUSY as i64)
+                });
+            };
+            let h = spawn(m, "walker", w, move |t, w| walk(t, w));
+            walk(main, w);
+            m.join(main, h);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-scan-no-progress",
+        "a scan_objects that frees nothing, reports nr_scanned 0 and does not return \
+         SHRINK_STOP: do_shrink_slab never ends (livelock)",
+        1,
+        8,
+        Arc::new(|_m, main, w| {
+            let s = broken_shrinker(w, |_, _, sc| {
+                sc.nr_scanned = 0;
+                0
+            });
+            shrink_slab(main, &w.dev, &[s], false, 0);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-purge-live-data",
+        "a driver purges a BO whose contents are not purgeable (page-ledger)",
+        1,
+        8,
+        Arc::new(|_m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
+            dma_resv_lock(main, &w.dev, &x, None, false);
+            let flags = crate::walker::shrink::ShrinkFlags {
+                purge: true,
+                ..Default::default()
+            };
+            crate::walker::shrink::ttm_bo_shrink(main, &w.dev, &OpCtx::default(), &x, flags);
+            dma_resv_unlock(main, &w.dev, &x);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-pin-unlocked",
+        "a driver pins a BO without holding its resv (lru-locking)",
+        1,
+        8,
+        Arc::new(|_m, main, w| {
+            let x = w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            ttm_bo_pin(main, &w.dev, &x);
+        }),
+    ));
 }
 
 /// Many CPUs at once on the fixed model: VM submissions with tickets validating into a
@@ -406,35 +645,44 @@ fn stress(cpus: usize) -> Scenario {
         cpus,
         4,
         Arc::new(move |m, main, w| {
-            let vm: Vec<_> = (0..3).map(|i| w.bo(main, &format!("A{i}"), TTM_PL_VRAM, 0, true)).collect();
-            let loose: Vec<_> = (0..3).map(|i| w.bo(main, &format!("L{i}"), TTM_PL_SYSTEM, i % 2, false)).collect();
+            let vm: Vec<_> = (0..3)
+                .map(|i| w.bo(main, &format!("A{i}"), TTM_PL_VRAM, 0, true))
+                .collect();
+            let loose: Vec<_> = (0..3)
+                .map(|i| w.bo(main, &format!("L{i}"), TTM_PL_SYSTEM, i % 2, false))
+                .collect();
             w.bo(main, "V", TTM_PL_VRAM, 1, false);
             let mut hs = Vec::new();
             for c in 1..cpus {
                 let vm0 = Arc::clone(&vm[c % vm.len()]);
                 let bo = Arc::clone(&loose[c % loose.len()]);
                 let role = c % 5;
-                hs.push(spawn(m, ["exec", "reclaim", "kswapd", "swapout", "exec"][role], w, move |t, w| match role {
-                    0 | 4 => {
-                        let ticket = ww_acquire_init(t, &w.dev.class);
-                        if dma_resv_lock(t, &w.dev, &vm0, Some(&ticket), false) == 0 {
-                            if dma_resv_lock(t, &w.dev, &bo, Some(&ticket), false) == 0 {
-                                ttm_bo_validate(t, &w.dev, &bo, TTM_PL_VRAM, &OpCtx::default());
-                                ttm_bo_unreserve(t, &w.dev, &bo);
+                hs.push(spawn(
+                    m,
+                    ["exec", "reclaim", "kswapd", "swapout", "exec"][role],
+                    w,
+                    move |t, w| match role {
+                        0 | 4 => {
+                            let ticket = ww_acquire_init(t, &w.dev.class);
+                            if dma_resv_lock(t, &w.dev, &vm0, Some(&ticket), false) == 0 {
+                                if dma_resv_lock(t, &w.dev, &bo, Some(&ticket), false) == 0 {
+                                    ttm_bo_validate(t, &w.dev, &bo, TTM_PL_VRAM, &OpCtx::default());
+                                    ttm_bo_unreserve(t, &w.dev, &bo);
+                                }
+                                ttm_lru_bulk_move_tail(t, &w.dev, w.bulk, &w.vm_resv);
+                                dma_resv_unlock(t, &w.dev, &vm0);
                             }
-                            ttm_lru_bulk_move_tail(t, &w.dev, w.bulk, &w.vm_resv);
-                            dma_resv_unlock(t, &w.dev, &vm0);
+                            ww_acquire_fini(t, &ticket);
                         }
-                        ww_acquire_fini(t, &ticket);
-                    }
-                    1 | 2 => {
-                        let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
-                        shrink_slab(t, &w.dev, &[s], role == 2, 0);
-                    }
-                    _ => {
-                        ttm_device_swapout(t, &w.dev, &OpCtx::default());
-                    }
-                }));
+                        1 | 2 => {
+                            let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
+                            shrink_slab(t, &w.dev, &[s], role == 2, 0);
+                        }
+                        _ => {
+                            ttm_device_swapout(t, &w.dev, &OpCtx::default());
+                        }
+                    },
+                ));
             }
             // cpu0: create, use and destroy a BO.
             let tmp = w.bo(main, "T", TTM_PL_SYSTEM, 0, false);

@@ -14,13 +14,13 @@
 use super::lockdep::{LockKind, Lockdep, RESV};
 use super::lru::{Lru, Manager, ResId};
 use super::{MemType, TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM, mem_type_name};
+use crate::model::Machine;
 use crate::model::kref::Kref;
 use crate::model::property::Property;
 use crate::model::sync::{Arc, Mutex, yield_now};
 use crate::model::task::Task;
 use crate::model::trace::{EBUSY, Ev, cpu_name};
 use crate::model::variants::Variant;
-use crate::model::Machine;
 use crate::ww::{WwAcquireCtx, WwClass, WwMutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -302,7 +302,11 @@ impl TtmDevice {
         let r = ttm_resource_alloc(cur, self, bo, mem).unwrap_or_else(|e| {
             self.fail(
                 Property::Expectation,
-                format!("scenario setup: {} does not fit in {} ({e})", bo.name, mem_type_name(mem)),
+                format!(
+                    "scenario setup: {} does not fit in {} ({e})",
+                    bo.name,
+                    mem_type_name(mem)
+                ),
             )
         });
         bo.f().resource = Some(r);
@@ -389,7 +393,13 @@ pub fn dma_resv_lock_raw(
             ),
         );
     }
-    dev.lockdep.acquire(cur, RESV, LockKind::Blocking { nest: ticket.is_some() });
+    dev.lockdep.acquire(
+        cur,
+        RESV,
+        LockKind::Blocking {
+            nest: ticket.is_some(),
+        },
+    );
     let ret = if interruptible {
         crate::ww::ww_mutex_lock_interruptible(cur, lock, ticket)
     } else {
@@ -447,11 +457,19 @@ pub fn ttm_bo_move_to_lru_tail_unlocked(cur: &Arc<Task>, dev: &TtmDevice, bo: &T
 
 /// `ttm_lru_bulk_move_tail` as drivers call it (amdgpu_vm_move_to_lru_tail, xe_exec):
 /// under `lru_lock`, with the VM's resv held (asserted on the first range entry).
-pub fn ttm_lru_bulk_move_tail(cur: &Arc<Task>, dev: &TtmDevice, bulk: super::BulkId, vm_resv: &WwMutex) {
+pub fn ttm_lru_bulk_move_tail(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bulk: super::BulkId,
+    vm_resv: &WwMutex,
+) {
     if cur.machine.holder(vm_resv.uid) != Some(cur.id) {
         dev.fail(
             Property::LruLocking,
-            format!("ttm_lru_bulk_move_tail by {} without the VM resv held", cpu_name(cur.id)),
+            format!(
+                "ttm_lru_bulk_move_tail by {} without the VM resv held",
+                cpu_name(cur.id)
+            ),
         );
     }
     cur.event(|| Ev::Call {
@@ -467,7 +485,12 @@ pub fn ttm_lru_bulk_move_tail(cur: &Arc<Task>, dev: &TtmDevice, bulk: super::Bul
 /// `ttm_resource_alloc`: the manager's alloc (which runs `ttm_resource_init`), then, in a
 /// second `lru_lock` section, `ttm_resource_add_bulk_move`. The new resource is not yet
 /// `bo->resource` (the caller assigns it).
-pub fn ttm_resource_alloc(cur: &Task, dev: &TtmDevice, bo: &TtmBo, mem: MemType) -> Result<ResId, i32> {
+pub fn ttm_resource_alloc(
+    cur: &Task,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    mem: MemType,
+) -> Result<ResId, i32> {
     let r = dev.lru(cur, |lru| lru.resource_init(bo.id, mem, bo.pages, cur.id))?;
     dev.note_res(r, mem);
     dev.lru(cur, |lru| {
@@ -510,7 +533,13 @@ pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     drop(f);
     dev.ledger(|l| l.sys_pages += bo.pages);
     if restored {
-        dev.note(cur, format!("ttm_tt_populate({}) restores {} pages from swap/backup", bo.name, bo.pages));
+        dev.note(
+            cur,
+            format!(
+                "ttm_tt_populate({}) restores {} pages from swap/backup",
+                bo.name, bo.pages
+            ),
+        );
     }
 }
 
@@ -544,7 +573,10 @@ pub fn ttm_bo_wait_ctx(cur: &Task, dev: &TtmDevice, bo: &TtmBo, no_wait_gpu: boo
         return -EBUSY;
     }
     dev.ledger(|l| *l.blocking(cur.id) += 1);
-    dev.note(cur, format!("dma_resv_wait_timeout({}) waits for the GPU", bo.name));
+    dev.note(
+        cur,
+        format!("dma_resv_wait_timeout({}) waits for the GPU", bo.name),
+    );
     yield_now();
     bo.busy.store(false, Ordering::SeqCst);
     0
@@ -561,11 +593,9 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
     let old = bo.f().resource;
     // tt_has_data: populated, or held by swap/backup (ttm_tt_is_swapped, the B24 fix;
     // the variant only knows POPULATED and the old SWAPPED flag).
-    let (populated, swapped, backed_up) = bo
-        .f()
-        .tt
-        .as_ref()
-        .map_or((false, false, false), |t| (t.populated, t.swapped, t.backed_up));
+    let (populated, swapped, backed_up) = bo.f().tt.as_ref().map_or((false, false, false), |t| {
+        (t.populated, t.swapped, t.backed_up)
+    });
     let has_data = populated || swapped || (backed_up && !dev.m.variant(Variant::BackupNotData));
     if has_data || new_mem != TTM_PL_VRAM {
         // The multihop restore brings a swapped/backed-up tt back first.
@@ -604,7 +634,10 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
 pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
     dma_resv_assert_held(cur, bo, "ttm_bo_pin");
     if bo.kref.read() == 0 {
-        dev.fail(Property::UseAfterFree, format!("WARN_ON_ONCE(!kref_read) in ttm_bo_pin({})", bo.name));
+        dev.fail(
+            Property::UseAfterFree,
+            format!("WARN_ON_ONCE(!kref_read) in ttm_bo_pin({})", bo.name),
+        );
     }
     cur.event(|| Ev::Call {
         f: "ttm_bo_pin",
@@ -656,7 +689,12 @@ pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 }
 
 /// `ttm_bo_set_bulk_move` (resv held).
-pub fn ttm_bo_set_bulk_move(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo, bulk: Option<super::BulkId>) {
+pub fn ttm_bo_set_bulk_move(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    bulk: Option<super::BulkId>,
+) {
     dma_resv_assert_held(cur, bo, "ttm_bo_set_bulk_move");
     if bo.f().bulk_move == bulk {
         return;
@@ -683,7 +721,10 @@ pub fn ttm_bo_put(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
     if dev.holds_lru(cur) {
         dev.fail(
             Property::LruLocking,
-            format!("ttm_bo_put({}) under lru_lock (its release takes lru_lock)", bo.name),
+            format!(
+                "ttm_bo_put({}) under lru_lock (its release takes lru_lock)",
+                bo.name
+            ),
         );
     }
     if bo.kref.put(&dev.m.rec) {
@@ -718,7 +759,10 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
         if bo.f().bulk_move.is_some() {
             dev.fail(
                 Property::LruStructure,
-                format!("WARN_ON in ttm_bo_release({}): bo->bulk_move is still set", bo.name),
+                format!(
+                    "WARN_ON in ttm_bo_release({}): bo->bulk_move is still set",
+                    bo.name
+                ),
             );
         }
         // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock.
@@ -738,7 +782,13 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
                 }
                 bo.kref.reinit();
             });
-            dev.note(cur, format!("ttm_bo_release({}): busy or locked, resurrected and queued for delayed delete", bo.name));
+            dev.note(
+                cur,
+                format!(
+                    "ttm_bo_release({}): busy or locked, resurrected and queued for delayed delete",
+                    bo.name
+                ),
+            );
             dev.delayed
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -798,7 +848,10 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
     });
     // The private resv is trylocked before the ghost becomes reachable from the LRU.
     if !dma_resv_trylock(cur, dev, &ghost) {
-        dev.fail(Property::ModelPanic, "WARN_ON(!dma_resv_trylock(&fbo->base.base._resv))".into());
+        dev.fail(
+            Property::ModelPanic,
+            "WARN_ON(!dma_resv_trylock(&fbo->base.base._resv))".into(),
+        );
     }
     let ghost = dev.lru(cur, |lru| {
         let mut g = Arc::try_unwrap(ghost).unwrap_or_else(|_| unreachable!("ghost not shared yet"));
@@ -827,20 +880,39 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
 /// Eviction safety (the ledger): a pinned, dying or already-evicted residency must never
 /// be evicted, swapped or shrunk, and `res` must still be the BO's resource in the
 /// manager the caller is evicting from.
-pub fn check_evictable(cur: &Task, dev: &TtmDevice, bo: &TtmBo, res: Option<ResId>, from: Option<MemType>, what: &str) {
+pub fn check_evictable(
+    cur: &Task,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    res: Option<ResId>,
+    from: Option<MemType>,
+    what: &str,
+) {
     let f = bo.f().clone();
     let who = cpu_name(cur.id);
     if f.pin_count > 0 {
-        dev.fail(Property::EvictionSafety, format!("{who} {what} pinned {} (pin_count {})", bo.name, f.pin_count));
+        dev.fail(
+            Property::EvictionSafety,
+            format!(
+                "{who} {what} pinned {} (pin_count {})",
+                bo.name, f.pin_count
+            ),
+        );
     }
     if bo.kref.read() == 0 || f.destroyed {
-        dev.fail(Property::EvictionSafety, format!("{who} {what} dying {} (kref 0)", bo.name));
+        dev.fail(
+            Property::EvictionSafety,
+            format!("{who} {what} dying {} (kref 0)", bo.name),
+        );
     }
     let Some(r) = res else { return };
     if f.resource != Some(r) {
         dev.fail(
             Property::EvictionSafety,
-            format!("{who} {what} {} through res#{r}, which is no longer its resource", bo.name),
+            format!(
+                "{who} {what} {} through res#{r}, which is no longer its resource",
+                bo.name
+            ),
         );
     }
     let m = dev.res_mem(r);
@@ -861,7 +933,10 @@ pub fn check_evictable(cur: &Task, dev: &TtmDevice, bo: &TtmBo, res: Option<ResI
         if l.evicted.contains(&r) {
             dev.fail(
                 Property::EvictionSafety,
-                format!("{who} {what} {}: res#{r} evicted twice for one residency", bo.name),
+                format!(
+                    "{who} {what} {}: res#{r} evicted twice for one residency",
+                    bo.name
+                ),
             );
         }
         l.evicted.push(r);

@@ -20,7 +20,13 @@ use crate::model::variants::Variant;
 use crate::ww::WwAcquireCtx;
 
 /// `ttm_bo_validate(bo, placement, ctx)` with a single place `mem` (resv held).
-pub fn ttm_bo_validate(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, mem: MemType, ctx: &OpCtx) -> i32 {
+pub fn ttm_bo_validate(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+    mem: MemType,
+    ctx: &OpCtx,
+) -> i32 {
     dma_resv_assert_held(cur, bo, "ttm_bo_validate");
     cur.event(|| Ev::Call {
         f: "ttm_bo_validate",
@@ -164,7 +170,13 @@ fn ttm_bo_evict_cb(
 }
 
 /// `ttm_bo_evict`: move the BO out of its manager (to TT, or SYSTEM if TT is full).
-pub fn ttm_bo_evict(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, from: Option<MemType>, ctx: &OpCtx) -> i32 {
+pub fn ttm_bo_evict(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+    from: Option<MemType>,
+    ctx: &OpCtx,
+) -> i32 {
     let Some(r) = bo.f().resource else {
         return 0;
     };
@@ -245,7 +257,14 @@ pub fn ttm_resource_manager_evict_all(cur: &Arc<Task>, dev: &TtmDevice, man: Mem
 /// Exhaustive eviction: when the oldest ticket's validate into `mem` failed, there must
 /// not have been enough free plus evictable memory for it (evictable: unpinned, alive, not
 /// held by this ticket).
-pub fn check_exhaustive(cur: &Arc<Task>, dev: &TtmDevice, ticket: &WwAcquireCtx, bo: &TtmBo, mem: MemType, ret: i32) {
+pub fn check_exhaustive(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    ticket: &WwAcquireCtx,
+    bo: &TtmBo,
+    mem: MemType,
+    ret: i32,
+) {
     if ret == 0 || !dev.class.is_oldest(ticket) {
         return;
     }
@@ -259,7 +278,8 @@ pub fn check_exhaustive(cur: &Arc<Task>, dev: &TtmDevice, ticket: &WwAcquireCtx,
             .filter(|e| {
                 e.bo.is_some_and(|b| {
                     let o = &lru.bos[b];
-                    let held_by_us = dma_resv_locking_ctx(o.resv()).is_some_and(|c| c.id == ticket.id);
+                    let held_by_us =
+                        dma_resv_locking_ctx(o.resv()).is_some_and(|c| c.id == ticket.id);
                     o.f().pin_count == 0 && o.kref.read() > 0 && !held_by_us
                 })
             })

@@ -6,9 +6,9 @@
 //! [`for_each_reserved_guarded`] (normal end, `break`, error); the cursor memory "dies"
 //! right after, which the LRU checks (a hitch still linked then is a dangling node).
 
+use super::MemType;
 use super::bo::*;
 use super::lru::CursorId;
-use super::MemType;
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
@@ -95,7 +95,13 @@ impl<'a> BoCursor<'a> {
     /// -EDEADLK mapped to -ENOSPC.
     fn ticketlock(&mut self, bo: &TtmBo) -> i32 {
         let ticket = self.arg.ticket.clone().expect("ticketlock needs a ticket");
-        let mut ret = dma_resv_lock(self.cur, self.dev, bo, Some(&ticket), self.arg.ctx.interruptible);
+        let mut ret = dma_resv_lock(
+            self.cur,
+            self.dev,
+            bo,
+            Some(&ticket),
+            self.arg.ctx.interruptible,
+        );
         if ret == 0 {
             self.needs_unlock = true;
             self.arg.ticket = None;
@@ -155,10 +161,7 @@ impl<'a> BoCursor<'a> {
                 ret = self.ticketlock(&bo);
             }
             self.bo = Some(Arc::clone(&bo));
-            let still_here = bo
-                .f()
-                .resource
-                .is_some_and(|r| dev.res_mem(r) == mem_type);
+            let still_here = bo.f().resource.is_some_and(|r| dev.res_mem(r) == mem_type);
             if ret == 0 && still_here {
                 return Ok(Some(bo));
             }

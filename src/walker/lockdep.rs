@@ -102,7 +102,10 @@ impl Lockdep {
         Arc::new(ld)
     }
 
-    fn with_graph<R>(&self, f: impl FnOnce(&mut BTreeMap<&'static str, BTreeSet<&'static str>>) -> R) -> R {
+    fn with_graph<R>(
+        &self,
+        f: impl FnOnce(&mut BTreeMap<&'static str, BTreeSet<&'static str>>) -> R,
+    ) -> R {
         let mut all = self.graph.edges.lock().unwrap_or_else(|e| e.into_inner());
         f(all.entry(self.variants).or_default())
     }

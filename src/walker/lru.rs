@@ -180,10 +180,9 @@ impl Lru {
     /// Human name of a resource: `res#3(bo2 VRAM)`.
     pub fn res_name(&self, r: ResId) -> String {
         let e = &self.res[r];
-        let bo = e
-            .bo
-            .map(|b| self.bos[b].name.to_string())
-            .unwrap_or_else(|| "no bo".into());
+        let bo =
+            e.bo.map(|b| self.bos[b].name.to_string())
+                .unwrap_or_else(|| "no bo".into());
         format!("res#{r}({bo} {})", mem_type_name(e.mem_type))
     }
 
@@ -291,7 +290,10 @@ impl Lru {
     fn step_res(&self, r: ResId, forward: bool) -> ResId {
         let l = self.res[r].list.expect("range member on a list");
         let list = &self.lists[l.index()];
-        let p = list.iter().position(|i| *i == Item::Res(r)).expect("on list");
+        let p = list
+            .iter()
+            .position(|i| *i == Item::Res(r))
+            .expect("on list");
         let found = if forward {
             list[p + 1..].iter().find(|i| is_res(i))
         } else {
@@ -346,7 +348,13 @@ impl Lru {
     /// manager is full, else the resource is appended to the tail of `unevictable` or of
     /// `man.lru[bo->priority]` and `man->usage` grows. Not added to the bulk (that is
     /// `ttm_resource_add_bulk_move`, a separate section in `ttm_resource_alloc`).
-    pub fn resource_init(&mut self, bo: BoId, m: MemType, pages: u64, task: u16) -> Result<ResId, i32> {
+    pub fn resource_init(
+        &mut self,
+        bo: BoId,
+        m: MemType,
+        pages: u64,
+        task: u16,
+    ) -> Result<ResId, i32> {
         let man = &self.man[m];
         if man.capacity.is_some_and(|c| man.usage + pages > c) {
             return Err(-super::ENOSPC);
@@ -459,14 +467,25 @@ impl Lru {
         self.check_bulk_live(bulk, "ttm_lru_bulk_move_add");
         let pos = self.pos(bulk, r);
         match pos.last {
-            None => self.set_pos(
-                bulk,
-                r,
-                Pos {
-                    first: Some(r),
-                    last: Some(r),
-                },
-            ),
+            None => {
+                // Mainline sets first = last = res without a list move. From ttm_bo_unpin
+                // (add_bulk_move, then move_to_lru_tail, which is a no-op for res == last)
+                // the resource then stays on bdev->unevictable while it is the range of
+                // man.lru[prio] (docs/findings.md; variant unpin-sole-member). The fixed
+                // model puts it on the range's list.
+                let l = ListId::Man(self.res[r].mem_type, self.bo_of(r).f().priority);
+                if !self.v(Variant::UnpinSoleMember) && self.res[r].list != Some(l) {
+                    self.move_tail(Item::Res(r), l);
+                }
+                self.set_pos(
+                    bulk,
+                    r,
+                    Pos {
+                        first: Some(r),
+                        last: Some(r),
+                    },
+                )
+            }
             Some(first) => {
                 let a = self.bo_of(first).resv_uid();
                 let b = self.bo_of(r).resv_uid();
@@ -763,7 +782,10 @@ impl Lru {
                 );
             };
             let list = &self.lists[l.index()];
-            let p = list.iter().position(|i| *i == Item::Hitch(c)).expect("hitch");
+            let p = list
+                .iter()
+                .position(|i| *i == Item::Hitch(c))
+                .expect("hitch");
             if let Some(Item::Res(r)) = list[p + 1..].iter().find(|i| is_res(i)).copied() {
                 self.live_res(r, "ttm_resource_manager_next");
                 self.cursor_check_bulk(c, r);
@@ -862,7 +884,10 @@ impl Lru {
                         if self.res[*r].list.map(|l| l.index()) != Some(li) {
                             self.fail(
                                 Property::LruStructure,
-                                format!("B1: {} is linked on a list it does not record", self.res_name(*r)),
+                                format!(
+                                    "B1: {} is linked on a list it does not record",
+                                    self.res_name(*r)
+                                ),
                             );
                         }
                     }
@@ -885,7 +910,10 @@ impl Lru {
             );
         }
         if let Some(c) = seen_hitch.iter().position(|n| *n > 1) {
-            self.fail(Property::LruStructure, format!("B1: hitch of cursor {c} linked twice"));
+            self.fail(
+                Property::LruStructure,
+                format!("B1: hitch of cursor {c} linked twice"),
+            );
         }
         // B2–B4 for every live bulk.
         for (bi, b) in self.bulks.iter().enumerate() {
@@ -902,7 +930,10 @@ impl Lru {
                 if self.cursors[*c].bulk != Some(bi) {
                     self.fail(
                         Property::LruStructure,
-                        format!("C1: cursor {c} is on bulk {}'s cursor_list but cursor->bulk differs", b.name),
+                        format!(
+                            "C1: cursor {c} is on bulk {}'s cursor_list but cursor->bulk differs",
+                            b.name
+                        ),
                     );
                 }
             }
@@ -913,7 +944,10 @@ impl Lru {
             {
                 self.fail(
                     Property::LruStructure,
-                    format!("C1: cursor {ci} points at bulk {} but is not on its cursor_list", self.bulks[b].name),
+                    format!(
+                        "C1: cursor {ci} points at bulk {} but is not on its cursor_list",
+                        self.bulks[b].name
+                    ),
                 );
             }
         }
@@ -928,7 +962,11 @@ impl Lru {
             if sum != man.usage {
                 self.fail(
                     Property::LruStructure,
-                    format!("B5: {} man->usage is {} but its live resources hold {sum} pages", mem_type_name(m), man.usage),
+                    format!(
+                        "B5: {} man->usage is {} but its live resources hold {sum} pages",
+                        mem_type_name(m),
+                        man.usage
+                    ),
                 );
             }
         }
@@ -946,7 +984,11 @@ impl Lru {
                     drop(f);
                     self.fail(
                         Property::LruStructure,
-                        format!("{} of a pinned BO is on {} instead of bdev->unevictable", self.res_name(r), e.list.expect("on a list")),
+                        format!(
+                            "{} of a pinned BO is on {} instead of bdev->unevictable",
+                            self.res_name(r),
+                            e.list.expect("on a list")
+                        ),
                     );
                 }
             }
@@ -965,7 +1007,11 @@ impl Lru {
                     {
                         self.fail(
                             Property::LruStructure,
-                            format!("B3: {} is a member of bulk {} whose range on {l} is empty", self.res_name(*r), b.name),
+                            format!(
+                                "B3: {} is a member of bulk {} whose range on {l} is empty",
+                                self.res_name(*r),
+                                b.name
+                            ),
                         );
                     }
                 }
@@ -974,18 +1020,30 @@ impl Lru {
             (Some(f), Some(la)) => (f, la),
             _ => self.fail(
                 Property::LruStructure,
-                format!("B2: bulk {} pos[{}][{p}] has only one of first/last", b.name, mem_type_name(m)),
+                format!(
+                    "B2: bulk {} pos[{}][{p}] has only one of first/last",
+                    b.name,
+                    mem_type_name(m)
+                ),
             ),
         };
         for (what, r) in [("first", first), ("last", last)] {
             if self.res[r].finished {
                 self.fail(
                     Property::UseAfterFree,
-                    format!("B4: bulk {} pos[{}][{p}].{what} points at freed {}", b.name, mem_type_name(m), self.res_name(r)),
+                    format!(
+                        "B4: bulk {} pos[{}][{p}].{what} points at freed {}",
+                        b.name,
+                        mem_type_name(m),
+                        self.res_name(r)
+                    ),
                 );
             }
         }
-        let (Some(a), Some(z)) = (self.pos_in(l, Item::Res(first)), self.pos_in(l, Item::Res(last))) else {
+        let (Some(a), Some(z)) = (
+            self.pos_in(l, Item::Res(first)),
+            self.pos_in(l, Item::Res(last)),
+        ) else {
             self.fail(
                 Property::LruStructure,
                 format!(
@@ -994,16 +1052,25 @@ impl Lru {
                     self.res_name(first),
                     self.res_name(last),
                     self.res_name(first),
-                    self.res[first].list.map_or("no list".into(), |x| x.to_string()),
+                    self.res[first]
+                        .list
+                        .map_or("no list".into(), |x| x.to_string()),
                     self.res_name(last),
-                    self.res[last].list.map_or("no list".into(), |x| x.to_string()),
+                    self.res[last]
+                        .list
+                        .map_or("no list".into(), |x| x.to_string()),
                 ),
             );
         };
         if a > z {
             self.fail(
                 Property::LruStructure,
-                format!("B2: bulk {} range inverted: {} after {}", b.name, self.res_name(first), self.res_name(last)),
+                format!(
+                    "B2: bulk {} range inverted: {} after {}",
+                    b.name,
+                    self.res_name(first),
+                    self.res_name(last)
+                ),
             );
         }
         for (i, item) in self.lists[l.index()].iter().enumerate() {
@@ -1015,7 +1082,13 @@ impl Lru {
                 if owner != Some(Some(bi)) || !member {
                     self.fail(
                         Property::LruStructure,
-                        format!("B3: {} inside bulk {}'s range {}..{} is not a member of that bulk", self.res_name(*r), b.name, self.res_name(first), self.res_name(last)),
+                        format!(
+                            "B3: {} inside bulk {}'s range {}..{} is not a member of that bulk",
+                            self.res_name(*r),
+                            b.name,
+                            self.res_name(first),
+                            self.res_name(last)
+                        ),
                     );
                 }
             } else if member {

@@ -37,13 +37,21 @@ pub struct ShrinkFlags {
 pub fn ttm_bo_shrink_suitable(bo: &TtmBo, ctx: &OpCtx) -> bool {
     let f = bo.f();
     let populated = f.tt.as_ref().is_some_and(|t| t.populated);
-    populated && f.pin_count == 0 && (!ctx.no_wait_gpu || !bo.busy.load(std::sync::atomic::Ordering::SeqCst))
+    populated
+        && f.pin_count == 0
+        && (!ctx.no_wait_gpu || !bo.busy.load(std::sync::atomic::Ordering::SeqCst))
 }
 
 /// `ttm_bo_shrink(ctx, bo, flags)` (resv held): optionally move to SYSTEM, wait, take it
 /// out of the bulk, back up (or purge) the tt. The backed-up resource stays on the
 /// manager LRU, outside the bulk (spec §8.1 step 7).
-pub fn ttm_bo_shrink(cur: &Arc<Task>, dev: &TtmDevice, ctx: &OpCtx, bo: &Arc<TtmBo>, flags: ShrinkFlags) -> i64 {
+pub fn ttm_bo_shrink(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    ctx: &OpCtx,
+    bo: &Arc<TtmBo>,
+    flags: ShrinkFlags,
+) -> i64 {
     let ebusy = -(EBUSY as i64);
     dma_resv_assert_held(cur, bo, "ttm_bo_shrink");
     let res = bo.f().resource;
@@ -96,7 +104,11 @@ pub fn ttm_tt_backup(cur: &Task, dev: &TtmDevice, bo: &TtmBo, flags: ShrinkFlags
                 drop(f);
                 dev.fail(
                     Property::PageLedger,
-                    format!("{} purged {}, whose contents are not purgeable (data lost)", cpu_name(cur.id), bo.name),
+                    format!(
+                        "{} purged {}, whose contents are not purgeable (data lost)",
+                        cpu_name(cur.id),
+                        bo.name
+                    ),
                 );
             }
             f.data = Data::Purged;
@@ -149,7 +161,12 @@ pub trait Shrinker: Send + Sync {
 
 /// `do_shrink_slab(sc, shrinker, priority)`. Reports a scan that neither makes the loop
 /// progress (nr_scanned 0) nor returns SHRINK_STOP (bounded progress, spec §8.2).
-pub fn do_shrink_slab(cur: &Arc<Task>, s: &dyn Shrinker, sc: &mut ShrinkControl, priority: u32) -> u64 {
+pub fn do_shrink_slab(
+    cur: &Arc<Task>,
+    s: &dyn Shrinker,
+    sc: &mut ShrinkControl,
+    priority: u32,
+) -> u64 {
     let freeable = s.count_objects(cur, sc);
     if freeable == 0 || freeable == SHRINK_EMPTY {
         return freeable;
@@ -253,7 +270,14 @@ impl XeShrinker {
 
     /// `xe_bo_shrink`: -EBUSY for a purge of a non-purgeable tt; counts the pages
     /// attempted in `scanned`; backs up (or purges) through `ttm_bo_shrink`.
-    fn xe_bo_shrink(&self, cur: &Arc<Task>, ctx: &OpCtx, bo: &Arc<TtmBo>, flags: ShrinkFlags, scanned: &mut u64) -> i64 {
+    fn xe_bo_shrink(
+        &self,
+        cur: &Arc<Task>,
+        ctx: &OpCtx,
+        bo: &Arc<TtmBo>,
+        flags: ShrinkFlags,
+        scanned: &mut u64,
+    ) -> i64 {
         let purgeable = bo.f().tt.as_ref().is_some_and(|t| t.purgeable);
         if flags.purge && !purgeable {
             return -(EBUSY as i64);
@@ -269,7 +293,14 @@ impl XeShrinker {
 
     /// `__xe_shrinker_walk`: trylock-only guarded walks of SYSTEM and TT; any negative
     /// result ends the pass (unlike `ttm_lru_walk_for_evict`).
-    fn walk_pass(&self, cur: &Arc<Task>, ctx: &OpCtx, flags: ShrinkFlags, to_scan: u64, scanned: &mut u64) -> i64 {
+    fn walk_pass(
+        &self,
+        cur: &Arc<Task>,
+        ctx: &OpCtx,
+        flags: ShrinkFlags,
+        to_scan: u64,
+        scanned: &mut u64,
+    ) -> i64 {
         let mut freed = 0i64;
         for man in [TTM_PL_SYSTEM, TTM_PL_TT] as [MemType; 2] {
             let arg = WalkArg {
@@ -295,7 +326,10 @@ impl XeShrinker {
                 }
             });
             if end.is_err() {
-                self.dev.fail(Property::ModelPanic, "trylock-only shrinker walk ended on an error".into());
+                self.dev.fail(
+                    Property::ModelPanic,
+                    "trylock-only shrinker walk ended on an error".into(),
+                );
             }
             if err < 0 {
                 return err;
@@ -309,7 +343,14 @@ impl XeShrinker {
 
     /// `xe_shrinker_walk`: no waits and no writeback first, then waits, then writeback
     /// (80944d334182); variant B25 does all of it in one pass.
-    fn xe_shrinker_walk(&self, cur: &Arc<Task>, ctx: &OpCtx, flags: ShrinkFlags, to_scan: u64, scanned: &mut u64) -> i64 {
+    fn xe_shrinker_walk(
+        &self,
+        cur: &Arc<Task>,
+        ctx: &OpCtx,
+        flags: ShrinkFlags,
+        to_scan: u64,
+        scanned: &mut u64,
+    ) -> i64 {
         if self.dev.m.variant(Variant::ShrinkerFirstPassWaits) {
             return self.walk_pass(cur, ctx, flags, to_scan, scanned).max(0);
         }
@@ -362,7 +403,10 @@ impl Shrinker for XeShrinker {
     /// checked against the page ledger; B25's stall check runs for a lone scanner.
     fn scan_objects(&self, cur: &Arc<Task>, sc: &mut ShrinkControl) -> u64 {
         let dev = &self.dev;
-        let lone = self.active.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        let lone = self
+            .active
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            == 0;
         let idle_at_start = self.idle_pages(cur);
         let freed_before = dev.ledger(|l| *l.freed(cur.id));
         let blocking_before = dev.ledger(|l| *l.blocking(cur.id));
@@ -379,14 +423,19 @@ impl Shrinker for XeShrinker {
         let mut scanned = 0u64;
         let mut freed = 0i64;
         if purgeable > 0 {
-            freed += self.xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned).max(0);
+            freed += self
+                .xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned)
+                .max(0);
         }
         if scanned < sc.nr_to_scan && sc.gfp_fs {
             flags.purge = false;
-            freed += self.xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned).max(0);
+            freed += self
+                .xe_shrinker_walk(cur, &ctx, flags, sc.nr_to_scan, &mut scanned)
+                .max(0);
         }
         sc.nr_scanned = scanned;
-        self.active.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.active
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         let really = dev.ledger(|l| *l.freed(cur.id)) - freed_before;
         if really != freed as u64 {
             dev.fail(
@@ -406,14 +455,29 @@ impl Shrinker for XeShrinker {
                 ),
             );
         }
-        cur.event(|| Ev::Note(format!("{} scan_objects -> freed {freed}, scanned {scanned}", self.name())));
-        if scanned == 0 { SHRINK_STOP } else { freed as u64 }
+        cur.event(|| {
+            Ev::Note(format!(
+                "{} scan_objects -> freed {freed}, scanned {scanned}",
+                self.name()
+            ))
+        });
+        if scanned == 0 {
+            SHRINK_STOP
+        } else {
+            freed as u64
+        }
     }
 }
 
 /// One direct-reclaim (or kswapd) invocation: `fs_reclaim_acquire`, then
 /// `shrink_slab` over the registered shrinkers at `priority`.
-pub fn shrink_slab(cur: &Arc<Task>, dev: &TtmDevice, shrinkers: &[Arc<dyn Shrinker>], kswapd: bool, priority: u32) -> u64 {
+pub fn shrink_slab(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    shrinkers: &[Arc<dyn Shrinker>],
+    kswapd: bool,
+    priority: u32,
+) -> u64 {
     dev.lockdep.enter_reclaim(cur);
     let mut freed = 0;
     for s in shrinkers {

@@ -100,13 +100,21 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
 }
 
 /// `ttm_bo_swapout(bdev, ctx, man, gfp, target)`: trylock only, no ticket.
-pub fn ttm_bo_swapout(cur: &Arc<Task>, dev: &TtmDevice, man: MemType, ctx: &OpCtx, target: i64) -> i64 {
+pub fn ttm_bo_swapout(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    man: MemType,
+    ctx: &OpCtx,
+    target: i64,
+) -> i64 {
     let arg = WalkArg {
         ctx: ctx.clone(),
         ticket: None,
         trylock_only: true,
     };
-    ttm_lru_walk_for_evict(cur, dev, man, arg, target, |_, bo| ttm_bo_swapout_cb(cur, dev, bo, ctx))
+    ttm_lru_walk_for_evict(cur, dev, man, arg, target, |_, bo| {
+        ttm_bo_swapout_cb(cur, dev, bo, ctx)
+    })
 }
 
 /// `ttm_device_swapout`: SYSTEM then TT; the first non-zero result.

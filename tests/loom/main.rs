@@ -59,6 +59,18 @@ fn fixed_model_bound2() {
         "exec-evict-set",
         "exec-evict-giveup",
         "exec-empty-array",
+        "ttm-walk-bulk-bump",
+        "ttm-walk-priorities",
+        "ttm-bulk-bump",
+        "ttm-swapout-bulk",
+        "ttm-vm-pin",
+        "ttm-ghost",
+        "ttm-evict-pin",
+        "ttm-evict-all-race",
+        "ttm-walk-release",
+        "ttm-evict-ticket",
+        "ttm-shrink-kswapd",
+        "ttm-shrink-revalidate",
     ] {
         assert_exhausted_clean(name, 2, 120);
     }

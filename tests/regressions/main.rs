@@ -138,6 +138,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "shrinker-first-pass-waits",
         "reclaim-stall",
     ),
+    (
+        "finding-unpin-sole-member",
+        "ttm-unpin-sole-member",
+        "unpin-sole-member",
+        "lru-structure",
+    ),
 ];
 
 /// Folders whose scenario files contribute entries.

@@ -148,6 +148,32 @@ fn broken_client_is_caught() {
     }
 }
 
+/// TTM broken clients: each check of the TTM model fires on the driver bug it exists for.
+#[test]
+fn ttm_broken_clients_are_caught() {
+    for (name, property) in [
+        ("broken-client-ttm-shrinker-blocks", Property::LockOrder),
+        (
+            "broken-client-ttm-alloc-under-reclaim-lock",
+            Property::LockOrder,
+        ),
+        ("broken-client-ttm-walk-self-bump", Property::WalkProgress),
+        (
+            "broken-client-ttm-unlock-in-callback",
+            Property::ConcurrentProcess,
+        ),
+        ("broken-client-ttm-scan-no-progress", Property::Livelock),
+        ("broken-client-ttm-purge-live-data", Property::PageLedger),
+        ("broken-client-ttm-pin-unlocked", Property::LruLocking),
+    ] {
+        let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 20_000);
+        let f = o
+            .found
+            .unwrap_or_else(|| panic!("{name}: nothing found in {} executions", o.executions));
+        assert_eq!(f.failure.property, property, "{name}: {}", f.failure);
+    }
+}
+
 /// A failure replays from its recorded schedule with the same property.
 #[test]
 fn failures_replay() {

@@ -1,0 +1,222 @@
+//! TTM LRU: the KUnit cases of `drivers/gpu/drm/ttm/tests/ttm_resource_test.c` and
+//! `ttm_bo_test.c` that concern LRU placement and bulk ranges, ported; and generated
+//! sequences of LRU operations on one CPU, after each of which the structural invariants
+//! (checked inside every `lru_lock` section) and the page ledger must hold.
+
+use crate::harness::run_model;
+use proptest::prelude::*;
+use ttm_model::model::sync::Arc;
+use ttm_model::model::{Machine, Task};
+use ttm_model::scenario::ttm::World;
+use ttm_model::walker::evict::ttm_bo_validate;
+use ttm_model::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
+use ttm_model::walker::lockdep::LockGraph;
+use ttm_model::walker::lru::{Item, ListId};
+use ttm_model::walker::swap::ttm_device_swapout;
+use ttm_model::walker::*;
+
+fn world(m: &Arc<Machine>, t: &Arc<Task>) -> World {
+    World::new(
+        m,
+        t,
+        &LockGraph::new(),
+        DeviceConfig {
+            vram_pages: 3,
+            tt_pages: None,
+        },
+    )
+}
+
+fn last_on(w: &World, t: &Arc<Task>, l: ListId) -> Option<ResId> {
+    w.dev.lru(t, |lru| {
+        lru.list(l).iter().rev().find_map(|i| match i {
+            Item::Res(r) => Some(*r),
+            Item::Hitch(_) => None,
+        })
+    })
+}
+
+fn res(bo: &TtmBo) -> ResId {
+    bo.f().resource.expect("resource")
+}
+
+/// ttm_resource_init_basic + ttm_resource_fini_basic: usage grows and shrinks.
+#[test]
+fn kunit_resource_init_fini_usage() {
+    let r = run_model(|m, t| {
+        let w = world(m, t);
+        let x = w.bo(t, "X", TTM_PL_VRAM, 0, false);
+        assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 1);
+        ttm_bo_put(t, &w.dev, &x);
+        assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 0);
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
+
+/// ttm_bo_unreserve_basic: after reserve/unreserve, res1 is last on man.lru[prio].
+#[test]
+fn kunit_unreserve_basic() {
+    let r = run_model(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
+        w.bo(t, "B", TTM_PL_VRAM, 0, false);
+        w.touch(t, &a);
+        assert_eq!(last_on(&w, t, ListId::Man(TTM_PL_VRAM, 0)), Some(res(&a)));
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
+
+/// ttm_bo_unreserve_pinned: pinned resources are on unevictable; unreserve moves res to
+/// its tail.
+#[test]
+fn kunit_unreserve_pinned() {
+    let r = run_model(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
+        let b = w.bo(t, "B", TTM_PL_VRAM, 0, false);
+        for bo in [&a, &b] {
+            dma_resv_lock(t, &w.dev, bo, None, false);
+            ttm_bo_pin(t, &w.dev, bo);
+            dma_resv_unlock(t, &w.dev, bo);
+        }
+        w.touch(t, &a);
+        assert_eq!(last_on(&w, t, ListId::Unevictable), Some(res(&a)));
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
+
+/// ttm_bo_unreserve_bulk: two BOs share a resv and a bulk; after reserve/unreserve of bo1,
+/// pos[SYSTEM][0].last == res1.
+#[test]
+fn kunit_unreserve_bulk() {
+    let r = run_model(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
+        w.bo(t, "B", TTM_PL_SYSTEM, 0, true);
+        w.touch(t, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, Some(res(&a)));
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
+
+/// ttm_bo_pin_unpin_resource and ttm_bo_multiple_pin_one_unpin: the range is empty while
+/// pinned and the resource is back as `last` once pin_count reaches 0.
+#[test]
+fn kunit_pin_unpin_bulk() {
+    let r = run_model(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
+        dma_resv_lock(t, &w.dev, &a, None, false);
+        ttm_bo_pin(t, &w.dev, &a);
+        ttm_bo_pin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!((pos.first, pos.last), (None, None));
+        ttm_bo_unpin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, None, "still pinned once");
+        ttm_bo_unpin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, Some(res(&a)));
+        dma_resv_unlock(t, &w.dev, &a);
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
+
+/// One LRU operation of the generated sequences.
+#[derive(Clone, Debug)]
+enum Op {
+    Touch(usize),
+    BulkBump,
+    Pin(usize),
+    Unpin(usize),
+    LeaveBulk(usize),
+    JoinBulk(usize),
+    Validate(usize, MemType),
+    Swapout,
+    Walk,
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0..4usize).prop_map(Op::Touch),
+        Just(Op::BulkBump),
+        (0..4usize).prop_map(Op::Pin),
+        (0..4usize).prop_map(Op::Unpin),
+        (0..2usize).prop_map(Op::LeaveBulk),
+        (0..2usize).prop_map(Op::JoinBulk),
+        (0..4usize, 0..3usize).prop_map(|(b, m)| Op::Validate(b, m)),
+        Just(Op::Swapout),
+        Just(Op::Walk),
+    ]
+}
+
+fn apply(w: &World, t: &Arc<Task>, bos: &[Arc<TtmBo>], pins: &mut [u32], op: &Op) {
+    let dev = &w.dev;
+    match *op {
+        Op::Touch(i) => w.touch(t, &bos[i]),
+        Op::BulkBump => w.vm_exec_bump(t),
+        Op::Pin(i) => {
+            dma_resv_lock(t, dev, &bos[i], None, false);
+            ttm_bo_pin(t, dev, &bos[i]);
+            pins[i] += 1;
+            dma_resv_unlock(t, dev, &bos[i]);
+        }
+        Op::Unpin(i) if pins[i] > 0 => {
+            dma_resv_lock(t, dev, &bos[i], None, false);
+            ttm_bo_unpin(t, dev, &bos[i]);
+            pins[i] -= 1;
+            dma_resv_unlock(t, dev, &bos[i]);
+        }
+        Op::Unpin(_) => {}
+        Op::LeaveBulk(i) | Op::JoinBulk(i) => {
+            let bulk = matches!(op, Op::JoinBulk(_)).then_some(w.bulk);
+            dma_resv_lock(t, dev, &bos[i], None, false);
+            ttm_bo_set_bulk_move(t, dev, &bos[i], bulk);
+            dma_resv_unlock(t, dev, &bos[i]);
+        }
+        Op::Validate(i, mem) => {
+            dma_resv_lock(t, dev, &bos[i], None, false);
+            ttm_bo_validate(t, dev, &bos[i], mem, &OpCtx::default());
+            ttm_bo_unreserve(t, dev, &bos[i]);
+        }
+        Op::Swapout => {
+            ttm_device_swapout(t, dev, &OpCtx::default());
+        }
+        Op::Walk => {
+            let arg = WalkArg {
+                trylock_only: true,
+                ..Default::default()
+            };
+            for man in [TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM] {
+                ttm_lru_walk_for_evict(t, dev, man, arg.clone(), i64::MAX, |_, _| 0);
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(crate::harness::cases(256)))]
+
+    /// Any sequence of LRU operations by one CPU keeps B1–B5/C1, the pinned-on-unevictable
+    /// rule and the page ledger; every walk yields every resident resource.
+    #[test]
+    fn lru_operations_keep_the_invariants(ops in proptest::collection::vec(op(), 1..24)) {
+        let ops2 = ops.clone();
+        let r = run_model(move |m, t| {
+            let w = world(m, t);
+            let bos = vec![
+                w.bo(t, "A0", TTM_PL_VRAM, 0, true),
+                w.bo(t, "A1", TTM_PL_SYSTEM, 0, true),
+                w.bo(t, "L0", TTM_PL_VRAM, 1, false),
+                w.bo(t, "L1", TTM_PL_TT, 0, false),
+            ];
+            let mut pins = [0u32; 4];
+            for op in &ops2 {
+                apply(&w, t, &bos, &mut pins, op);
+            }
+            w.quiesce(t);
+        });
+        prop_assert!(r.ok(), "ops {:?}\n{}", ops, r.explain());
+    }
+}
