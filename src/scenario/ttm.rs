@@ -67,6 +67,14 @@ impl World {
         dma_resv_unlock_raw(cur, &self.dev, &self.vm_resv);
     }
 
+    /// Reserve a BO, `ttm_bo_validate` it into `mem` and unreserve it (bumps it).
+    pub fn validate(&self, cur: &Arc<Task>, bo: &Arc<TtmBo>, mem: MemType) -> i32 {
+        dma_resv_lock(cur, &self.dev, bo, None, false);
+        let ret = ttm_bo_validate(cur, &self.dev, bo, mem, &OpCtx::default());
+        ttm_bo_unreserve(cur, &self.dev, bo);
+        ret
+    }
+
     /// Reserve and unreserve a BO (every ordinary reserve/unreserve bumps it).
     pub fn touch(&self, cur: &Arc<Task>, bo: &Arc<TtmBo>) {
         dma_resv_lock(cur, &self.dev, bo, None, false);
@@ -286,9 +294,7 @@ pub fn register(out: &mut Vec<Scenario>) {
                 ttm_bo_pin(t, &w.dev, &x);
                 dma_resv_unlock(t, &w.dev, &x);
             });
-            dma_resv_lock(main, &w.dev, &e, None, false);
-            let ret = ttm_bo_validate(main, &w.dev, &e, TTM_PL_VRAM, &OpCtx::default());
-            ttm_bo_unreserve(main, &w.dev, &e);
+            let ret = w.validate(main, &e, TTM_PL_VRAM);
             m.join(main, h);
             expect(m, ret == 0, || {
                 format!("validate E into VRAM: {}", errno_name(ret))
@@ -311,9 +317,7 @@ pub fn register(out: &mut Vec<Scenario>) {
                     format!("evict_all: {}", errno_name(ret))
                 });
             });
-            dma_resv_lock(main, &w.dev, &x, None, false);
-            let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_TT, &OpCtx::default());
-            ttm_bo_unreserve(main, &w.dev, &x);
+            let ret = w.validate(main, &x, TTM_PL_TT);
             m.join(main, h);
             expect(m, ret == 0, || {
                 format!("validate X into TT: {}", errno_name(ret))
@@ -415,9 +419,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             });
             w.touch(main, &y);
             m.join(main, h);
-            dma_resv_lock(main, &w.dev, &x, None, false);
-            let ret = ttm_bo_validate(main, &w.dev, &x, TTM_PL_VRAM, &OpCtx::default());
-            ttm_bo_unreserve(main, &w.dev, &x);
+            let ret = w.validate(main, &x, TTM_PL_VRAM);
             expect(m, ret == 0, || {
                 format!("validate X into VRAM: {}", errno_name(ret))
             });
