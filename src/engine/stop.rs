@@ -40,13 +40,15 @@ pub fn executions() -> usize {
 /// Install the SIGINT / SIGTERM handler: the first signal requests a stop (the hunt
 /// finishes the current execution, then writes what it found and the summary); a second
 /// one exits at once with status 130 (every failure is already on disk by then).
-/// Installed once per process; later calls return the first result.
+/// Installed once per process; later calls return the first result. `set_handler`
+/// replaces an inherited disposition: a hunt started in the background of a
+/// non-interactive shell inherits SIGINT as ignored, and must still stop on a signal.
 pub fn install_signal_handler() -> Result<(), String> {
     static SIGNALS: AtomicUsize = AtomicUsize::new(0);
     static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
     INSTALLED
         .get_or_init(|| {
-            ctrlc::try_set_handler(|| {
+            ctrlc::set_handler(|| {
                 if SIGNALS.fetch_add(1, Ordering::SeqCst) > 0 {
                     std::process::exit(130);
                 }
