@@ -831,7 +831,7 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
     dma_resv_assert_held(cur, bo, "ttm_buffer_object_transfer");
     let name = format!("ghost({})", bo.name);
     let src = bo.f().clone();
-    let ghost = Arc::new(TtmBo {
+    let mut ghost = TtmBo {
         id: usize::MAX,
         name: name.as_str().into(),
         pages: bo.pages,
@@ -845,7 +845,7 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
         private_resv: WwMutex::new(&dev.m, &format!("{name}._resv"), &dev.class),
         busy: AtomicBool::new(bo.busy.load(Ordering::SeqCst)),
         ghost: true,
-    });
+    };
     // The private resv is trylocked before the ghost becomes reachable from the LRU.
     if !dma_resv_trylock(cur, dev, &ghost) {
         dev.fail(
@@ -854,9 +854,8 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
         );
     }
     let ghost = dev.lru(cur, |lru| {
-        let mut g = Arc::try_unwrap(ghost).unwrap_or_else(|_| unreachable!("ghost not shared yet"));
-        g.id = lru.bos.len();
-        let g = Arc::new(g);
+        ghost.id = lru.bos.len();
+        let g = Arc::new(ghost);
         lru.bos.push(Arc::clone(&g));
         if let Some(r) = src.resource {
             lru.res[r].bo = Some(g.id);

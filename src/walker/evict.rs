@@ -144,15 +144,7 @@ fn ttm_bo_evict_cb(
     if bo.f().pin_count > 0 && !dev.m.variant(Variant::PinnedOnLru) {
         return 0;
     }
-    let mut lret = if bo.f().deleted {
-        let r = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
-        if r == 0 {
-            ttm_bo_cleanup_memtype_use(cur, dev, bo);
-        }
-        r
-    } else {
-        ttm_bo_evict(cur, dev, bo, Some(man), ctx)
-    };
+    let mut lret = evict_or_clean_up(cur, dev, bo, man, ctx);
     if lret == 0 {
         *evicted += 1;
         match ttm_resource_alloc(cur, dev, evictor, man) {
@@ -167,6 +159,26 @@ fn ttm_bo_evict_cb(
         return -(EBUSY as i64);
     }
     lret as i64
+}
+
+/// The common step of `ttm_bo_evict_cb` and `ttm_bo_evict_first`: a deleted BO is waited
+/// for and cleaned up (its resource freed), any other one is evicted from `man`.
+fn evict_or_clean_up(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+    man: MemType,
+    ctx: &OpCtx,
+) -> i32 {
+    if bo.f().deleted {
+        let r = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+        if r == 0 {
+            ttm_bo_cleanup_memtype_use(cur, dev, bo);
+        }
+        r
+    } else {
+        ttm_bo_evict(cur, dev, bo, Some(man), ctx)
+    }
 }
 
 /// `ttm_bo_evict`: move the BO out of its manager (to TT, or SYSTEM if TT is full).
@@ -227,15 +239,7 @@ pub fn ttm_bo_evict_first(cur: &Arc<Task>, dev: &TtmDevice, man: MemType, ctx: &
     }
     let moved = bo.f().resource.is_none_or(|r| dev.res_mem(r) != man);
     if !moved || dev.m.variant(Variant::EvictFirstNoRecheck) {
-        ret = if bo.f().deleted {
-            let r = ttm_bo_wait_ctx(cur, dev, &bo, ctx.no_wait_gpu);
-            if r == 0 {
-                ttm_bo_cleanup_memtype_use(cur, dev, &bo);
-            }
-            r
-        } else {
-            ttm_bo_evict(cur, dev, &bo, Some(man), ctx)
-        };
+        ret = evict_or_clean_up(cur, dev, &bo, man, ctx);
     }
     dma_resv_unlock(cur, dev, &bo);
     ttm_bo_put(cur, dev, &bo);
