@@ -7,6 +7,7 @@
 //! cargo bench --bench explore -- ttff [--seeds 20] [--max-exec 100000] [--seed-budget 300ms] [--cap 170s]
 //! cargo bench --bench explore -- growth [--budget 2s] [--seeds 20] [--seed-budget 300ms]
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo bench --bench explore -- loom-bounds [--cap 150s]
+//! cargo bench --bench explore -- ttm-growth [--budget 2s] [--seeds 20] [--variants a,b]
 //! cargo bench --no-default-features --bench explore -- throughput
 //! ```
 //!
@@ -42,6 +43,7 @@ modes:
   ttff         time to first failure of every variant on its scenarios
   growth       throughput and time to first failure as the number of tasks grows
   loom-bounds  (loom build) executions and wall time to exhaust preemption bounds 1..=B
+  ttm-growth   TTM: exec/s and time to first failure as CPUs (2..64) and BOs grow
 options:
   --budget D        wall budget per throughput cell (default 2s)
   --scenarios a,b   scenarios (default depends on the mode)
@@ -1074,6 +1076,111 @@ fn loom_bounds(args: &Args) -> Result<(), String> {
     Ok(())
 }
 
+// ---------------------------------------------------------------------------------------
+// ttm-growth
+
+/// TTM growth: throughput of the many-CPU shrinker and stress shapes as the number of
+/// simulated CPUs grows (2..64), throughput as the number of BOs grows at 8 CPUs, and the
+/// time to first failure of TTM variants on the shrinker shape by CPU count.
+fn ttm_growth(args: &Args) {
+    use ttm_model::scenario::ttm::stress;
+    use ttm_model::scenario::ttm_more::shrink_hammer;
+    let start = Instant::now();
+    let engines: Vec<EngineKind> = selected(args, ttff_engines(2))
+        .into_iter()
+        .filter(|e| !is_loom(*e))
+        .collect();
+    header(
+        args,
+        &format!(
+            "ttm-growth: fixed-model throughput by CPUs and BOs ({} per cell, trace {})",
+            fmt_dur(args.budget),
+            if args.trace { "on" } else { "off" }
+        ),
+    );
+    let cpus = [2usize, 4, 8, 16, 32, 64];
+    let mut cells: Vec<(Scenario, &str, usize, usize)> = Vec::new();
+    for &c in &cpus {
+        cells.push((shrink_hammer(c, 3), "shrink", c, 6));
+    }
+    for &c in &cpus {
+        cells.push((stress(c), "stress", c, 8));
+    }
+    for b in [1usize, 2, 4, 8, 16] {
+        cells.push((shrink_hammer(8, b), "shrink", 8, 2 * b));
+    }
+    println!(
+        "| scenario | shape | CPUs | BOs | engine | exec/s | µs per execution | executions | result |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for (sc, shape, c, b) in &cells {
+        for &e in &engines {
+            eprintln!("ttm-growth: {} / {} ...", sc.name, engine_label(e));
+            let o = run(sc, e, VariantSet::NONE, args.trace, args.budget, 0, None);
+            let r = rate(&o);
+            println!(
+                "| {} | {shape} | {c} | {b} | {} | {} | {:.0} | {} | {} |",
+                sc.name,
+                engine_label(e),
+                fmt_rate(r),
+                1e6 / r.max(1e-9),
+                o.executions,
+                failure_cell(&o)
+            );
+        }
+    }
+    // (variant, shape): each variant on a shape where it shows at every CPU count.
+    type Shape = fn(usize) -> Scenario;
+    let shrink: Shape = |c| shrink_hammer(c, 3);
+    let mut pairs: Vec<(Variant, &str, Shape)> = vec![
+        (Variant::NextMissingReturn, "shrink", shrink),
+        (Variant::WalkerKrefGet, "stress", stress),
+        (Variant::BackupNotData, "stress", stress),
+    ];
+    if let Some(names) = &args.variants {
+        pairs.retain(|(v, _, _)| names.iter().any(|n| n == v.name()));
+    }
+    println!("\n#### time to first failure by CPUs\n");
+    let mut plan: Vec<(Variant, Shape, usize, EngineKind)> = Vec::new();
+    for (v, _, shape) in &pairs {
+        for &c in &cpus {
+            for &e in &engines {
+                plan.push((*v, *shape, c, e));
+            }
+        }
+    }
+    let spent = start.elapsed();
+    let cap = args
+        .cap
+        .unwrap_or(Duration::from_secs(170))
+        .saturating_sub(spent);
+    let mut fair = Fair::new(
+        cap.max(Duration::from_secs(10)),
+        plan.len() * args.seeds as usize,
+    );
+    let mut rows = Vec::new();
+    for (v, shape, c, e) in plan {
+        let sc = shape(c);
+        eprintln!(
+            "ttm-growth ttff: {} / {} / {} ...",
+            v.name(),
+            sc.name,
+            engine_label(e)
+        );
+        let (outcomes, planned, note) = ttff_cell(&sc, VariantSet::of(v), e, args, &mut fair);
+        rows.push(TtffRow {
+            variant: v.name().to_string(),
+            scenario: sc.name.clone(),
+            engine: e,
+            outcomes,
+            planned,
+            note,
+        });
+    }
+    print_ttff_table(&rows, args);
+    footer(start);
+}
+
 fn main() {
     let args = match parse_args() {
         Ok(a) => a,
@@ -1096,6 +1203,10 @@ fn main() {
             Ok(())
         }
         "loom-bounds" => loom_bounds(&args),
+        "ttm-growth" => {
+            ttm_growth(&args);
+            Ok(())
+        }
         "help" | "--help" | "-h" => {
             println!("{USAGE}");
             Ok(())

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod file;
 pub mod selftest;
 pub mod ttm;
+pub mod ttm_more;
 
 use crate::model::sync::Arc;
 use crate::model::{Machine, Options, Task};

@@ -8,7 +8,9 @@ use super::common::expect;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EBUSY, errno_name};
 use crate::model::{Machine, Options, Task};
-use crate::walker::evict::{check_exhaustive, ttm_bo_validate, ttm_resource_manager_evict_all};
+use crate::walker::evict::{
+    ttm_bo_validate, ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all,
+};
 use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
 use crate::walker::lockdep::{LockGraph, Lockdep, TICKET};
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
@@ -111,7 +113,7 @@ impl World {
 
 /// A skipping walker: visits every BO of `man` (trylock only), lets others run while it
 /// holds each one, processes nothing.
-fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
+pub(super) fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
     let arg = WalkArg {
         trylock_only: true,
         ..Default::default()
@@ -129,9 +131,15 @@ fn cfg(vram: u64) -> DeviceConfig {
     }
 }
 
-type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
+pub(super) type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
 
-fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) -> Scenario {
+pub(super) fn ttm(
+    name: &str,
+    description: &str,
+    tasks: usize,
+    vram: u64,
+    body: Arc<Body>,
+) -> Scenario {
     let graph = LockGraph::new();
     Scenario {
         name: name.to_string(),
@@ -146,7 +154,7 @@ fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) 
     }
 }
 
-fn spawn(
+pub(super) fn spawn(
     m: &Arc<Machine>,
     name: &str,
     w: &World,
@@ -374,8 +382,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             expect(m, r == 0, || format!("lock VM: {}", errno_name(r)));
             let r = dma_resv_lock(main, &w.dev, &e, Some(&ticket), false);
             expect(m, r == 0, || format!("lock E: {}", errno_name(r)));
-            let ret = ttm_bo_validate(main, &w.dev, &e, TTM_PL_VRAM, &OpCtx::default());
-            check_exhaustive(main, &w.dev, &ticket, &e, TTM_PL_VRAM, ret);
+            ttm_bo_validate_exhaustive(main, &w.dev, &ticket, &e, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &e);
             ttm_bo_unreserve(main, &w.dev, &vm);
             ww_acquire_fini(main, &ticket);
@@ -444,7 +451,8 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.quiesce(main);
         }),
     ));
-    for cpus in [4usize, 8, 16] {
+    super::ttm_more::register(out);
+    for cpus in [4usize, 8, 16, 32, 64] {
         out.push(stress(cpus));
     }
     broken_clients(out);
@@ -637,7 +645,7 @@ fn broken_clients(out: &mut Vec<Scenario>) {
 /// Many CPUs at once on the fixed model: VM submissions with tickets validating into a
 /// small VRAM (eviction), bulk bumps, direct reclaimers and kswapd on the Xe shrinker,
 /// swapout, and a CPU creating and destroying BOs.
-fn stress(cpus: usize) -> Scenario {
+pub fn stress(cpus: usize) -> Scenario {
     ttm(
         &format!("ttm-stress-{cpus}"),
         &format!(

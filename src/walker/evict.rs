@@ -258,10 +258,30 @@ pub fn ttm_resource_manager_evict_all(cur: &Arc<Task>, dev: &TtmDevice, man: Mem
     }
 }
 
-/// Exhaustive eviction: when the oldest ticket's validate into `mem` failed, there must
-/// not have been enough free plus evictable memory for it (evictable: unpinned, alive, not
-/// held by this ticket).
-pub fn check_exhaustive(
+/// `ttm_bo_validate` by a ticket holder, checked for exhaustive eviction: when the ticket
+/// was the oldest one alive when the validate began (stamps only grow, so it stayed the
+/// oldest throughout) and the validate failed, there must not have been enough free plus
+/// evictable memory for it (evictable: unpinned, alive, not held by this ticket). A
+/// ticket that becomes the oldest only later may legitimately have backed off (-EDEADLK
+/// from an older one).
+pub fn ttm_bo_validate_exhaustive(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    ticket: &WwAcquireCtx,
+    bo: &Arc<TtmBo>,
+    mem: MemType,
+    ctx: &OpCtx,
+) -> i32 {
+    let was_oldest = dev.class.is_oldest_initialised(ticket);
+    let since = dev.class.contexts_initialised();
+    let ret = ttm_bo_validate(cur, dev, bo, mem, ctx);
+    if ret != 0 && was_oldest && !dev.class.older_initialised_since(ticket, since) {
+        check_exhaustive(cur, dev, ticket, bo, mem, ret);
+    }
+    ret
+}
+
+fn check_exhaustive(
     cur: &Arc<Task>,
     dev: &TtmDevice,
     ticket: &WwAcquireCtx,
@@ -269,9 +289,6 @@ pub fn check_exhaustive(
     mem: MemType,
     ret: i32,
 ) {
-    if ret == 0 || !dev.class.is_oldest(ticket) {
-        return;
-    }
     let (free, evictable) = dev.lru(cur, |lru| {
         let man = &lru.man[mem];
         let free = man.capacity.map_or(u64::MAX, |c| c - man.usage);

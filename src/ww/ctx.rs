@@ -103,6 +103,38 @@ impl WwClass {
         !g.iter()
             .any(|o| o.id != ctx.id && o.live.load(Std::SeqCst) && ww_ctx_less(ctx, o, false))
     }
+
+    /// Like `is_oldest`, but a context counts from the step that hands it its slot, not
+    /// from the later step that marks it live: nobody initialised and not yet finished
+    /// holds an older ticket.
+    pub fn is_oldest_initialised(&self, ctx: &WwAcquireCtx) -> bool {
+        let used = self.contexts_initialised();
+        let g = self.ctxs.lock().unwrap_or_else(|e| e.into_inner());
+        !g.iter().any(|o| {
+            o.id != ctx.id
+                && o.id <= used
+                && !o.finished.load(Std::SeqCst)
+                && ww_ctx_less(ctx, o, false)
+        })
+    }
+
+    /// How many contexts of this class have been initialised so far (context ids are
+    /// handed out in that order).
+    pub fn contexts_initialised(&self) -> usize {
+        self.used.load(Std::SeqCst)
+    }
+
+    /// Did a context initialised after the first `since` ones carry an older ticket than
+    /// `ctx`? Taking the stamp is one atomic step and registering the context the next, so
+    /// such a context was already in the ticket order when `ctx` looked oldest to
+    /// `is_oldest`: `ctx` was never the oldest.
+    pub fn older_initialised_since(&self, ctx: &WwAcquireCtx, since: usize) -> bool {
+        let used = self.contexts_initialised();
+        let g = self.ctxs.lock().unwrap_or_else(|e| e.into_inner());
+        g.iter()
+            .filter(|o| o.id > since && o.id <= used && o.id != ctx.id)
+            .any(|o| ww_ctx_less(ctx, o, false))
+    }
 }
 
 /// `struct ww_acquire_ctx` (with the DEBUG_WW_MUTEXES and SLOWPATH debug fields).

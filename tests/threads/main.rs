@@ -31,3 +31,27 @@ fn fixed_model_stress() {
         assert!(o.executions > 0);
     }
 }
+
+/// TTM under real contention: walkers, ticketed eviction, swapout, shrinkers, bulk bumps and
+/// BO create/destroy on OS threads; the invariants and the page ledger must hold.
+#[test]
+fn fixed_model_ttm_stress() {
+    for name in [
+        "ttm-stress-8",
+        "ttm-stress-16",
+        "ttm-busy-gpu-8",
+        "ttm-shrink-16",
+        "ttm-exec-evict-shrink",
+        "ttm-hibernate",
+    ] {
+        let sc = scenario::find(name).expect("scenario");
+        let mut cfg = RunConfig::new(EngineKind::Threads, VariantSet::NONE);
+        cfg.max_executions = Some(200);
+        cfg.budget = Duration::from_secs(15);
+        let o = explore(&sc, &cfg);
+        if let Some(f) = o.found {
+            panic!("{name}: {}\n{}", f.failure, f.trace.join("\n"));
+        }
+        assert!(o.executions > 0, "{name}: no execution ran");
+    }
+}

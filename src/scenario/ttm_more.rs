@@ -1,0 +1,326 @@
+//! More TTM scenarios: evictors with drm_exec tickets against each other and against
+//! shrinkers, hibernation prepare, a mixed "busy GPU" workload, and many-CPU shrinker
+//! hammering. All must stay clean on the fixed model.
+
+use super::Scenario;
+use super::common::expect;
+use super::ttm::{World, spawn, ttm};
+use crate::model::Task;
+use crate::model::sync::{Arc, yield_now};
+use crate::model::trace::{EDEADLK, errno_name};
+use crate::walker::evict::{ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all};
+use crate::walker::iter::OpCtx;
+use crate::walker::lockdep::{LockKind, RESV, TICKET};
+use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
+use crate::walker::swap::ttm_device_swapout;
+use crate::walker::*;
+use crate::ww::{WwAcquireCtx, ww_acquire_fini, ww_acquire_init, ww_mutex_lock_slow};
+use std::sync::atomic::Ordering;
+
+/// A drm_exec transaction over TTM BOs (`drm_exec_until_all_locked` /
+/// `drm_exec_retry_on_contention`, drivers/gpu/drm/drm_exec.c): lock every BO with the
+/// ticket; on -EDEADLK drop every lock, sleep on the contended one with
+/// `ww_mutex_lock_slow` and start over. Returns with all of `bos` reserved.
+///
+/// Simplified: the object array and -EALREADY de-duplication of `drm_exec_lock_obj` are
+/// not needed because every BO here has its own resv and appears once (src/ww/exec.rs
+/// models those parts on GEM objects).
+fn drm_exec_lock_all(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bos: &[Arc<TtmBo>],
+    ticket: &Arc<WwAcquireCtx>,
+) {
+    let mut contended: Option<usize> = None;
+    'retry: loop {
+        let mut held: Vec<usize> = Vec::new();
+        if let Some(c) = contended.take() {
+            dev.lockdep
+                .acquire(cur, RESV, LockKind::Blocking { nest: true });
+            ww_mutex_lock_slow(cur, bos[c].resv(), ticket);
+            held.push(c);
+        }
+        for (i, bo) in bos.iter().enumerate() {
+            if held.contains(&i) {
+                continue;
+            }
+            let r = dma_resv_lock(cur, dev, bo, Some(ticket), false);
+            if r == -EDEADLK {
+                for &h in &held {
+                    dma_resv_unlock(cur, dev, &bos[h]);
+                }
+                contended = Some(i);
+                continue 'retry;
+            }
+            expect(&cur.machine, r == 0, || {
+                format!("drm_exec lock {}: {}", bo.name, errno_name(r))
+            });
+            held.push(i);
+        }
+        return;
+    }
+}
+
+/// A command submission that must place `bo` in VRAM: ticket, drm_exec over `{vm BO, bo}`,
+/// `ttm_bo_validate` (eviction runs under the ticket), a fence (the BO becomes busy when
+/// `fence`), a bulk bump when `vm_bo` shares the VM resv, unlock. The oldest ticket must not fail while enough evictable
+/// memory exists (eviction-exhaustive).
+fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, fence: bool) {
+    w.dev
+        .lockdep
+        .acquire(cur, TICKET, LockKind::Blocking { nest: false });
+    let ticket = ww_acquire_init(cur, &w.dev.class);
+    let set = [Arc::clone(vm_bo), Arc::clone(bo)];
+    drm_exec_lock_all(cur, &w.dev, &set, &ticket);
+    let ret = ttm_bo_validate_exhaustive(cur, &w.dev, &ticket, bo, TTM_PL_VRAM, &OpCtx::default());
+    if ret == 0 && fence {
+        // dma_resv_add_fence(resv, job fence, DMA_RESV_USAGE_WRITE)
+        bo.busy.store(true, Ordering::SeqCst);
+    }
+    if vm_bo.resv_uid() == w.vm_resv.uid {
+        ttm_lru_bulk_move_tail(cur, &w.dev, w.bulk, &w.vm_resv);
+    }
+    ttm_bo_unreserve(cur, &w.dev, bo);
+    dma_resv_unlock(cur, &w.dev, vm_bo);
+    ww_acquire_fini(cur, &ticket);
+    w.dev.lockdep.release(cur, TICKET);
+}
+
+fn kswapd(t: &Arc<Task>, w: &World, is_kswapd: bool) {
+    let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
+    shrink_slab(t, &w.dev, &[s], is_kswapd, 0);
+}
+
+/// `ttm_device_prepare_hibernation` (drivers/gpu/drm/ttm/ttm_device.c): swap out until
+/// `ttm_device_swapout` makes no more progress.
+pub fn ttm_device_prepare_hibernation(cur: &Arc<Task>, dev: &TtmDevice) -> i64 {
+    let ctx = OpCtx::default();
+    loop {
+        let ret = ttm_device_swapout(cur, dev, &ctx);
+        if ret <= 0 {
+            return ret;
+        }
+    }
+}
+
+/// Register the scenarios of this file.
+pub fn register(out: &mut Vec<Scenario>) {
+    out.push(ttm(
+        "ttm-exec-evict",
+        "two command submissions with drm_exec tickets each validate a BO into a full VRAM \
+         that holds the other's VM BO: ticketed eviction against each other",
+        3,
+        3,
+        Arc::new(|m, main, w| {
+            let d0 = w.bo(main, "D0", TTM_PL_VRAM, 0, false);
+            let d1 = w.bo(main, "D1", TTM_PL_VRAM, 0, false);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let e0 = w.bo(main, "E0", TTM_PL_SYSTEM, 0, false);
+            let e1 = w.bo(main, "E1", TTM_PL_SYSTEM, 0, false);
+            let h0 = spawn(m, "exec0", w, move |t, w| {
+                exec_submit(t, w, &d0, &e0, false)
+            });
+            let h1 = spawn(m, "exec1", w, move |t, w| {
+                exec_submit(t, w, &d1, &e1, false)
+            });
+            m.join(main, h0);
+            m.join(main, h1);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-exec-evict-shrink",
+        "two drm_exec submissions evicting from a full VRAM into TT while kswapd runs the Xe \
+         shrinker over TT and system BOs",
+        4,
+        2,
+        Arc::new(|m, main, w| {
+            let d0 = w.bo(main, "D0", TTM_PL_VRAM, 0, false);
+            let d1 = w.bo(main, "D1", TTM_PL_VRAM, 0, false);
+            w.bo(main, "S", TTM_PL_TT, 0, false);
+            let e0 = w.bo(main, "E0", TTM_PL_SYSTEM, 0, false);
+            let e1 = w.bo(main, "E1", TTM_PL_SYSTEM, 0, false);
+            let h0 = spawn(m, "exec0", w, move |t, w| {
+                exec_submit(t, w, &d0, &e0, false)
+            });
+            let h1 = spawn(m, "exec1", w, move |t, w| {
+                exec_submit(t, w, &d1, &e1, false)
+            });
+            let h2 = spawn(m, "kswapd", w, |t, w| kswapd(t, w, true));
+            for h in [h0, h1, h2] {
+                m.join(main, h);
+            }
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-hibernate",
+        "amdgpu_device_evict_resources for S4: evict_all(VRAM) then \
+         ttm_device_prepare_hibernation, while a kernel thread holds a priority-0 BO for a \
+         moment and the delayed-delete worker releases a dying BO; afterwards VRAM is empty \
+         and every BO nobody else touched is swapped out",
+        3,
+        8,
+        Arc::new(|m, main, w| {
+            let k = w.bo(main, "K", TTM_PL_SYSTEM, 0, false);
+            let dying = w.bo(main, "D", TTM_PL_SYSTEM, 0, false);
+            let v = w.bo(main, "V", TTM_PL_VRAM, 0, true);
+            let s1 = w.bo(main, "S1", TTM_PL_SYSTEM, 1, false);
+            dying.busy.store(true, Ordering::SeqCst);
+            ttm_bo_put(main, &w.dev, &dying);
+            let h = spawn(m, "suspend", w, |t, w| {
+                let r = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
+                expect(&t.machine, r == 0, || {
+                    format!("evict_all: {}", errno_name(r))
+                });
+                let r = ttm_device_prepare_hibernation(t, &w.dev);
+                expect(&t.machine, r == 0, || format!("prepare_hibernation: {r}"));
+            });
+            let hw = spawn(m, "ttm_bo_delayed_delete", w, |t, w| {
+                ttm_device_flush_delayed(t, &w.dev);
+            });
+            // A kernel thread holds K across a scheduling point.
+            dma_resv_lock(main, &w.dev, &k, None, false);
+            yield_now();
+            dma_resv_unlock(main, &w.dev, &k);
+            m.join(main, h);
+            m.join(main, hw);
+            expect_swapped(m, w, &[&v, &s1]);
+            w.quiesce(main);
+        }),
+    ));
+    for cpus in [8usize, 16] {
+        out.push(busy_gpu(cpus));
+    }
+    out.push(shrink_hammer(16, 3));
+    out.push(ttm(
+        "broken-client-ttm-hibernate-once",
+        "a suspend path that calls ttm_device_swapout once instead of looping as \
+         ttm_device_prepare_hibernation does: BOs stay resident (expectation)",
+        1,
+        8,
+        Arc::new(|m, main, w| {
+            let s0 = w.bo(main, "S0", TTM_PL_SYSTEM, 0, false);
+            let s1 = w.bo(main, "S1", TTM_PL_SYSTEM, 1, false);
+            ttm_device_swapout(main, &w.dev, &OpCtx::default());
+            expect_swapped(m, w, &[&s0, &s1]);
+        }),
+    ));
+}
+
+/// After hibernation prepare: none of `bos` is in VRAM or holds populated pages.
+fn expect_swapped(m: &Arc<crate::model::Machine>, w: &World, bos: &[&Arc<TtmBo>]) {
+    for bo in bos {
+        let f = bo.f();
+        let in_vram = f.resource.is_some_and(|r| w.dev.res_mem(r) == TTM_PL_VRAM);
+        let resident = f.tt.as_ref().is_some_and(|t| t.populated);
+        drop(f);
+        expect(m, !in_vram && !resident, || {
+            format!(
+                "{} is still {} after hibernation prepare",
+                bo.name,
+                if in_vram { "in VRAM" } else { "populated" }
+            )
+        });
+    }
+}
+
+/// A mixed "busy GPU" workload: submissions leave fences behind, evictions wait for them
+/// (`no_wait_gpu = false`), reclaim skips busy BOs on its first pass, a busy BO is dropped
+/// and resurrected into delayed delete, and the delayed-delete worker runs.
+fn busy_gpu(cpus: usize) -> Scenario {
+    ttm(
+        &format!("ttm-busy-gpu-{cpus}"),
+        &format!(
+            "{cpus} CPUs on a busy GPU: drm_exec submissions fencing BOs into a 3-page VRAM, \
+             direct reclaim and kswapd, swapout, a busy BO dropped into delayed delete and the \
+             delayed-delete worker"
+        ),
+        cpus,
+        3,
+        Arc::new(move |m, main, w| {
+            let vm: Vec<_> = (0..2)
+                .map(|i| w.bo(main, &format!("A{i}"), TTM_PL_VRAM, 0, true))
+                .collect();
+            let own: Vec<_> = (0..3)
+                .map(|i| {
+                    w.bo(
+                        main,
+                        &format!("B{i}"),
+                        [TTM_PL_SYSTEM, TTM_PL_TT][i % 2],
+                        i % 2,
+                        false,
+                    )
+                })
+                .collect();
+            for b in own.iter().step_by(2) {
+                b.busy.store(true, Ordering::SeqCst);
+            }
+            let mut hs = Vec::new();
+            for c in 1..cpus {
+                let vm0 = Arc::clone(&vm[c % vm.len()]);
+                let bo = Arc::clone(&own[c % own.len()]);
+                let role = c % 6;
+                let name = ["swapout", "exec", "reclaim", "kswapd", "exec", "delayed"][role];
+                hs.push(spawn(m, name, w, move |t, w| match role {
+                    1 | 4 => exec_submit(t, w, &vm0, &bo, true),
+                    2 | 3 => kswapd(t, w, role == 3),
+                    5 => ttm_device_flush_delayed(t, &w.dev),
+                    _ => {
+                        ttm_device_swapout(t, &w.dev, &OpCtx::default());
+                    }
+                }));
+            }
+            // cpu0: a short-lived BO that is still busy when its last reference goes.
+            let tmp = w.bo(main, "T", TTM_PL_TT, 0, false);
+            tmp.busy.store(true, Ordering::SeqCst);
+            ttm_bo_put(main, &w.dev, &tmp);
+            for h in hs {
+                m.join(main, h);
+            }
+            w.quiesce(main);
+        }),
+    )
+}
+
+/// Many CPUs hammering the shrinkers (the issue's 16-CPU shrinker benchmark shape): most
+/// CPUs are direct reclaimers, one in four is kswapd, one in four submits on the VM and
+/// bumps its bulk; `bos` VM BOs in TT and `bos` loose system BOs. Registered as
+/// `ttm-shrink-16` (3 + 3 BOs); the growth benchmark builds other sizes.
+pub fn shrink_hammer(cpus: usize, bos: usize) -> Scenario {
+    let name = if bos == 3 {
+        format!("ttm-shrink-{cpus}")
+    } else {
+        format!("ttm-shrink-{cpus}-bos{}", 2 * bos)
+    };
+    ttm(
+        &name,
+        &format!(
+            "{cpus} CPUs in reclaim: direct reclaimers and kswapd run do_shrink_slab on the Xe \
+             shrinker over system and TT BOs while command submission bumps the VM's bulk range"
+        ),
+        cpus,
+        2 * bos as u64 + 2,
+        Arc::new(move |m, main, w| {
+            for i in 0..bos {
+                w.bo(main, &format!("A{i}"), TTM_PL_TT, 0, true);
+            }
+            for i in 0..bos {
+                w.bo(main, &format!("S{i}"), TTM_PL_SYSTEM, i % 2, false);
+            }
+            let mut hs = Vec::new();
+            for c in 1..cpus {
+                let role = c % 4;
+                let name = ["exec", "reclaim", "reclaim", "kswapd"][role];
+                hs.push(spawn(m, name, w, move |t, w| match role {
+                    0 => w.vm_exec_bump(t),
+                    _ => kswapd(t, w, role == 3),
+                }));
+            }
+            for h in hs {
+                m.join(main, h);
+            }
+            w.quiesce(main);
+        }),
+    )
+}
