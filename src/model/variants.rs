@@ -60,6 +60,9 @@ pub enum Variant {
     BackupNotData,
     /// Mainline finding: unpinning the only member of a bulk range leaves it on unevictable.
     UnpinSoleMember,
+    /// Mainline finding: a bulk range's end moves in place while a cursor is registered
+    /// with the bulk; the next bump carries its hitch over resources it never yielded.
+    BulkLeaveCursor,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -84,7 +87,7 @@ const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct"];
 const LOOM_ONLY: &[&str] = &["loom"];
 
 impl Variant {
-    pub const ALL: [Variant; 26] = [
+    pub const ALL: [Variant; 27] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -111,6 +114,7 @@ impl Variant {
         Variant::ShrinkerFirstPassWaits,
         Variant::BackupNotData,
         Variant::UnpinSoleMember,
+        Variant::BulkLeaveCursor,
     ];
 
     pub fn bit(self) -> u64 {
@@ -393,6 +397,21 @@ impl Variant {
                 &["ttm-unpin-sole-member"],
                 ALL_ENGINES,
                 Property::LruStructure,
+            ),
+            BulkLeaveCursor => (
+                "bulk-leave-cursor",
+                "finding",
+                "none yet (mainline behaviour, docs/findings.md; spec ttm_lru.md §4.3): \
+                 ttm_lru_bulk_move_del should drop the bulk's registered cursors when the range's \
+                 first or last entry leaves in place",
+                "a walker yields the first BO of a VM's bulk range and registers with the bulk; \
+                 after it unlocks the VM resv, that BO and the next leave the VM \
+                 (ttm_bo_set_bulk_move(bo, NULL) only advances pos->first) and the VM submits: \
+                 ttm_bulk_move_adjust_cursors parks the hitch behind pos->last although it lies \
+                 outside the range, and the BO that left without moving is never visited",
+                &["ttm-bulk-leave-walk"],
+                ALL_ENGINES,
+                Property::WalkSkip,
             ),
         };
         let area = if (self as u32) >= (Variant::BulkPredicate as u32) {

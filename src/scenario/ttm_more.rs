@@ -4,7 +4,7 @@
 
 use super::Scenario;
 use super::common::expect;
-use super::ttm::{World, spawn, ttm};
+use super::ttm::{World, skip_walk, spawn, ttm};
 use crate::model::Task;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EDEADLK, errno_name};
@@ -189,6 +189,47 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.quiesce(main);
         }),
     ));
+    out.push(ttm(
+        "ttm-walk2-bump",
+        "two walkers over a 4-resource LRU (A0 | A1 in the VM's bulk range, X, Y) while \
+         command submission bumps the bulk (the loom benchmark shape)",
+        3,
+        8,
+        Arc::new(|m, main, w| {
+            w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            w.bo(main, "Y", TTM_PL_VRAM, 0, false);
+            let h0 = spawn(m, "walker0", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            let h1 = spawn(m, "walker1", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            w.vm_exec_bump(main);
+            m.join(main, h0);
+            m.join(main, h1);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
+        "ttm-bulk-leave-walk",
+        "a walker yields A0, the first BO of the VM's bulk range A0 | A1 | A2, while the VM \
+         drops A0 and A1 from its bulk (ttm_bo_set_bulk_move(bo, NULL)) and submits; A1 stays \
+         on the LRU and must still be visited (mainline finding, variant bulk-leave-cursor)",
+        2,
+        8,
+        Arc::new(|m, main, w| {
+            let a0 = w.bo(main, "A0", TTM_PL_VRAM, 0, true);
+            let a1 = w.bo(main, "A1", TTM_PL_VRAM, 0, true);
+            w.bo(main, "A2", TTM_PL_VRAM, 0, true);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
+            dma_resv_lock_raw(main, &w.dev, &w.vm_resv, None, false);
+            ttm_bo_set_bulk_move(main, &w.dev, &a0, None);
+            ttm_bo_set_bulk_move(main, &w.dev, &a1, None);
+            ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
+            dma_resv_unlock_raw(main, &w.dev, &w.vm_resv);
+            m.join(main, h);
+            w.quiesce(main);
+        }),
+    ));
     for cpus in [8usize, 16] {
         out.push(busy_gpu(cpus));
     }
@@ -275,6 +316,7 @@ fn busy_gpu(cpus: usize) -> Scenario {
             let tmp = w.bo(main, "T", TTM_PL_TT, 0, false);
             tmp.busy.store(true, Ordering::SeqCst);
             ttm_bo_put(main, &w.dev, &tmp);
+            w.vm_exec_bump(main);
             for h in hs {
                 m.join(main, h);
             }
@@ -317,6 +359,7 @@ pub fn shrink_hammer(cpus: usize, bos: usize) -> Scenario {
                     _ => kswapd(t, w, role == 3),
                 }));
             }
+            w.vm_exec_bump(main);
             for h in hs {
                 m.join(main, h);
             }

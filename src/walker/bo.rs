@@ -878,7 +878,9 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
 
 /// Eviction safety (the ledger): a pinned, dying or already-evicted residency must never
 /// be evicted, swapped or shrunk, and `res` must still be the BO's resource in the
-/// manager the caller is evicting from.
+/// manager the caller is evicting from. Checked before the eviction starts; the residency
+/// is recorded as evicted by `ledger_evicted` only once the move commits (a wait that
+/// fails with -EBUSY leaves everything as it was, and a later retry is legal).
 pub fn check_evictable(
     cur: &Task,
     dev: &TtmDevice,
@@ -928,18 +930,20 @@ pub fn check_evictable(
             ),
         );
     }
-    dev.ledger(|l| {
-        if l.evicted.contains(&r) {
-            dev.fail(
-                Property::EvictionSafety,
-                format!(
-                    "{who} {what} {}: res#{r} evicted twice for one residency",
-                    bo.name
-                ),
-            );
-        }
-        l.evicted.push(r);
-    });
+    if dev.ledger(|l| l.evicted.contains(&r)) {
+        dev.fail(
+            Property::EvictionSafety,
+            format!(
+                "{who} {what} {}: res#{r} evicted twice for one residency",
+                bo.name
+            ),
+        );
+    }
+}
+
+/// The residency `r` has been moved out (eviction or swapout committed).
+pub fn ledger_evicted(dev: &TtmDevice, r: ResId) {
+    dev.ledger(|l| l.evicted.push(r));
 }
 
 /// The memory types in placement order for eviction (`evict_flags`): VRAM → TT →

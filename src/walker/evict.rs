@@ -211,6 +211,7 @@ pub fn ttm_bo_evict(
         }
     };
     ttm_bo_handle_move_mem(cur, dev, bo, new);
+    ledger_evicted(dev, r);
     0
 }
 

@@ -545,6 +545,7 @@ impl Lru {
                 ),
             );
         };
+        let end_moved_in_place = first == r || last == r;
         if first == r && last == r {
             pos = Pos::default();
         } else if first == r {
@@ -556,6 +557,14 @@ impl Lru {
             self.move_after(Item::Res(r), Item::Res(last));
         }
         self.set_pos(bulk, r, pos);
+        if end_moved_in_place && !self.v(Variant::BulkLeaveCursor) {
+            // Fix of a mainline finding (docs/findings.md, spec §4.3): `r` stays where it
+            // is but is no longer in the range, so a registered cursor's hitch next to it
+            // may now lie outside the range; the next bump must not carry it. Drop the
+            // registrations as `ttm_lru_bulk_move_fini` does (the hitch stays in place; a
+            // later revisit is bounded by the bump that moved the range).
+            self.bulk_drop_cursors(bulk);
+        }
     }
 
     /// `ttm_resource_move_to_lru_tail`: unevictable → tail of `bdev->unevictable`; bulk
@@ -598,10 +607,15 @@ impl Lru {
     /// ranges are empty, despite its doc).
     pub fn bulk_fini(&mut self, bulk: BulkId) {
         self.check_bulk_live(bulk, "ttm_lru_bulk_move_fini");
+        self.bulk_drop_cursors(bulk);
+        self.bulks[bulk].live = false;
+    }
+
+    /// `ttm_bulk_move_drop_cursors`: deregister every cursor; hitches stay where they are.
+    fn bulk_drop_cursors(&mut self, bulk: BulkId) {
         for c in std::mem::take(&mut self.bulks[bulk].cursor_list) {
             self.cursors[c].bulk = None;
         }
-        self.bulks[bulk].live = false;
     }
 
     /// `ttm_bulk_move_adjust_cursors`: park every registered cursor's hitch right behind

@@ -60,6 +60,7 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
         match ttm_resource_alloc(cur, dev, bo, TTM_PL_SYSTEM) {
             Ok(n) => {
                 ttm_bo_handle_move_mem(cur, dev, bo, n);
+                ledger_evicted(dev, r);
                 r = n;
             }
             Err(e) if e == -ENOMEM || e == -ENOSPC => return ebusy,
@@ -69,6 +70,7 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
     if ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu) != 0 {
         return ebusy;
     }
+    ledger_evicted(dev, r);
     let ret = if dev.m.variant(Variant::BulkPredicate) {
         let ret = ttm_tt_swapout(cur, dev, bo);
         dev.lru(cur, |lru| lru.move_to_lru_tail(r, cur.id));

@@ -248,11 +248,9 @@ fn ttm_bo_validate_busy_domain_evict() {
 /// Follow-up to the busy-domain case (not in KUnit): once the fence has signalled, the
 /// same BO must be evictable by the next validate. In the kernel nothing records the
 /// failed attempt; `ttm_bo_evict` only waits (`ttm_bo_wait_ctx`) and returns -EBUSY.
+/// (This caught a false positive of ours: the eviction ledger recorded the residency
+/// before the wait; it now records it when the move commits.)
 #[test]
-#[ignore = "model bug: walker::evict::ttm_bo_evict calls check_evictable (which records the \
-            residency in ledger.evicted) before ttm_bo_wait_ctx, so an eviction that fails \
-            with -EBUSY under no_wait_gpu is counted and the later real eviction is reported \
-            as 'evicted twice' (eviction-safety)"]
 fn busy_evict_retried_after_the_fence_signals() {
     let r = run_model(|m, t| {
         let w = device(m, t, MANAGER_SIZE, MANAGER_SIZE);

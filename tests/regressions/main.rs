@@ -144,6 +144,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "unpin-sole-member",
         "lru-structure",
     ),
+    (
+        "finding-bulk-leave-cursor",
+        "ttm-bulk-leave-walk",
+        "bulk-leave-cursor",
+        "walk-skip",
+    ),
 ];
 
 /// Folders whose scenario files contribute entries.
