@@ -470,6 +470,9 @@ impl Shrinker for BrokenShrinker {
     fn name(&self) -> &str {
         "broken"
     }
+    fn ledger_device(&self) -> &TtmDevice {
+        &self.dev
+    }
     fn nr_deferred(&self) -> &crate::model::sync::atomic::AtomicU64 {
         &self.nr_deferred
     }
@@ -610,6 +613,21 @@ fn broken_clients(out: &mut Vec<Scenario>) {
             let s = broken_shrinker(w, |_, _, sc| {
                 sc.nr_scanned = 0;
                 0
+            });
+            shrink_slab(main, &w.dev, &[s], false, 0);
+        }),
+    ));
+    out.push(ttm(
+        "broken-client-ttm-scan-overreports",
+        "a scan_objects that frees nothing but returns 1 page freed: reclaim is credited with \
+         progress it did not make (page-ledger)",
+        1,
+        8,
+        Arc::new(|_m, main, w| {
+            w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
+            let s = broken_shrinker(w, |_, _, sc| {
+                sc.nr_scanned = 1;
+                1
             });
             shrink_slab(main, &w.dev, &[s], false, 0);
         }),

@@ -157,6 +157,9 @@ pub trait Shrinker: Send + Sync {
         2
     }
     fn nr_deferred(&self) -> &AtomicU64;
+    /// The device whose page ledger the shrinker frees from (the model's checks only:
+    /// `do_shrink_slab` compares each scan's return value with the pages that really left).
+    fn ledger_device(&self) -> &TtmDevice;
 }
 
 /// `do_shrink_slab(sc, shrinker, priority)`. Reports a scan that neither makes the loop
@@ -185,9 +188,23 @@ pub fn do_shrink_slab(
         let n = batch.min(total_scan);
         sc.nr_to_scan = n;
         sc.nr_scanned = n;
+        let dev = s.ledger_device();
+        let freed_before = dev.ledger(|l| *l.freed(cur.id));
         let ret = s.scan_objects(cur, sc);
         if ret == SHRINK_STOP {
             break;
+        }
+        // Page ledger: the scan's return value is the pages it really freed (what
+        // vmscan credits to reclaim progress).
+        let really = dev.ledger(|l| *l.freed(cur.id)) - freed_before;
+        if really != ret {
+            dev.fail(
+                Property::PageLedger,
+                format!(
+                    "{}'s scan_objects returned {ret} pages freed but {really} pages left the system",
+                    s.name()
+                ),
+            );
         }
         if sc.nr_scanned == 0 {
             cur.machine.fail(
@@ -383,6 +400,10 @@ impl Shrinker for XeShrinker {
         "drm-xe_gem"
     }
 
+    fn ledger_device(&self) -> &TtmDevice {
+        &self.dev
+    }
+
     fn nr_deferred(&self) -> &AtomicU64 {
         &self.nr_deferred
     }
@@ -399,8 +420,8 @@ impl Shrinker for XeShrinker {
     }
 
     /// `xe_shrinker_scan`: purge pass, then (with __GFP_FS) the backup pass; returns
-    /// pages freed, or SHRINK_STOP when nothing was scanned. The returned count is
-    /// checked against the page ledger; B25's stall check runs for a lone scanner.
+    /// pages freed, or SHRINK_STOP when nothing was scanned. (`do_shrink_slab` checks the
+    /// returned count against the page ledger.) B25's stall check runs for a lone scanner.
     fn scan_objects(&self, cur: &Arc<Task>, sc: &mut ShrinkControl) -> u64 {
         let dev = &self.dev;
         let lone = self
@@ -408,7 +429,6 @@ impl Shrinker for XeShrinker {
             .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
             == 0;
         let idle_at_start = self.idle_pages(cur);
-        let freed_before = dev.ledger(|l| *l.freed(cur.id));
         let blocking_before = dev.ledger(|l| *l.blocking(cur.id));
         let ctx = OpCtx {
             no_wait_gpu: !sc.kswapd,
@@ -436,13 +456,6 @@ impl Shrinker for XeShrinker {
         sc.nr_scanned = scanned;
         self.active
             .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-        let really = dev.ledger(|l| *l.freed(cur.id)) - freed_before;
-        if really != freed as u64 {
-            dev.fail(
-                Property::PageLedger,
-                format!("{} scan_objects returned {freed} pages freed but {really} pages left the system", self.name()),
-            );
-        }
         let blocked = dev.ledger(|l| *l.blocking(cur.id)) - blocking_before;
         if self.stall_check && lone && blocked > 0 && idle_at_start >= sc.nr_to_scan {
             dev.fail(

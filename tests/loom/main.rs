@@ -71,6 +71,11 @@ fn fixed_model_bound2() {
         "ttm-evict-ticket",
         "ttm-shrink-kswapd",
         "ttm-shrink-revalidate",
+        "ttm-unpin-sole-member",
+        "ttm-bulk-leave-walk",
+        "ttm-walk2-bump",
+        "ttm-exec-evict",
+        "ttm-hibernate",
     ] {
         assert_exhausted_clean(name, 2, 120);
     }
@@ -87,6 +92,7 @@ fn fixed_model_bound1_larger() {
         "test-mutex-f7-wd",
         "exec-ctx3",
         "inject-inorder-wd",
+        "ttm-exec-evict-shrink",
     ] {
         assert_exhausted_clean(name, 1, 120);
     }

@@ -165,6 +165,8 @@ fn ttm_broken_clients_are_caught() {
         ("broken-client-ttm-scan-no-progress", Property::Livelock),
         ("broken-client-ttm-purge-live-data", Property::PageLedger),
         ("broken-client-ttm-pin-unlocked", Property::LruLocking),
+        ("broken-client-ttm-hibernate-once", Property::Expectation),
+        ("broken-client-ttm-scan-overreports", Property::PageLedger),
     ] {
         let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 20_000);
         let f = o
