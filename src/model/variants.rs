@@ -63,6 +63,8 @@ pub enum Variant {
     /// Mainline finding: a bulk range's end moves in place while a cursor is registered
     /// with the bulk; the next bump carries its hitch over resources it never yielded.
     BulkLeaveCursor,
+    /// May 2026: drm_gem_lru_scan moves a dying object onto its on-stack still_in_lru.
+    GemLruReleaseRace,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -87,7 +89,7 @@ const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct"];
 const LOOM_ONLY: &[&str] = &["loom"];
 
 impl Variant {
-    pub const ALL: [Variant; 27] = [
+    pub const ALL: [Variant; 28] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -115,6 +117,7 @@ impl Variant {
         Variant::BackupNotData,
         Variant::UnpinSoleMember,
         Variant::BulkLeaveCursor,
+        Variant::GemLruReleaseRace,
     ];
 
     pub fn bit(self) -> u64 {
@@ -412,6 +415,20 @@ impl Variant {
                 &["ttm-bulk-leave-walk"],
                 ALL_ENGINES,
                 Property::WalkSkip,
+            ),
+            GemLruReleaseRace => (
+                "gem-lru-release-race",
+                "historical",
+                "\"drm/gem: Fix a race between drm_gem_lru_scan() and drm_gem_object_release()\" \
+                 (Boris Brezillon, May 2026, Fixes e7c2af13f811): only move objects whose reference \
+                 was obtained onto still_in_lru; remove dying ones from the LRU",
+                "drm_gem_lru_scan moves a dying object (refcount 0) onto its on-stack still_in_lru \
+                 and drops the lock to shrink the next object; drm_gem_object_release reads \
+                 obj->lru (the stack list), the scan splices and returns, and drm_gem_lru_remove \
+                 dereferences the dead stack list (svm_shrinker.md §8.5, §9)",
+                &["design-gem-lru-scan-release"],
+                ALL_ENGINES,
+                Property::UseAfterFree,
             ),
         };
         let area = if (self as u32) >= (Variant::BulkPredicate as u32) {

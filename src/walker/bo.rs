@@ -163,6 +163,10 @@ pub struct TtmDevice {
     /// `res->mem_type` by resource id (immutable after init; read without `lru_lock`
     /// as the kernel reads `bo->resource->mem_type` under the resv only).
     res_mem: std::sync::Mutex<Vec<MemType>>,
+    /// Measurement only (std atomics, no scheduling point): `lru_lock` acquisitions and
+    /// `dma_resv` lock/trylock attempts on this device (`benches/designs.rs`).
+    pub lru_acquisitions: AtomicU64,
+    pub resv_attempts: AtomicU64,
 }
 
 /// Capacities (pages) of the managers of a scenario: SYSTEM is unlimited.
@@ -200,6 +204,8 @@ impl TtmDevice {
             delayed: Default::default(),
             lockdep,
             res_mem: Default::default(),
+            lru_acquisitions: AtomicU64::new(0),
+            resv_attempts: AtomicU64::new(0),
         })
     }
 
@@ -208,6 +214,7 @@ impl TtmDevice {
     pub fn lru<R>(&self, cur: &Task, f: impl FnOnce(&mut Lru) -> R) -> R {
         self.lockdep.acquire(cur, "lru_lock", LockKind::Spin);
         let mut g = self.lru_lock.lock();
+        self.lru_acquisitions.fetch_add(1, Ordering::Relaxed);
         self.lru_holder.store(cur.id as u64 + 1, Ordering::SeqCst);
         let r = f(&mut g);
         g.check_invariants();
@@ -356,6 +363,7 @@ pub fn dma_resv_locking_ctx(lock: &WwMutex) -> Option<Arc<WwAcquireCtx>> {
 
 /// `dma_resv_trylock` (legal under `lru_lock`).
 pub fn dma_resv_trylock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> bool {
+    dev.resv_attempts.fetch_add(1, Ordering::Relaxed);
     let ok = crate::ww::ww_mutex_trylock(cur, bo.resv(), None);
     if ok {
         dev.lockdep.acquire(cur, RESV, LockKind::Trylock);
@@ -383,6 +391,7 @@ pub fn dma_resv_lock_raw(
     ticket: Option<&Arc<WwAcquireCtx>>,
     interruptible: bool,
 ) -> i32 {
+    dev.resv_attempts.fetch_add(1, Ordering::Relaxed);
     if dev.holds_lru(cur) {
         dev.fail(
             Property::LruLocking,

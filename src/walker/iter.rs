@@ -213,7 +213,7 @@ pub fn for_each_reserved_guarded(
 }
 
 /// P5: a BO is processed by at most one walker at a time.
-fn begin_processing(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
+pub(crate) fn begin_processing(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     let mut f = bo.f();
     if let Some(other) = f.processing {
         drop(f);
@@ -230,7 +230,7 @@ fn begin_processing(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     f.processing = Some(cur.id);
 }
 
-fn end_processing(bo: &TtmBo) {
+pub(crate) fn end_processing(bo: &TtmBo) {
     bo.f().processing = None;
 }
 

@@ -339,6 +339,20 @@ impl Lru {
         &self.bos[b]
     }
 
+    /// Resources bumped toward a tail by tasks other than `task`, plus every insertion: the
+    /// churn that lets a walk see a resource again (P4's allowance; used by the
+    /// next-candidate design's revisit check, `walker::designs`).
+    pub fn churn_except(&self, task: u16) -> u64 {
+        let others: u64 = self
+            .exposures
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| *t != task as usize)
+            .map(|(_, n)| *n)
+            .sum();
+        others + self.inserts.iter().sum::<u64>()
+    }
+
     /// Exposure accounting: `n` resources moved to (or toward) a tail by `task`.
     pub fn note_exposure(&mut self, task: u16, n: u64) {
         Self::bump(&mut self.exposures, task, n);

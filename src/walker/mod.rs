@@ -10,6 +10,7 @@
 //! * [`iter`]: `ttm_bo_util.c` — the guarded BO iteration and `ttm_lru_walk_for_evict`.
 //! * [`evict`], [`swap`], [`shrink`]: `ttm_bo.c` eviction and swapout, `ttm_bo_util.c`
 //!   shrink helpers, `xe_shrinker.c`, and `mm/shrinker.c` `do_shrink_slab`.
+//! * [`designs`]: the 2024 shrinker-API debate as four walk designs (`ttm_lru.md` §8.3).
 //! * [`lockdep`]: lock-class dependencies across executions (lockdep-lite).
 //!
 //! Granularity: every `lru_lock` critical section is one model step (one acquisition of the
@@ -18,6 +19,7 @@
 //! without its lock is reported (`lru-locking`) instead of being silently serialised.
 
 pub mod bo;
+pub mod designs;
 pub mod evict;
 pub mod iter;
 pub mod lockdep;
