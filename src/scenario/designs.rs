@@ -174,7 +174,9 @@ pub fn register(out: &mut Vec<Scenario>) {
 /// model): kept out of the default hunt, checked by `tests/shuttle/designs.rs`.
 pub fn expected_violation(name: &str) -> Option<Property> {
     match name {
-        "design-next-candidate-busy-head" | "design-next-candidate-all-fail" => {
+        "design-next-candidate-busy-head"
+        | "design-next-candidate-all-fail"
+        | "design-next-candidate-hammer-4" => {
             Some(Property::WalkProgress)
         }
         _ => None,

@@ -244,6 +244,9 @@ impl GemLru {
     /// the TTM BO.
     pub fn put(&self, cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
         if bo.kref.put(&dev.m.rec) {
+            // drm_gem_object_free -> driver free_object -> drm_gem_object_release: other
+            // CPUs run between the refcount reaching 0 and the LRU removal.
+            yield_now();
             self.remove(cur, dev, bo);
             ttm_bo_release(cur, dev, bo);
         }
