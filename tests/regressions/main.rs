@@ -150,6 +150,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "bulk-leave-cursor",
         "walk-skip",
     ),
+    (
+        "gem-2026-lru-scan-release-race",
+        "design-gem-lru-scan-release",
+        "gem-lru-release-race",
+        "use-after-free",
+    ),
 ];
 
 /// Folders whose scenario files contribute entries.
