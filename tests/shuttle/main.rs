@@ -217,3 +217,5 @@ fn finding_stale_wound_kills_the_oldest_twice() {
         f.failure.message
     );
 }
+
+mod designs;

@@ -1,0 +1,63 @@
+//! The 2024 shrinker-API debate (docs/DESIGNS.md): which properties each design violates
+//! on the same workloads, and that the others stay clean.
+
+use super::*;
+use ttm_model::scenario::designs::expected_violation;
+use ttm_model::walker::designs::ShrinkDesign;
+
+const SHAPES: [&str; 3] = ["busy-head", "all-fail", "hammer-4"];
+
+/// The next-candidate API hands the same failing BO back again and again (walk-progress)
+/// on every shape; the callback walker, the guarded iterator (mainline) and
+/// drm_gem_lru_scan (fixed) stay clean on the same shapes.
+#[test]
+fn designs_violate_what_docs_designs_md_claims() {
+    for d in ShrinkDesign::ALL {
+        for shape in SHAPES {
+            let name = format!("design-{}-{shape}", d.name());
+            match expected_violation(&name) {
+                Some(p) => {
+                    let o = run(&name, EngineKind::Shuttle, VariantSet::NONE, 1, 20_000);
+                    let f = o
+                        .found
+                        .unwrap_or_else(|| panic!("{name}: no {p} in {} executions", o.executions));
+                    assert_eq!(f.failure.property, p, "{name}: {}", f.failure);
+                }
+                None => assert_clean(&name, EngineKind::Shuttle, 3_000),
+            }
+        }
+    }
+    assert_clean("design-gem-lru-scan-release", EngineKind::Shuttle, 3_000);
+}
+
+/// Only the next-candidate design is expected to violate a property by design.
+#[test]
+fn only_next_candidate_violates_by_design() {
+    for s in scenario::all().into_iter().filter(|s| s.area == "design") {
+        let expected = expected_violation(&s.name).is_some();
+        assert_eq!(
+            expected,
+            s.name.starts_with("design-next-candidate-"),
+            "{}",
+            s.name
+        );
+    }
+}
+
+/// The 2026 drm_gem_lru_scan release race: found as use-after-free with the variant, clean
+/// without (the fixed scan removes dying objects from the LRU instead of parking them on
+/// the on-stack still_in_lru).
+#[test]
+fn gem_lru_scan_release_race_is_a_use_after_free() {
+    let o = run(
+        "design-gem-lru-scan-release",
+        EngineKind::Shuttle,
+        VariantSet::of(Variant::GemLruReleaseRace),
+        1,
+        100_000,
+    );
+    assert_eq!(
+        o.found.map(|f| f.failure.property),
+        Some(Property::UseAfterFree)
+    );
+}
