@@ -255,9 +255,10 @@ pub struct FairRow {
     pub freeable_pages: u64,
     pub freed_pages: u64,
     /// Sum of nr_to_scan over scan calls, in the shrinker's unit (pages; objects for
-    /// next-candidate), and converted to pages.
+    /// next-candidate).
     pub requested_units: u64,
-    pub requested_pages: u64,
+    /// Sum of the nr_scanned reported back (charged against total_scan), in pages.
+    pub charged_pages: u64,
     pub scan_calls: u64,
     pub nr_deferred: u64,
     /// Lowest priority reached (vmscan priority, 12 = DEF_PRIORITY).
@@ -328,6 +329,7 @@ pub fn fairness(d: ShrinkDesign) -> Scenario {
             for (s, w, pages) in [(&sa, &wa, 1u64), (&sb, &wb, 4)] {
                 let units = s.requested.load(Ordering::Relaxed);
                 let per_unit = if d == ShrinkDesign::NextCandidate { pages } else { 1 };
+                let charged = s.scanned.load(Ordering::Relaxed) * per_unit;
                 rows.push(FairRow {
                     design: d.name(),
                     shrinker: s.name().to_string(),
@@ -335,7 +337,7 @@ pub fn fairness(d: ShrinkDesign) -> Scenario {
                     freeable_pages: 256,
                     freed_pages: freed(w),
                     requested_units: units,
-                    requested_pages: units * per_unit,
+                    charged_pages: charged,
                     scan_calls: s.scans.load(Ordering::Relaxed),
                     nr_deferred: s.nr_deferred.load(crate::model::sync::atomic::Ordering::SeqCst),
                     priority: prio,

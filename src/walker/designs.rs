@@ -405,6 +405,8 @@ pub struct DesignShrinker {
     /// Totals (std, measurement): scan calls, units requested (nr_to_scan).
     pub scans: StdU64,
     pub requested: StdU64,
+    /// Sum of `nr_scanned` reported back (what `do_shrink_slab` charges to total_scan).
+    pub scanned: StdU64,
 }
 
 impl DesignShrinker {
@@ -437,6 +439,7 @@ impl DesignShrinker {
             nc: Default::default(),
             scans: StdU64::new(0),
             requested: StdU64::new(0),
+            scanned: StdU64::new(0),
         })
     }
 
@@ -692,6 +695,9 @@ impl Shrinker for DesignShrinker {
             ShrinkDesign::NextCandidate => self.scan_next_candidate(cur, sc),
             ShrinkDesign::GemLruScan => self.scan_gem(cur, sc),
         };
+        if ret != SHRINK_STOP {
+            self.scanned.fetch_add(sc.nr_scanned, Ordering::Relaxed);
+        }
         cur.event(|| {
             Ev::Note(format!(
                 "{} scan_objects(nr_to_scan {}) -> {}, nr_scanned {}",
