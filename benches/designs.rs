@@ -53,7 +53,13 @@ struct Cell {
     failure: Option<String>,
 }
 
-fn run_cell(engine: EngineKind, d: ShrinkDesign, cpus: usize, max: usize, budget: Duration) -> Cell {
+fn run_cell(
+    engine: EngineKind,
+    d: ShrinkDesign,
+    cpus: usize,
+    max: usize,
+    budget: Duration,
+) -> Cell {
     let st = &MEASURE[d.index()];
     st.reset();
     let sc = measure(d, cpus);
@@ -89,7 +95,9 @@ fn mode_shuttle() {
     );
     println!("## Shuttle: pages freed per lru_lock section and per model step\n");
     println!("command: cargo bench --bench designs -- shuttle\n");
-    println!("| design | CPUs | executions | pages freed/exec | lock sections/exec | pages per lock section | pages per model step | scan calls/exec |");
+    println!(
+        "| design | CPUs | executions | pages freed/exec | lock sections/exec | pages per lock section | pages per model step | scan calls/exec |"
+    );
     println!("|---|---|---|---|---|---|---|---|");
     for cpus in [2usize, 4, 8, 16, 32, 64] {
         let max = match cpus {
@@ -111,7 +119,10 @@ fn mode_shuttle() {
                 ratio(c.freed, c.locks),
                 ratio(c.freed, c.steps),
                 c.scans as f64 / e,
-                c.failure.as_deref().map(|f| format!(" FAILED: {f}")).unwrap_or_default()
+                c.failure
+                    .as_deref()
+                    .map(|f| format!(" FAILED: {f}"))
+                    .unwrap_or_default()
             );
             let _ = writeln!(
                 csv,
@@ -131,8 +142,12 @@ fn mode_shuttle() {
     }
     std::fs::write(data_dir().join("shuttle.csv"), csv).expect("write shuttle.csv");
 
-    println!("\n## Fairness: two shrinkers (256 x 1-page BOs, 64 x 4-page BOs) under do_shrink_slab\n");
-    println!("| design | shrinker | freed pages | share of freed | nr_to_scan asked (sum, shrinker units) | charged nr_scanned (pages) | scan calls | nr_deferred at end | lowest priority |");
+    println!(
+        "\n## Fairness: two shrinkers (256 x 1-page BOs, 64 x 4-page BOs) under do_shrink_slab\n"
+    );
+    println!(
+        "| design | shrinker | freed pages | share of freed | nr_to_scan asked (sum, shrinker units) | charged nr_scanned (pages) | scan calls | nr_deferred at end | lowest priority |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     FAIRNESS.lock().unwrap().clear();
     for d in ShrinkDesign::ALL {
@@ -190,19 +205,33 @@ fn mode_threads() {
     println!("## Real threads (parking_lot): throughput and CPU time per freed page\n");
     println!("command: cargo bench --no-default-features --bench designs -- threads");
     println!("machine: {cores} cores (std::thread::available_parallelism)\n");
-    println!("| design | threads | executions | freed pages | pages/s (wall) | CPU µs per freed page | lock sections per page |");
+    println!(
+        "| design | threads | executions | freed pages | pages/s (wall) | CPU µs per freed page | lock sections per page |"
+    );
     println!("|---|---|---|---|---|---|---|");
     let mut csv = String::from(
         "design,threads,cores,executions,freed_pages,wall_s,cpu_s,pages_per_s,cpu_us_per_page,lock_sections\n",
     );
     // Warm-up (page faults, allocator), then three interleaved rounds per thread count so
     // drift from the other load on the machine is spread over the designs.
-    let _ = run_cell(EngineKind::Threads, ShrinkDesign::GuardedIterator, 2, usize::MAX, Duration::from_millis(500));
+    let _ = run_cell(
+        EngineKind::Threads,
+        ShrinkDesign::GuardedIterator,
+        2,
+        usize::MAX,
+        Duration::from_millis(500),
+    );
     for threads in [1usize, 2, 4, 8, 16] {
         let mut acc: Vec<Cell> = Vec::new();
         for round in 0..3 {
             for (i, d) in ShrinkDesign::ALL.into_iter().enumerate() {
-                let c = run_cell(EngineKind::Threads, d, threads, usize::MAX, Duration::from_millis(700));
+                let c = run_cell(
+                    EngineKind::Threads,
+                    d,
+                    threads,
+                    usize::MAX,
+                    Duration::from_millis(700),
+                );
                 if round == 0 {
                     acc.push(c);
                 } else {
@@ -218,7 +247,11 @@ fn mode_threads() {
         }
         for (d, c) in ShrinkDesign::ALL.into_iter().zip(acc) {
             let pps = c.freed as f64 / c.wall.as_secs_f64();
-            let us = if c.freed == 0 { 0.0 } else { c.cpu.as_secs_f64() * 1e6 / c.freed as f64 };
+            let us = if c.freed == 0 {
+                0.0
+            } else {
+                c.cpu.as_secs_f64() * 1e6 / c.freed as f64
+            };
             println!(
                 "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} |{}",
                 d.name(),
@@ -228,7 +261,10 @@ fn mode_threads() {
                 pps,
                 us,
                 1.0 / ratio(c.freed, c.locks).max(1e-9),
-                c.failure.as_deref().map(|f| format!(" FAILED: {f}")).unwrap_or_default()
+                c.failure
+                    .as_deref()
+                    .map(|f| format!(" FAILED: {f}"))
+                    .unwrap_or_default()
             );
             let _ = writeln!(
                 csv,
@@ -267,7 +303,15 @@ const COLORS: [RGBColor; 4] = [
 ];
 
 /// One line per design: x = column `xc` (log2 axis), y = column `yc`.
-fn line_plot(rows: &[Vec<String>], xc: usize, yc: usize, title: &str, xl: &str, yl: &str, out: &Path) {
+fn line_plot(
+    rows: &[Vec<String>],
+    xc: usize,
+    yc: usize,
+    title: &str,
+    xl: &str,
+    yl: &str,
+    out: &Path,
+) {
     let series: Vec<(ShrinkDesign, Vec<(f64, f64)>)> = ShrinkDesign::ALL
         .iter()
         .map(|d| {
@@ -373,7 +417,10 @@ fn fairness_plot(rows: &[Vec<String>], out: &Path) {
             .unwrap();
     }
     chart
-        .draw_series(LineSeries::new(vec![(0.0, 0.5), (4.0, 0.5)], BLACK.stroke_width(1)))
+        .draw_series(LineSeries::new(
+            vec![(0.0, 0.5), (4.0, 0.5)],
+            BLACK.stroke_width(1),
+        ))
         .unwrap();
     root.present().unwrap();
 }
@@ -382,13 +429,45 @@ fn mode_plot() {
     let dd = data_dir();
     let img = img_dir();
     let sh = read_csv(&dd.join("shuttle.csv"));
-    line_plot(&sh, 1, 7, "Pages freed per lru_lock section (shuttle)", "simulated CPUs", "pages / lock section", &img.join("designs-pages-per-lock.svg"));
-    line_plot(&sh, 1, 8, "Pages freed per model step (shuttle)", "simulated CPUs", "pages / step", &img.join("designs-pages-per-step.svg"));
+    line_plot(
+        &sh,
+        1,
+        7,
+        "Pages freed per lru_lock section (shuttle)",
+        "simulated CPUs",
+        "pages / lock section",
+        &img.join("designs-pages-per-lock.svg"),
+    );
+    line_plot(
+        &sh,
+        1,
+        8,
+        "Pages freed per model step (shuttle)",
+        "simulated CPUs",
+        "pages / step",
+        &img.join("designs-pages-per-step.svg"),
+    );
     let th = dd.join("threads.csv");
     if th.exists() {
         let th = read_csv(&th);
-        line_plot(&th, 1, 7, "Real threads: freed pages per second", "threads", "pages / s (wall)", &img.join("designs-threads-throughput.svg"));
-        line_plot(&th, 1, 8, "Real threads: CPU time per freed page", "threads", "CPU µs / page", &img.join("designs-threads-cpu.svg"));
+        line_plot(
+            &th,
+            1,
+            7,
+            "Real threads: freed pages per second",
+            "threads",
+            "pages / s (wall)",
+            &img.join("designs-threads-throughput.svg"),
+        );
+        line_plot(
+            &th,
+            1,
+            8,
+            "Real threads: CPU time per freed page",
+            "threads",
+            "CPU µs / page",
+            &img.join("designs-threads-cpu.svg"),
+        );
     }
     let fa = read_csv(&dd.join("fairness.csv"));
     fairness_plot(&fa, &img.join("designs-fairness.svg"));
@@ -396,7 +475,10 @@ fn mode_plot() {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     match args.first().map(String::as_str) {
         Some("shuttle") if cfg!(all(feature = "shuttle", not(loom))) => mode_shuttle(),
         Some("threads") if cfg!(not(any(loom, feature = "shuttle"))) => mode_threads(),

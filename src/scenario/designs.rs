@@ -27,7 +27,15 @@ use crate::walker::*;
 use std::sync::atomic::Ordering;
 
 /// A populated BO of `pages` pages in `mem` (optionally in the VM, optionally busy).
-fn place(w: &World, cur: &Arc<Task>, name: &str, mem: MemType, pages: u64, prio: usize, busy: bool) -> Arc<TtmBo> {
+fn place(
+    w: &World,
+    cur: &Arc<Task>,
+    name: &str,
+    mem: MemType,
+    pages: u64,
+    prio: usize,
+    busy: bool,
+) -> Arc<TtmBo> {
     let bo = w.dev.bo_create(cur, name, pages, prio, None);
     expect(&cur.machine, dma_resv_trylock(cur, &w.dev, &bo), || {
         format!("setup: {} resv busy", bo.name)
@@ -38,7 +46,14 @@ fn place(w: &World, cur: &Arc<Task>, name: &str, mem: MemType, pages: u64, prio:
     bo
 }
 
-fn design_scn(d: ShrinkDesign, shape: &str, desc: &str, tasks: usize, vram: u64, body: Arc<super::ttm::Body>) -> Scenario {
+fn design_scn(
+    d: ShrinkDesign,
+    shape: &str,
+    desc: &str,
+    tasks: usize,
+    vram: u64,
+    body: Arc<super::ttm::Body>,
+) -> Scenario {
     let mut s = ttm(
         &format!("design-{}-{shape}", d.name()),
         &format!("[{}] {desc}", d.kernel()),
@@ -120,12 +135,17 @@ fn hammer4(d: ShrinkDesign) -> Scenario {
             let mut hs = Vec::new();
             for role in 0..3 {
                 let s = Arc::clone(&s);
-                hs.push(spawn(m, ["reclaim", "kswapd", "exec"][role], w, move |t, w| match role {
-                    2 => w.vm_exec_bump(t),
-                    _ => {
-                        reclaim(t, w, &s, role == 1);
-                    }
-                }));
+                hs.push(spawn(
+                    m,
+                    ["reclaim", "kswapd", "exec"][role],
+                    w,
+                    move |t, w| match role {
+                        2 => w.vm_exec_bump(t),
+                        _ => {
+                            reclaim(t, w, &s, role == 1);
+                        }
+                    },
+                ));
             }
             reclaim(main, w, &s, false);
             for h in hs {
@@ -176,9 +196,7 @@ pub fn expected_violation(name: &str) -> Option<Property> {
     match name {
         "design-next-candidate-busy-head"
         | "design-next-candidate-all-fail"
-        | "design-next-candidate-hammer-4" => {
-            Some(Property::WalkProgress)
-        }
+        | "design-next-candidate-hammer-4" => Some(Property::WalkProgress),
         _ => None,
     }
 }
@@ -210,7 +228,15 @@ pub fn measure(d: ShrinkDesign, cpus: usize) -> Scenario {
             w.bo(main, "A0", TTM_PL_TT, 0, true);
             w.bo(main, "A1", TTM_PL_TT, 0, true);
             for i in 0..cpus.max(4) {
-                place(&w, main, &format!("S{i}"), TTM_PL_SYSTEM, 1, i % 2, i % 4 == 3);
+                place(
+                    &w,
+                    main,
+                    &format!("S{i}"),
+                    TTM_PL_SYSTEM,
+                    1,
+                    i % 2,
+                    i % 4 == 3,
+                );
             }
             let s = DesignShrinker::new(main, d, &w.dev, "drv", false);
             let locks0 = s.lock_sections();
@@ -328,7 +354,11 @@ pub fn fairness(d: ShrinkDesign) -> Scenario {
             let mut rows = FAIRNESS.lock().unwrap_or_else(|e| e.into_inner());
             for (s, w, pages) in [(&sa, &wa, 1u64), (&sb, &wb, 4)] {
                 let units = s.requested.load(Ordering::Relaxed);
-                let per_unit = if d == ShrinkDesign::NextCandidate { pages } else { 1 };
+                let per_unit = if d == ShrinkDesign::NextCandidate {
+                    pages
+                } else {
+                    1
+                };
                 let charged = s.scanned.load(Ordering::Relaxed) * per_unit;
                 rows.push(FairRow {
                     design: d.name(),
@@ -339,7 +369,9 @@ pub fn fairness(d: ShrinkDesign) -> Scenario {
                     requested_units: units,
                     charged_pages: charged,
                     scan_calls: s.scans.load(Ordering::Relaxed),
-                    nr_deferred: s.nr_deferred.load(crate::model::sync::atomic::Ordering::SeqCst),
+                    nr_deferred: s
+                        .nr_deferred
+                        .load(crate::model::sync::atomic::Ordering::SeqCst),
                     priority: prio,
                 });
             }

@@ -33,9 +33,15 @@
 //! and `resv_attempts`, and the GEM LRU's lock sections here.
 
 use super::bo::*;
-use super::iter::{OpCtx, WalkArg, begin_processing, end_processing, for_each_reserved_guarded, ttm_lru_walk_for_evict};
+use super::iter::{
+    OpCtx, WalkArg, begin_processing, end_processing, for_each_reserved_guarded,
+    ttm_lru_walk_for_evict,
+};
 use super::lru::{Item, ListId};
-use super::shrink::{SHRINK_BATCH, SHRINK_EMPTY, SHRINK_STOP, ShrinkControl, ShrinkFlags, Shrinker, ttm_bo_shrink, ttm_bo_shrink_suitable};
+use super::shrink::{
+    SHRINK_BATCH, SHRINK_EMPTY, SHRINK_STOP, ShrinkControl, ShrinkFlags, Shrinker, ttm_bo_shrink,
+    ttm_bo_shrink_suitable,
+};
 use super::{MemType, TTM_MAX_BO_PRIORITY, TTM_PL_SYSTEM, TTM_PL_TT};
 use crate::model::property::Property;
 use crate::model::sync::atomic::AtomicU64;
@@ -76,7 +82,9 @@ impl ShrinkDesign {
     /// The kernel code (or proposal) the design models.
     pub fn kernel(self) -> &'static str {
         match self {
-            ShrinkDesign::CallbackWalker => "ttm_lru_walk_for_evict + ops->process_bo (da966b82bf3d)",
+            ShrinkDesign::CallbackWalker => {
+                "ttm_lru_walk_for_evict + ops->process_bo (da966b82bf3d)"
+            }
             ShrinkDesign::GuardedIterator => {
                 "ttm_bo_lru_for_each_reserved_guarded + Xe loop (f3bcfd04a52f, mainline)"
             }
@@ -269,7 +277,10 @@ impl GemLru {
         // drm_gem_lru_init(&still_in_lru, lru->lock): a new on-stack list.
         let still = g.lists.len();
         g.lists.push(Vec::new());
-        self.alive.lock().unwrap_or_else(|e| e.into_inner()).push(true);
+        self.alive
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(true);
         let snapshot: Vec<(usize, u64, Arc<str>)> = g.lists[GEM_MAIN]
             .iter()
             .map(|b| (b.id, g.removals[b.id], Arc::clone(&b.name)))
@@ -420,11 +431,7 @@ impl DesignShrinker {
     ) -> Arc<DesignShrinker> {
         let bos = dev.bos(cur);
         let gem = (design == ShrinkDesign::GemLruScan).then(|| {
-            let in_tt: Vec<_> = bos
-                .iter()
-                .filter(|b| b.f().tt.is_some())
-                .cloned()
-                .collect();
+            let in_tt: Vec<_> = bos.iter().filter(|b| b.f().tt.is_some()).cloned().collect();
             GemLru::new(&in_tt)
         });
         Arc::new(DesignShrinker {
@@ -453,12 +460,22 @@ impl DesignShrinker {
     /// Lock sections so far (TTM lru_lock plus the GEM LRU lock).
     pub fn lock_sections(&self) -> u64 {
         self.dev.lru_acquisitions.load(Ordering::Relaxed)
-            + self.gem.as_ref().map_or(0, |g| g.sections.load(Ordering::Relaxed))
+            + self
+                .gem
+                .as_ref()
+                .map_or(0, |g| g.sections.load(Ordering::Relaxed))
     }
 
     /// The driver's part of one BO: suitability (incl. GPU idle under no_wait_gpu), then
     /// `ttm_bo_shrink`. Pages attempted go to `scanned`.
-    fn shrink_one(&self, cur: &Arc<Task>, ctx: &OpCtx, flags: ShrinkFlags, bo: &Arc<TtmBo>, scanned: &mut u64) -> i64 {
+    fn shrink_one(
+        &self,
+        cur: &Arc<Task>,
+        ctx: &OpCtx,
+        flags: ShrinkFlags,
+        bo: &Arc<TtmBo>,
+        scanned: &mut u64,
+    ) -> i64 {
         if !ttm_bo_shrink_suitable(bo, ctx) {
             return -(EBUSY as i64);
         }
@@ -637,10 +654,17 @@ impl DesignShrinker {
         let (ctx, flags) = Self::ctx_flags(sc);
         let gem = self.gem.as_ref().expect("gem lru");
         let mut remaining = 0u64;
-        let freed = gem.scan(cur, &self.dev, sc.nr_to_scan, &mut remaining, self.checks, |bo| {
-            let mut scanned = 0;
-            self.shrink_one(cur, &ctx, flags, bo, &mut scanned) > 0
-        });
+        let freed = gem.scan(
+            cur,
+            &self.dev,
+            sc.nr_to_scan,
+            &mut remaining,
+            self.checks,
+            |bo| {
+                let mut scanned = 0;
+                self.shrink_one(cur, &ctx, flags, bo, &mut scanned) > 0
+            },
+        );
         // msm_gem_shrinker_scan: SHRINK_STOP unless something was freed and something is
         // left (drm/msm/gem: Prevent blocking within shrinker loop). nr_scanned is left as
         // do_shrink_slab preset it (msm does not set it).
@@ -703,7 +727,11 @@ impl Shrinker for DesignShrinker {
                 "{} scan_objects(nr_to_scan {}) -> {}, nr_scanned {}",
                 self.name,
                 sc.nr_to_scan,
-                if ret == SHRINK_STOP { "SHRINK_STOP".to_string() } else { ret.to_string() },
+                if ret == SHRINK_STOP {
+                    "SHRINK_STOP".to_string()
+                } else {
+                    ret.to_string()
+                },
                 sc.nr_scanned
             ))
         });
