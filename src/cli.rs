@@ -22,6 +22,10 @@ pub struct HuntArgs {
     /// Scenario to explore (repeatable; default: every scenario).
     #[arg(long = "scenario")]
     pub scenarios: Vec<String>,
+    /// Shrinker design (docs/DESIGNS.md: callback-walker, guarded-iterator, next-candidate,
+    /// gem-lru-scan; repeatable): adds every `design-<NAME>-*` scenario.
+    #[arg(long = "design")]
+    pub designs: Vec<String>,
     /// Scenario file (TOML, see scenarios/) to explore (repeatable); without --scenario
     /// only the files' scenarios are explored.
     #[arg(long = "scenario-file")]
@@ -185,7 +189,21 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
                 .ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))
         })
         .collect::<Result<_, _>>()?;
-    if args.scenarios.is_empty() {
+    for d in &args.designs {
+        if crate::walker::designs::ShrinkDesign::from_name(d).is_none() {
+            return Err(format!(
+                "unknown design '{d}' (callback-walker, guarded-iterator, next-candidate, gem-lru-scan)"
+            ));
+        }
+        let prefix = format!("design-{d}-");
+        named.extend(
+            scenario::all()
+                .into_iter()
+                .filter(|s| s.name.starts_with(&prefix))
+                .map(|s| (s, None)),
+        );
+    }
+    if args.scenarios.is_empty() && args.designs.is_empty() {
         named.extend(
             files
                 .iter()
@@ -426,6 +444,7 @@ mod tests {
     fn shards_cover_the_pairs_without_overlap() {
         let mut args = HuntArgs {
             scenarios: vec![],
+            designs: vec![],
             scenario_files: vec![],
             junit: None,
             variants: vec![],
