@@ -95,9 +95,20 @@ fn busy_head(d: ShrinkDesign) -> Scenario {
 }
 
 fn all_fail(d: ShrinkDesign) -> Scenario {
+    all_fail_with(d, true)
+}
+
+/// `all-fail` with the design-level revisit checks on or off: off, it shows termination
+/// alone (`livelock`, `step-limit`) for a design that violates bounded revisits
+/// (`tests/shuttle/designs.rs`; not registered).
+pub fn all_fail_with(d: ShrinkDesign, checks: bool) -> Scenario {
     design_scn(
         d,
-        "all-fail",
+        if checks {
+            "all-fail"
+        } else {
+            "all-fail-unchecked"
+        },
         "every BO is busy and keeps failing in direct reclaim; two reclaimers must terminate \
          without revisiting BOs without bound",
         2,
@@ -106,7 +117,7 @@ fn all_fail(d: ShrinkDesign) -> Scenario {
             for i in 0..3 {
                 place(w, main, &format!("B{i}"), TTM_PL_SYSTEM, 1, i % 2, true);
             }
-            let s = DesignShrinker::new(main, d, &w.dev, "drv", true);
+            let s = DesignShrinker::new(main, d, &w.dev, "drv", checks);
             let s2 = Arc::clone(&s);
             let h = spawn(m, "reclaim", w, move |t, w| {
                 reclaim(t, w, &s2, false);

@@ -61,3 +61,21 @@ fn gem_lru_scan_release_race_is_a_use_after_free() {
         Some(Property::UseAfterFree)
     );
 }
+
+/// Termination when every BO keeps failing: with the design-level revisit check off, every
+/// design (next-candidate included) finishes every execution without `livelock` or
+/// `step-limit` — do_shrink_slab's total_scan bounds the next-candidate calls.
+#[test]
+fn every_design_terminates_when_every_bo_keeps_failing() {
+    for d in ShrinkDesign::ALL {
+        let sc = ttm_model::scenario::designs::all_fail_with(d, false);
+        let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+        cfg.seed = 3;
+        cfg.max_executions = Some(2_000);
+        cfg.budget = Duration::from_secs(60);
+        let o = explore(&sc, &cfg);
+        if let Some(f) = o.found {
+            panic!("{}: {}", sc.name, f.failure);
+        }
+    }
+}
