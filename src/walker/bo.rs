@@ -209,6 +209,7 @@ impl TtmDevice {
         self.lockdep.acquire(cur, "lru_lock", LockKind::Spin);
         let mut g = self.lru_lock.lock();
         self.lru_holder.store(cur.id as u64 + 1, Ordering::SeqCst);
+        g.section_task = cur.id;
         let r = f(&mut g);
         g.check_invariants();
         self.lru_holder.store(0, Ordering::SeqCst);
