@@ -408,8 +408,8 @@ impl Variant {
                 "bulk-leave-cursor",
                 "finding",
                 "none yet (mainline behaviour, docs/findings.md; spec ttm_lru.md §4.3): \
-                 ttm_lru_bulk_move_del should drop the bulk's registered cursors when the range's \
-                 first or last entry leaves in place",
+                 ttm_resource_cursor_move_bulk_tail should move a registered cursor's hitch only \
+                 when it lies inside the range, and otherwise just deregister the cursor",
                 "a walker yields the first BO of a VM's bulk range and registers with the bulk; \
                  after it unlocks the VM resv, that BO and the next leave the VM \
                  (ttm_bo_set_bulk_move(bo, NULL) only advances pos->first) and the VM submits: \

@@ -86,6 +86,30 @@ fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, 
     w.dev.lockdep.release(cur, TICKET);
 }
 
+/// D0 and D1 fill VRAM (with `third`), E0 and E1 wait in SYSTEM; two CPUs each submit a
+/// drm_exec job that needs its E in VRAM, holding its own D: each may have to evict the
+/// other's D under its ticket.
+fn two_submitters(
+    m: &Arc<crate::model::Machine>,
+    main: &Arc<Task>,
+    w: &World,
+    third: (&str, MemType),
+) -> Vec<crate::model::sync::thread::JoinHandle<()>> {
+    let d0 = w.bo(main, "D0", TTM_PL_VRAM, 0, false);
+    let d1 = w.bo(main, "D1", TTM_PL_VRAM, 0, false);
+    w.bo(main, third.0, third.1, 0, false);
+    let e0 = w.bo(main, "E0", TTM_PL_SYSTEM, 0, false);
+    let e1 = w.bo(main, "E1", TTM_PL_SYSTEM, 0, false);
+    vec![
+        spawn(m, "exec0", w, move |t, w| {
+            exec_submit(t, w, &d0, &e0, false)
+        }),
+        spawn(m, "exec1", w, move |t, w| {
+            exec_submit(t, w, &d1, &e1, false)
+        }),
+    ]
+}
+
 fn kswapd(t: &Arc<Task>, w: &World, is_kswapd: bool) {
     let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
     shrink_slab(t, &w.dev, &[s], is_kswapd, 0);
@@ -112,19 +136,9 @@ pub fn register(out: &mut Vec<Scenario>) {
         3,
         3,
         Arc::new(|m, main, w| {
-            let d0 = w.bo(main, "D0", TTM_PL_VRAM, 0, false);
-            let d1 = w.bo(main, "D1", TTM_PL_VRAM, 0, false);
-            w.bo(main, "X", TTM_PL_VRAM, 0, false);
-            let e0 = w.bo(main, "E0", TTM_PL_SYSTEM, 0, false);
-            let e1 = w.bo(main, "E1", TTM_PL_SYSTEM, 0, false);
-            let h0 = spawn(m, "exec0", w, move |t, w| {
-                exec_submit(t, w, &d0, &e0, false)
-            });
-            let h1 = spawn(m, "exec1", w, move |t, w| {
-                exec_submit(t, w, &d1, &e1, false)
-            });
-            m.join(main, h0);
-            m.join(main, h1);
+            for h in two_submitters(m, main, w, ("X", TTM_PL_VRAM)) {
+                m.join(main, h);
+            }
             w.quiesce(main);
         }),
     ));
@@ -135,19 +149,9 @@ pub fn register(out: &mut Vec<Scenario>) {
         4,
         2,
         Arc::new(|m, main, w| {
-            let d0 = w.bo(main, "D0", TTM_PL_VRAM, 0, false);
-            let d1 = w.bo(main, "D1", TTM_PL_VRAM, 0, false);
-            w.bo(main, "S", TTM_PL_TT, 0, false);
-            let e0 = w.bo(main, "E0", TTM_PL_SYSTEM, 0, false);
-            let e1 = w.bo(main, "E1", TTM_PL_SYSTEM, 0, false);
-            let h0 = spawn(m, "exec0", w, move |t, w| {
-                exec_submit(t, w, &d0, &e0, false)
-            });
-            let h1 = spawn(m, "exec1", w, move |t, w| {
-                exec_submit(t, w, &d1, &e1, false)
-            });
-            let h2 = spawn(m, "kswapd", w, |t, w| kswapd(t, w, true));
-            for h in [h0, h1, h2] {
+            let mut hs = two_submitters(m, main, w, ("S", TTM_PL_TT));
+            hs.push(spawn(m, "kswapd", w, |t, w| kswapd(t, w, true)));
+            for h in hs {
                 m.join(main, h);
             }
             w.quiesce(main);

@@ -216,6 +216,7 @@ impl TtmDevice {
         let mut g = self.lru_lock.lock();
         self.lru_acquisitions.fetch_add(1, Ordering::Relaxed);
         self.lru_holder.store(cur.id as u64 + 1, Ordering::SeqCst);
+        g.section_task = cur.id;
         let r = f(&mut g);
         g.check_invariants();
         self.lru_holder.store(0, Ordering::SeqCst);

@@ -139,6 +139,10 @@ pub struct Lru {
     pub bos: Vec<Arc<TtmBo>>,
     /// Per task: resources moved toward a list tail (bumps) — each may be yielded again.
     exposures: Vec<u64>,
+    /// The task running the current `lru_lock` section (set by `TtmDevice::lru`; `u16::MAX`
+    /// when unknown, which counts as "another task" for every cursor): moves made by the
+    /// bulk add/del helpers are charged to it for the bounded-revisit check.
+    pub section_task: u16,
     /// Per task: resources inserted.
     inserts: Vec<u64>,
     variants: VariantSet,
@@ -159,6 +163,7 @@ impl Lru {
             man,
             bos: Vec::new(),
             exposures: Vec::new(),
+            section_task: u16::MAX,
             inserts: Vec::new(),
             variants,
             rec,
@@ -514,6 +519,9 @@ impl Lru {
                         ),
                     );
                 }
+                // pos_tail moves `r` behind the range: toward the tail for a walker
+                // whose hitch lies behind it, a revisit it must be allowed (P4).
+                self.note_exposure(self.section_task, 1);
                 self.bulk_move_pos_tail(bulk, r);
             }
         }
@@ -559,7 +567,6 @@ impl Lru {
                 ),
             );
         };
-        let end_moved_in_place = first == r || last == r;
         if first == r && last == r {
             pos = Pos::default();
         } else if first == r {
@@ -569,16 +576,9 @@ impl Lru {
         } else {
             self.live_res(last, "ttm_lru_bulk_move_del: pos->last");
             self.move_after(Item::Res(r), Item::Res(last));
+            self.note_exposure(self.section_task, 1);
         }
         self.set_pos(bulk, r, pos);
-        if end_moved_in_place && !self.v(Variant::BulkLeaveCursor) {
-            // Fix of a mainline finding (docs/findings.md, spec §4.3): `r` stays where it
-            // is but is no longer in the range, so a registered cursor's hitch next to it
-            // may now lie outside the range; the next bump must not carry it. Drop the
-            // registrations as `ttm_lru_bulk_move_fini` does (the hitch stays in place; a
-            // later revisit is bounded by the bump that moved the range).
-            self.bulk_drop_cursors(bulk);
-        }
     }
 
     /// `ttm_resource_move_to_lru_tail`: unevictable → tail of `bdev->unevictable`; bulk
@@ -632,16 +632,49 @@ impl Lru {
         }
     }
 
-    /// `ttm_bulk_move_adjust_cursors`: park every registered cursor's hitch right behind
-    /// the range it is in, then deregister it.
+    /// `ttm_bulk_move_adjust_cursors` / `ttm_resource_cursor_move_bulk_tail`: park every
+    /// registered cursor's hitch right behind the range it is in, then deregister it.
+    ///
+    /// Mainline moves the hitch unconditionally (variant `bulk-leave-cursor`). But a
+    /// registered cursor's hitch can lie outside the range: when the range's first or last
+    /// entry leaves in place (`ttm_lru_bulk_move_del` only moves `pos->first/last`), or when
+    /// a range is re-created where its first member sits. Parking such a hitch behind
+    /// `pos->last` jumps over resources the walk has not visited (docs/findings.md §4). The
+    /// fixed model moves the hitch only when it lies within `first..=last` on its list (a
+    /// walk over the range under `lru_lock`); otherwise it only deregisters the cursor, so
+    /// the hitch stays where it is (any revisit is then bounded by the bump).
     fn bulk_move_adjust_cursors(&mut self, bulk: BulkId) {
         for c in std::mem::take(&mut self.bulks[bulk].cursor_list) {
             let (m, p) = (self.cursors[c].mem_type, self.cursors[c].priority);
-            if let Some(last) = self.bulks[bulk].pos[m][p].last {
+            let pos = self.bulks[bulk].pos[m][p];
+            if let Some(last) = pos.last {
                 self.live_res(last, "ttm_bulk_move_adjust_cursors: pos->last");
-                self.move_after(Item::Hitch(c), Item::Res(last));
+                if self.v(Variant::BulkLeaveCursor) || self.hitch_in_range(c, pos) {
+                    self.move_after(Item::Hitch(c), Item::Res(last));
+                }
             }
             self.cursors[c].bulk = None;
+        }
+    }
+
+    /// Does cursor `c`'s hitch lie between the range's first and last entries on the list
+    /// that holds them?
+    fn hitch_in_range(&self, c: CursorId, pos: Pos) -> bool {
+        let (Some(first), Some(last)) = (pos.first, pos.last) else {
+            return false;
+        };
+        let Some(l) = self.res[first].list else {
+            return false;
+        };
+        let list = &self.lists[l.index()];
+        let at = |i: Item| list.iter().position(|x| *x == i);
+        match (
+            at(Item::Res(first)),
+            at(Item::Hitch(c)),
+            at(Item::Res(last)),
+        ) {
+            (Some(f), Some(h), Some(la)) => f < h && h < la,
+            _ => false,
         }
     }
 

@@ -20,18 +20,27 @@
 //!   revisits); after the last operation each walk terminates within (resources on the
 //!   manager + 1) calls.
 //!
-//! Protocol filter: while a cursor is registered with a bulk (`cursor->bulk`, set by
-//! `ttm_resource_cursor_check_bulk`), the generator does not change that bulk's membership
-//! in place (a member leaving the bulk without moving, or a range appearing where its first
-//! member already sits). `ttm_lru_bulk_move_tail` parks a registered cursor's hitch behind
-//! `pos->last` without checking that the hitch is in the range (spec §4.3); after such a
-//! change it is not, and the hitch jumps over resources the walk then never yields.
-//! [`kernel_hazard_bulk_leave_while_registered_skips`] shows that on the fixed model (which
-//! follows the kernel there). Everything else is generated freely.
+//! No protocol filter: bulk membership changes (joins, leaves, frees, in place or not)
+//! are generated freely, also while a cursor is registered with the bulk. Mainline lets a
+//! range end leave in place under a registered cursor, and the next
+//! `ttm_lru_bulk_move_tail` parks the cursor's hitch behind `pos->last` although it is no
+//! longer in the range (a skip, or a revisit of an unmoved resource): finding §4 of
+//! docs/findings.md, variant `bulk-leave-cursor`
+//! ([`finding_bulk_leave_cursor_skips_without_fix`], [`generator_finds_bulk_leave_cursor`]).
+//! The fixed model carries the fix in `ttm_lru_bulk_move_del`
+//! ([`fix_keeps_cursors_whose_hitch_is_in_the_range`] checks it does not deregister a
+//! cursor whose hitch is still in a range).
+//!
+//! One narrow filter remains, for kernel behaviour the model follows on purpose: a join
+//! (`ttm_bo_set_bulk_move(bo, bulk)` of a BO that already has a resource) is not
+//! generated when `ttm_lru_bulk_move_pos_tail` would move that resource toward the list
+//! head across a cursor's hitch (it lies behind `pos->last` with a hitch in between); the
+//! walk then never yields it ([`kernel_hazard_join_moves_resource_before_hitch`]).
+//! Everything else is generated freely.
 //!
 //! The checks bite: `hitch-carried` and `bulk-first-not-advanced` are caught by the
-//! reference comparison on fixed sequences (and `hitch-carried` by the generator itself),
-//! `next-missing-return` by the model's walk-skip property.
+//! reference comparison on fixed sequences, `hitch-carried` and `bulk-leave-cursor` by the
+//! generator itself, `next-missing-return` by the model's walk-skip property.
 
 use crate::harness::{RunResult, config, run_model, run_model_with};
 use proptest::prelude::*;
@@ -213,13 +222,14 @@ struct St {
     bulks: [BulkId; NVM],
     r: Ref,
     curs: [Option<Cur>; 2],
-    /// Apply the protocol filter (see the module doc).
-    protocol: bool,
+    /// Skip joins that move an unvisited resource in front of a hitch (see the module
+    /// doc, and [`kernel_hazard_join_moves_resource_before_hitch`]).
+    join_filter: bool,
     log: Vec<String>,
 }
 
 impl St {
-    fn new(m: &Arc<ttm_model::model::Machine>, t: &Arc<Task>, protocol: bool) -> St {
+    fn new(m: &Arc<ttm_model::model::Machine>, t: &Arc<Task>, join_filter: bool) -> St {
         let ld = Lockdep::new(LockGraph::new(), m.variants, true);
         let dev = TtmDevice::new(
             m,
@@ -253,7 +263,7 @@ impl St {
             bulks,
             r: Ref::default(),
             curs: [None, None],
-            protocol,
+            join_filter,
             log: Vec::new(),
         }
     }
@@ -268,12 +278,18 @@ impl St {
         }
     }
 
-    /// Is a cursor registered with bulk `vm` (the model's `cursor->bulk`)?
-    fn registered(&self, vm: usize) -> bool {
-        self.curs
-            .iter()
-            .flatten()
-            .any(|c| self.lru.cursors[c.id].bulk == Some(self.bulks[vm]))
+    /// Would `ttm_lru_bulk_move_add` of `r` into bulk `vm` move it toward the list head
+    /// over a cursor's hitch? (`r` lies behind `pos->last` with a hitch in between, so
+    /// `ttm_lru_bulk_move_pos_tail` puts it in front of that hitch.)
+    fn join_passes_hitch(&self, r: ResId, vm: usize) -> bool {
+        let k = self.r.key(r);
+        let Some(last) = self.r.members(vm, k).last().copied() else {
+            return false;
+        };
+        let l = self.lru.list(ListId::Man(k.0, k.1));
+        let at = |i: Item| l.iter().position(|x| *x == i).expect("on its list");
+        let (a, b) = (at(Item::Res(last)), at(Item::Res(r)));
+        a < b && l[a..b].iter().any(|i| matches!(i, Item::Hitch(_)))
     }
 
     fn apply(&mut self, op: Op) {
@@ -285,13 +301,6 @@ impl St {
                 }
                 let mem = MANS[mi];
                 let k = (mem, BOS[b].1);
-                if let Some(vm) = self.r.bulk_of[b]
-                    && self.protocol
-                    && self.registered(vm)
-                    && self.r.members(vm, k).is_empty()
-                {
-                    return;
-                }
                 let r = self
                     .lru
                     .resource_init(self.bos[b].id, mem, 1, OPS_TASK)
@@ -341,9 +350,8 @@ impl St {
                 };
                 let res = self.r.res_of[b];
                 if let Some(r) = res
-                    && self.protocol
-                    && self.registered(vm)
-                    && self.r.members(vm, self.r.key(r)).is_empty()
+                    && self.join_filter
+                    && self.join_passes_hitch(r, vm)
                 {
                     return;
                 }
@@ -362,11 +370,10 @@ impl St {
                 }
             }
             Op::Leave(b) => {
-                let Some(vm) = self.r.bulk_of[b] else { return };
-                let res = self.r.res_of[b];
-                if res.is_some() && self.protocol && self.registered(vm) {
+                if self.r.bulk_of[b].is_none() {
                     return;
                 }
+                let res = self.r.res_of[b];
                 if let Some(r) = res {
                     self.lru.del_bulk_move(r);
                 }
@@ -576,9 +583,14 @@ impl St {
 }
 
 /// Run `ops` (then drain every walk) under `variants`.
-fn run(variants: VariantSet, ops: Vec<Op>, protocol: bool) -> RunResult {
+fn run(variants: VariantSet, ops: Vec<Op>) -> RunResult {
+    run_filtered(variants, ops, true)
+}
+
+/// [`run`], with the join filter on or off.
+fn run_filtered(variants: VariantSet, ops: Vec<Op>, join_filter: bool) -> RunResult {
     run_model_with(variants, Options::default(), move |m, t| {
-        let mut st = St::new(m, t, protocol);
+        let mut st = St::new(m, t, join_filter);
         for op in &ops {
             st.apply(*op);
             st.compare();
@@ -598,7 +610,7 @@ proptest! {
     /// generated sequence.
     #[test]
     fn lru_and_cursors_follow_the_reference(ops in ops()) {
-        let r = run(VariantSet::NONE, ops.clone(), true);
+        let r = run(VariantSet::NONE, ops.clone());
         prop_assert!(r.ok(), "{}", explain(&ops, &r));
     }
 }
@@ -629,7 +641,7 @@ fn hitch_in_bumped_range() -> Vec<Op> {
 #[test]
 fn fixed_sequences_pass_on_the_fixed_model() {
     for ops in [hitch_in_bumped_range(), first_bumped(), two_priorities()] {
-        let r = run(VariantSet::NONE, ops.clone(), true);
+        let r = run(VariantSet::NONE, ops.clone());
         assert!(r.ok(), "{}", explain(&ops, &r));
     }
 }
@@ -641,7 +653,7 @@ fn fixed_sequences_pass_on_the_fixed_model() {
 #[test]
 fn hitch_carried_is_caught_by_the_reference() {
     let ops = hitch_in_bumped_range();
-    let r = run(VariantSet::of(Variant::HitchCarried), ops.clone(), true);
+    let r = run(VariantSet::of(Variant::HitchCarried), ops.clone());
     let p = r.panic.clone().unwrap_or_default();
     assert!(
         p.contains("reference:") && p.contains("skipped"),
@@ -661,11 +673,7 @@ fn first_bumped() -> Vec<Op> {
 #[test]
 fn bulk_first_not_advanced_is_caught_by_the_reference() {
     let ops = first_bumped();
-    let r = run(
-        VariantSet::of(Variant::BulkFirstNotAdvanced),
-        ops.clone(),
-        true,
-    );
+    let r = run(VariantSet::of(Variant::BulkFirstNotAdvanced), ops.clone());
     let p = r.panic.clone().unwrap_or_default();
     assert!(
         p.contains("reference:") && p.contains("bulk vm0 pos"),
@@ -684,11 +692,7 @@ fn two_priorities() -> Vec<Op> {
 #[test]
 fn next_missing_return_is_caught_by_the_model() {
     let ops = two_priorities();
-    let r = run(
-        VariantSet::of(Variant::NextMissingReturn),
-        ops.clone(),
-        true,
-    );
+    let r = run(VariantSet::of(Variant::NextMissingReturn), ops.clone());
     assert_eq!(
         r.failure.as_ref().map(|f| f.property),
         Some(Property::WalkSkip),
@@ -697,21 +701,20 @@ fn next_missing_return_is_caught_by_the_model() {
     );
 }
 
-/// The generator itself finds `hitch-carried`: with a fixed RNG seed, some generated
-/// sequence fails (reference skip check or the model's walk-skip).
-#[test]
-fn generator_finds_hitch_carried() {
+/// Run the generator with a fixed RNG seed under `variant` (no filter); the first
+/// failing sequence (shrunk) and its message, or `None` if `cases` sequences all pass.
+fn generator_finds(variants: VariantSet, cases: u32, seed: u8) -> Option<(Vec<Op>, String)> {
     crate::harness::quiet_model_failures();
     let cfg = Config {
-        cases: 512,
+        cases,
         max_shrink_iters: 256,
         failure_persistence: None,
         ..Config::default()
     };
     let mut runner =
-        TestRunner::new_with_rng(cfg, TestRng::from_seed(RngAlgorithm::ChaCha, &[7; 32]));
+        TestRunner::new_with_rng(cfg, TestRng::from_seed(RngAlgorithm::ChaCha, &[seed; 32]));
     let out = runner.run(&ops(), |ops| {
-        let r = run(VariantSet::of(Variant::HitchCarried), ops, true);
+        let r = run(variants, ops);
         if r.ok() {
             Ok(())
         } else {
@@ -723,27 +726,63 @@ fn generator_finds_hitch_carried() {
             ))
         }
     });
-    let Err(proptest::test_runner::TestError::Fail(why, ops)) = out else {
-        panic!("512 generated sequences did not find hitch-carried: {out:?}");
+    match out {
+        Ok(()) => None,
+        Err(proptest::test_runner::TestError::Fail(why, ops)) => {
+            Some((ops, why.message().to_string()))
+        }
+        Err(e) => panic!("generator run aborted: {e}"),
+    }
+}
+
+/// The generator itself finds `hitch-carried`: with a fixed RNG seed, some generated
+/// sequence fails (reference skip check or the model's walk-skip).
+#[test]
+fn generator_finds_hitch_carried() {
+    let Some((ops, why)) = generator_finds(VariantSet::of(Variant::HitchCarried), 512, 7) else {
+        panic!("512 generated sequences did not find hitch-carried");
     };
     assert!(
-        why.message().contains("skip") || why.message().contains("walk-skip"),
+        why.contains("skip") || why.contains("walk-skip"),
         "unexpected failure for {ops:?}: {why}"
     );
 }
 
-/// Finding (spec §4.3, here made concrete; the fixed model follows the kernel): cursor 0
+/// The generator itself finds `bulk-leave-cursor` (no protocol filter): some generated
+/// sequence fails, by the reference checks (a skip, or a revisit of an unmoved resource
+/// when the bump parks a hitch that sat behind a range end which left in place) or the
+/// model's walk-skip, and the shrunk sequence passes on the fixed model. Fixed RNG seeds,
+/// the first that finds it is used (seed 2 at the time of writing).
+#[test]
+fn generator_finds_bulk_leave_cursor() {
+    let found = (0..8u8)
+        .find_map(|seed| generator_finds(VariantSet::of(Variant::BulkLeaveCursor), 512, seed));
+    let Some((ops, why)) = found else {
+        panic!("8 x 512 generated sequences did not find bulk-leave-cursor");
+    };
+    assert!(
+        why.contains("skip") || why.contains("again although it was not moved"),
+        "unexpected failure for {ops:?}: {why}"
+    );
+    let r = run(VariantSet::NONE, ops.clone());
+    assert!(r.ok(), "the fixed model fails too: {}", explain(&ops, &r));
+}
+
+/// Finding §4 of docs/findings.md (spec §4.3), variant `bulk-leave-cursor`: cursor 0
 /// yields bo0 (first of VM0's range bo0 | bo1 | bo2) and is registered with the bulk;
 /// then bo0 and bo1 leave the bulk (`ttm_bo_set_bulk_move(bo, NULL)`: each is the range's
 /// first entry, so `ttm_lru_bulk_move_del` only advances `pos->first` and neither moves);
-/// then the VM's bulk is bumped. `ttm_bulk_move_adjust_cursors` moves the hitch to after
-/// `pos->last` (bo2) although the hitch is in front of bo1, which is no longer in the
-/// range: bo1 is never yielded although it stays on the LRU. In the kernel the window is
-/// between the BO walker's `ttm_bo_lru_cursor_cleanup_bo` (which unlocks the VM resv) and
-/// its next `ttm_resource_manager_next`, with other CPUs holding the VM resv to clear the
-/// bulk moves and to submit.
+/// then the VM's bulk is bumped. In mainline `ttm_bulk_move_adjust_cursors` moves the
+/// hitch to after `pos->last` (bo2) although the hitch is in front of bo1, which is no
+/// longer in the range: bo1 is never yielded although it stays on the LRU. In the kernel
+/// the window is between the BO walker's `ttm_bo_lru_cursor_cleanup_bo` (which unlocks
+/// the VM resv) and its next `ttm_resource_manager_next`, with other CPUs holding the VM
+/// resv to clear the bulk moves and to submit. The fixed model's
+/// `ttm_bulk_move_adjust_cursors` moves a registered hitch only when it lies inside the
+/// range (otherwise it just deregisters the cursor), so the bump leaves the hitch where it
+/// is and the walk yields bo1; it passes the same sequence with no protocol filter.
 #[test]
-fn kernel_hazard_bulk_leave_while_registered_skips() {
+fn finding_bulk_leave_cursor_skips_without_fix() {
     let ops = vec![
         Add(0, 1),
         Add(1, 1),
@@ -762,18 +801,114 @@ fn kernel_hazard_bulk_leave_while_registered_skips() {
         Next(0),
         Next(0),
     ];
-    let r = run(VariantSet::NONE, ops.clone(), false);
+    let r = run(VariantSet::of(Variant::BulkLeaveCursor), ops.clone());
     let p = r.panic.clone().unwrap_or_default();
     assert!(
-        p.contains("reference:") && p.contains("skipped"),
+        (p.contains("reference:") && p.contains("skipped"))
+            || r.failure.as_ref().map(|f| f.property) == Some(Property::WalkSkip),
         "{}",
         explain(&ops, &r)
     );
-    // With the protocol filter the two leaves are not generated and the walk is complete.
-    let r = run(VariantSet::NONE, ops.clone(), true);
+    let r = run(VariantSet::NONE, ops.clone());
     assert!(r.ok(), "{}", explain(&ops, &r));
 }
 
+/// Kernel hazard (the model follows the kernel; the generator's join filter avoids it,
+/// see the module doc; not a documented finding yet): cursor 0 yields
+/// bo0, the last (only) member of VM0's VRAM priority-0 range, so its hitch sits right
+/// behind `pos->last`; bo1, a VM0 BO whose resource is behind the hitch (never yielded),
+/// then joins the bulk. `ttm_lru_bulk_move_add` → `ttm_lru_bulk_move_pos_tail` moves it to
+/// just after `pos->last`, i.e. toward the list head and in front of the hitch: the walk
+/// never yields it although it stays on the LRU. Spec §3 G3 says the only moves besides
+/// tail bumps are middle `del_bulk_move`s, which go forward; the add of a resource that
+/// is already on the list can go backward. (For a new resource of a bulk BO,
+/// `ttm_resource_alloc` does the same right after `ttm_resource_init` put it at the tail,
+/// so G1 does not hold for bulk BOs either; the reference only checks resources present
+/// at `first()`.) In the kernel: `ttm_bo_set_bulk_move(bo, &vm->lru_bulk_move)` on a
+/// placed BO while another CPU walks the manager, e.g. amdgpu_vm_bo_base_init for a
+/// per-VM BO (it reads `bo->tbo.resource->mem_type` right after). With the join filter
+/// the join is not generated.
+#[test]
+fn kernel_hazard_join_moves_resource_before_hitch() {
+    let ops = vec![
+        Add(0, 1),
+        Join(0),
+        Add(1, 1),
+        Add(7, 1),
+        Init(0, 1),
+        Next(0),
+        Join(1),
+        Next(0),
+        Next(0),
+        Next(0),
+    ];
+    for variants in [VariantSet::NONE, VariantSet::of(Variant::BulkLeaveCursor)] {
+        let r = run_filtered(variants, ops.clone(), false);
+        let p = r.panic.clone().unwrap_or_default();
+        assert!(
+            (p.contains("reference:") && p.contains("skipped [1]"))
+                || r.failure.as_ref().map(|f| f.property) == Some(Property::WalkSkip),
+            "{}",
+            explain(&ops, &r)
+        );
+    }
+    let r = run(VariantSet::NONE, ops.clone());
+    assert!(r.ok(), "{}", explain(&ops, &r));
+}
+
+/// The fix of finding §4 must not deregister a cursor whose hitch is still inside one of
+/// the bulk's ranges: the next bump would then carry the hitch with the range (the B19
+/// `hitch-carried` skip, reintroduced). Mainline (`bulk-leave-cursor`) passes both
+/// sequences.
+///
+/// * Other list: cursor 1 (TT) yields bo0, the first of VM0's TT range bo0 | bo2, and
+///   registers; bo1 (VM0's only VRAM priority-0 member) leaves, emptying that VRAM range;
+///   VM0 is bumped. bo4 and bo6 (TT, priority 0) must still be yielded.
+/// * Same list: cursor 0 (VRAM) yields bo0 and bo1 of VM0's range bo0 | bo1 | bo2; bo0
+///   (the first entry) leaves in place, so the hitch behind bo1 is still inside bo1 | bo2;
+///   VM0 is bumped. bo6 must still be yielded.
+#[test]
+fn fix_keeps_cursors_whose_hitch_is_in_the_range() {
+    let mut other_list = setup();
+    other_list.extend([Next(1), Leave(1), BulkBump(0)]);
+    let same_list = vec![
+        Add(0, 1),
+        Add(1, 1),
+        Add(2, 1),
+        Join(0),
+        Join(1),
+        Join(2),
+        Add(6, 1),
+        Add(7, 1),
+        Init(0, 1),
+        Next(0),
+        Next(0),
+        Leave(0),
+        BulkBump(0),
+        Next(0),
+        Next(0),
+        Next(0),
+    ];
+    for ops in [other_list, same_list] {
+        for variants in [VariantSet::of(Variant::BulkLeaveCursor), VariantSet::NONE] {
+            let r = run(variants, ops.clone());
+            assert!(r.ok(), "{variants:?}\n{}", explain(&ops, &r));
+        }
+    }
+}
+
+/// A join that moves an already-yielded resource toward the tail (behind `pos->last`)
+/// lets the walk yield it again, like any bump by another CPU (G2). Here bo0 left VM0's
+/// bulk in place before the walk, cursor 0 yields it, and its rejoin moves it behind bo2:
+/// five yields for four resources. The reference allows it (bo0 moved); the model's
+/// bounded-revisit allowance (P4) must count the `ttm_lru_bulk_move_add` move too.
+#[test]
+fn join_move_counts_for_bounded_revisits() {
+    let mut ops = setup();
+    ops.extend([Leave(0), Init(0, 0), Next(0), Join(0)]);
+    let r = run(VariantSet::NONE, ops.clone());
+    assert!(r.ok(), "{}", explain(&ops, &r));
+}
 /// Every op kind is exercised by the fixed model on a plain sequence (smoke test of the
 /// harness, including init/fini of a cursor that never started).
 #[test]

@@ -210,6 +210,21 @@ fn ttm_bo_validate_deleted_evict() {
     assert!(r.ok(), "{}", r.explain());
 }
 
+/// VRAM filled by `bo_init`, which is busy on the GPU; `bo_val` to validate with
+/// `no_wait_gpu`.
+fn busy_vram_full(m: &Arc<Machine>, t: &Arc<Task>) -> (World, Arc<TtmBo>, Arc<TtmBo>, OpCtx) {
+    let w = device(m, t, MANAGER_SIZE, MANAGER_SIZE);
+    let bo_init = init_reserved(&w, t, "bo_init", MANAGER_SIZE, TTM_PL_VRAM);
+    dma_resv_unlock(t, &w.dev, &bo_init);
+    bo_init.busy.store(true, Ordering::SeqCst);
+    let bo_val = kunit_init(&w, t, "bo_val", BO_SIZE);
+    let ctx = OpCtx {
+        no_wait_gpu: true,
+        ..OpCtx::default()
+    };
+    (w, bo_init, bo_val, ctx)
+}
+
 /// KUnit `ttm_bo_validate_busy_domain_evict` — NOT expressible as written: the test
 /// re-creates the device with `bad_evict_flags` (every eviction goes to `TTM_PL_MOCK1`)
 /// and registers MOCK1 as a "busy manager" whose `alloc` always fails with -EBUSY, so
@@ -226,15 +241,7 @@ fn ttm_bo_validate_deleted_evict() {
 #[test]
 fn ttm_bo_validate_busy_domain_evict() {
     let r = run_model(|m, t| {
-        let w = device(m, t, MANAGER_SIZE, MANAGER_SIZE);
-        let bo_init = init_reserved(&w, t, "bo_init", MANAGER_SIZE, TTM_PL_VRAM);
-        dma_resv_unlock(t, &w.dev, &bo_init);
-        bo_init.busy.store(true, Ordering::SeqCst);
-        let bo_val = kunit_init(&w, t, "bo_val", BO_SIZE);
-        let ctx = OpCtx {
-            no_wait_gpu: true,
-            ..OpCtx::default()
-        };
+        let (w, bo_init, bo_val, ctx) = busy_vram_full(m, t);
         let err = validate(&w, t, &bo_val, TTM_PL_VRAM, &ctx);
         expect_errno(err, -ENOMEM);
         assert_eq!(mem_of(&w, &bo_init), Some(TTM_PL_VRAM));
@@ -253,15 +260,7 @@ fn ttm_bo_validate_busy_domain_evict() {
 #[test]
 fn busy_evict_retried_after_the_fence_signals() {
     let r = run_model(|m, t| {
-        let w = device(m, t, MANAGER_SIZE, MANAGER_SIZE);
-        let bo_init = init_reserved(&w, t, "bo_init", MANAGER_SIZE, TTM_PL_VRAM);
-        dma_resv_unlock(t, &w.dev, &bo_init);
-        bo_init.busy.store(true, Ordering::SeqCst);
-        let bo_val = kunit_init(&w, t, "bo_val", BO_SIZE);
-        let ctx = OpCtx {
-            no_wait_gpu: true,
-            ..OpCtx::default()
-        };
+        let (w, bo_init, bo_val, ctx) = busy_vram_full(m, t);
         expect_errno(validate(&w, t, &bo_val, TTM_PL_VRAM, &ctx), -ENOMEM);
         bo_init.busy.store(false, Ordering::SeqCst);
         expect_errno(validate(&w, t, &bo_val, TTM_PL_VRAM, &ctx), 0);
