@@ -82,16 +82,25 @@ fn busy_head(d: ShrinkDesign) -> Scenario {
             place(w, main, "H", TTM_PL_SYSTEM, 1, 0, true);
             place(w, main, "S1", TTM_PL_SYSTEM, 1, 0, false);
             place(w, main, "S2", TTM_PL_SYSTEM, 1, 0, false);
-            let s = DesignShrinker::new(main, d, &w.dev, "drv", true);
-            let s2 = Arc::clone(&s);
-            let h = spawn(m, "reclaim", w, move |t, w| {
-                reclaim(t, w, &s2, false);
-            });
-            reclaim(main, w, &s, false);
-            m.join(main, h);
-            w.quiesce(main);
+            two_reclaimers(
+                m,
+                main,
+                w,
+                DesignShrinker::new(main, d, &w.dev, "drv", true),
+            );
         }),
     )
+}
+
+/// cpu0 and one more CPU in direct reclaim on the same shrinker, then quiesce.
+fn two_reclaimers(m: &Arc<Machine>, main: &Arc<Task>, w: &World, s: Arc<DesignShrinker>) {
+    let s2 = Arc::clone(&s);
+    let h = spawn(m, "reclaim", w, move |t, w| {
+        reclaim(t, w, &s2, false);
+    });
+    reclaim(main, w, &s, false);
+    m.join(main, h);
+    w.quiesce(main);
 }
 
 fn all_fail(d: ShrinkDesign) -> Scenario {
@@ -117,14 +126,12 @@ pub fn all_fail_with(d: ShrinkDesign, checks: bool) -> Scenario {
             for i in 0..3 {
                 place(w, main, &format!("B{i}"), TTM_PL_SYSTEM, 1, i % 2, true);
             }
-            let s = DesignShrinker::new(main, d, &w.dev, "drv", checks);
-            let s2 = Arc::clone(&s);
-            let h = spawn(m, "reclaim", w, move |t, w| {
-                reclaim(t, w, &s2, false);
-            });
-            reclaim(main, w, &s, false);
-            m.join(main, h);
-            w.quiesce(main);
+            two_reclaimers(
+                m,
+                main,
+                w,
+                DesignShrinker::new(main, d, &w.dev, "drv", checks),
+            );
         }),
     )
 }
