@@ -6,6 +6,7 @@ pub mod common;
 pub mod exec;
 pub mod file;
 pub mod selftest;
+pub mod svm;
 pub mod ttm;
 
 use crate::model::sync::Arc;
@@ -64,6 +65,7 @@ pub fn all() -> Vec<Scenario> {
     selftest::register(&mut out);
     exec::register(&mut out);
     ttm::register(&mut out);
+    svm::register(&mut out);
     out
 }
 

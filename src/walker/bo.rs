@@ -163,7 +163,16 @@ pub struct TtmDevice {
     /// `res->mem_type` by resource id (immutable after init; read without `lru_lock`
     /// as the kernel reads `bo->resource->mem_type` under the resv only).
     res_mem: std::sync::Mutex<Vec<MemType>>,
+    /// The driver's `ttm_device_funcs.move` for BOs whose contents are not in the
+    /// resource (Xe `xe_bo_move` of a CPU_ADDR_MIRROR BO → `xe_svm_bo_evict`): called by
+    /// [`ttm_bo_evict`](super::evict::ttm_bo_evict) with the resv held; `None` = not such
+    /// a BO, `Some(0)` = contents gone, move on (`ttm_bo_move_null`), `Some(err)` = the BO
+    /// keeps its memory.
+    pub move_hook: std::sync::Mutex<Option<MoveHook>>,
 }
+
+/// See [`TtmDevice::move_hook`].
+pub type MoveHook = Arc<dyn Fn(&Arc<Task>, &Arc<TtmBo>) -> Option<i32> + Send + Sync>;
 
 /// Capacities (pages) of the managers of a scenario: SYSTEM is unlimited.
 #[derive(Clone, Copy, Debug)]
@@ -200,6 +209,7 @@ impl TtmDevice {
             delayed: Default::default(),
             lockdep,
             res_mem: Default::default(),
+            move_hook: Default::default(),
         })
     }
 
