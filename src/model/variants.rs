@@ -104,6 +104,10 @@ pub struct VariantInfo {
 /// it is not claimed.
 const ALL_ENGINES: &[&str] = &["loom", "shuttle", "shuttle-pct"];
 const LOOM_ONLY: &[&str] = &["loom"];
+/// Races whose window is a few steps of one CPU against a long sequence of another:
+/// PCT's priority change points and loom's preemptions reach them, uniform random
+/// scheduling practically never does.
+const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
     pub const ALL: [Variant; 37] = [
@@ -435,7 +439,7 @@ impl Variant {
                  device page: a concurrent eviction migrates and frees it (page_free, zdd released) \
                  before migrate_to_ram reads page->zone_device_data",
                 &["svm-fault-evict-1", "svm-fault-evict"],
-                ALL_ENGINES,
+                PCT_LOOM,
                 Property::UseAfterFree,
             ),
             FaultRefNoTrylock => (
@@ -468,7 +472,7 @@ impl Variant {
                  CPU fault still holds its do_swap_page reference: a GPU fault reuses the page and \
                  zone_device_page_init resets its refcount; the fault's put_page then frees the new page",
                 &["svm-reuse"],
-                ALL_ENGINES,
+                PCT_LOOM,
                 Property::DevicePageReinit,
             ),
             NoTimeslice => (
@@ -506,7 +510,7 @@ impl Variant {
                 "mutation",
                 "none (migrate_vma_finalize unlocks after remove_migration_ptes)",
                 "finalize unlocks the source folio before replacing its migration entries",
-                &["svm-cpu-fault-2"],
+                &["svm-fault-evict-1"],
                 ALL_ENGINES,
                 Property::PageLock,
             ),

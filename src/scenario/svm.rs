@@ -191,7 +191,12 @@ fn spawn(
     .1
 }
 
-fn join(m: &Arc<Machine>, main: &Arc<Task>, svm: &Svm, hs: Vec<crate::model::sync::thread::JoinHandle<()>>) {
+fn join(
+    m: &Arc<Machine>,
+    main: &Arc<Task>,
+    svm: &Svm,
+    hs: Vec<crate::model::sync::thread::JoinHandle<()>>,
+) {
     cpu_exit(main, svm);
     for h in hs {
         m.join(main, h);
@@ -211,7 +216,11 @@ fn cpu_faults(n: usize) -> Arc<Body> {
     Arc::new(move |m, main, svm| {
         setup_device_range(svm, 0, 0, 1, 1, None);
         let hs: Vec<_> = (1..n)
-            .map(|i| spawn(m, svm, &format!("fault{i}"), |t, svm| cpu_access(t, svm, 0, true)))
+            .map(|i| {
+                spawn(m, svm, &format!("fault{i}"), |t, svm| {
+                    cpu_access(t, svm, 0, true)
+                })
+            })
             .collect();
         cpu_access(main, svm, 0, true);
         join(m, main, svm, hs);

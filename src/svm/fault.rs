@@ -142,9 +142,10 @@ fn do_anonymous_page(cur: &Arc<Task>, svm: &Svm, va: Va) {
 /// `do_swap_page`, device-private branch. Returns 0 (refault) or `VM_FAULT_SIGBUS`.
 pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
     let policy = svm.fault_policy();
+    let pname = svm.name(p);
     cur.event(|| Ev::Call {
         f: "do_swap_page",
-        obj: format!("va{va} device-private {}", svm.name(p)).into(),
+        obj: format!("va{va} device-private {pname}").into(),
         ctx: None,
     });
     let ptl = svm.ptl.lock();
@@ -177,7 +178,7 @@ pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
                 cur.event(|| {
                     Ev::Note(format!(
                         "do_swap_page: trylock_page({}) failed{}",
-                        svm.name(p),
+                        pname,
                         if policy == FaultPolicy::TrylockSleep {
                             ", sleep until unlocked (b570f37a2ce4)"
                         } else {
@@ -197,10 +198,13 @@ pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
 
 /// `page_pgmap(page)->ops->migrate_to_ram(vmf)`: the driver of the page's device.
 pub fn migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
-    match svm.cfg.driver {
+    svm.with(|s| s.in_migrate_to_ram.push(cur.id));
+    let r = match svm.cfg.driver {
         Driver::Xe => super::ttm_backing::xe_migrate_to_ram(cur, svm, va, p),
         Driver::Amd => super::ttm_backing::svm_migrate_to_ram(cur, svm, va, p),
-    }
+    };
+    svm.with(|s| s.in_migrate_to_ram.retain(|t| *t != cur.id));
+    r
 }
 
 /// One reported entry of `hmm_range_fault`.

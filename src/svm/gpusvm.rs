@@ -18,14 +18,16 @@ use crate::model::sync::Arc;
 use crate::model::task::Task;
 use crate::model::trace::{EBUSY, Ev, cpu_name, errno_name};
 
-/// The mmu-notifier invalidation of `[start, start + npages)` (what `migrate_vma_collect`
-/// brackets its walk with): every device's `drm_gpusvm_notifier_invalidate` takes its
-/// `notifier_lock`, bumps the sequence (`mmu_interval_set_seq`) and zaps its GPU PTEs.
-pub fn mmu_notifier_invalidate_range(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
+/// `mmu_notifier_invalidate_range_start` for `[start, start + npages)` (what
+/// `migrate_vma_collect` brackets its walk with): the interval notifier sequence moves and
+/// every device's `drm_gpusvm_notifier_invalidate` takes its `notifier_lock` and zaps its
+/// GPU PTEs. Until the matching `_end`, `mmu_interval_read_begin` waits.
+pub fn mmu_notifier_invalidate_range_start(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
     for dev in 0..svm.cfg.devices {
         let _g = svm.notifier_lock[dev].lock();
         svm.with(|s| {
             s.notifier_seq[dev] += 1;
+            s.invalidating[dev] += 1;
             let mut zapped = false;
             for va in start..start + npages {
                 zapped |= s.gpu_pte[dev][va].take().is_some();
@@ -40,6 +42,38 @@ pub fn mmu_notifier_invalidate_range(cur: &Arc<Task>, svm: &Svm, start: Va, npag
             }
         });
     }
+}
+
+/// `mmu_notifier_invalidate_range_end`.
+pub fn mmu_notifier_invalidate_range_end(_cur: &Arc<Task>, svm: &Svm) {
+    svm.with(|s| {
+        for dev in 0..svm.cfg.devices {
+            s.invalidating[dev] -= 1;
+        }
+    });
+    svm.wake_all();
+}
+
+/// `mmu_interval_read_begin`: wait while an invalidation is in progress, return the
+/// sequence.
+pub fn mmu_interval_read_begin(cur: &Arc<Task>, svm: &Svm, dev: usize) -> u64 {
+    svm.with_wait(|g, wq| {
+        if g.invalidating[dev] > 0 {
+            svm.m.rec.set_blocked_on(
+                cur.id,
+                Some((
+                    crate::model::trace::WaitKind::Other,
+                    format!("mmu_interval_read_begin(gpu{dev}) waits for an invalidation to end"),
+                    None,
+                )),
+            );
+            while g.invalidating[dev] > 0 {
+                wq.wait(g);
+            }
+            svm.m.rec.set_blocked_on(cur.id, None);
+        }
+        g.notifier_seq[dev]
+    })
 }
 
 /// `drm_gpusvm_range_get_pages`: `hmm_range_fault` with our own device as
@@ -65,7 +99,7 @@ pub fn drm_gpusvm_range_get_pages(
                 ),
             );
         }
-        let seq = svm.with(|s| s.notifier_seq[dev]); // mmu_interval_read_begin
+        let seq = mmu_interval_read_begin(cur, svm, dev);
         let pfns = hmm_range_fault(cur, svm, start, npages, Some(dev));
         let _g = svm.notifier_lock[dev].lock();
         let r = svm.with(|s| {
@@ -217,13 +251,15 @@ pub fn xe_svm_handle_pagefault(
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });
-        if !in_vram && migrate_try > 0 && (devmem_only || svm.cfg.timeslice > 0 || retries == 1)
-        {
+        if !in_vram && migrate_try > 0 && (devmem_only || svm.cfg.timeslice > 0 || retries == 1) {
             migrate_try -= 1;
             let err = xe_svm_alloc_vram(cur, svm, dev, start, npages);
             if err != 0 {
                 cur.event(|| {
-                    Ev::Note(format!("xe_svm_alloc_vram -> {} (fall back)", errno_name(err)))
+                    Ev::Note(format!(
+                        "xe_svm_alloc_vram -> {} (fall back)",
+                        errno_name(err)
+                    ))
                 });
             }
         } else if devmem_only && !in_vram && migrate_try == 0 {

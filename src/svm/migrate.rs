@@ -118,7 +118,7 @@ enum Collected {
 /// is exempt); trylock failure drops the reference and skips the page. Success installs
 /// a migration entry and drops the rmap and the PTE's reference.
 fn migrate_vma_collect(cur: &Arc<Task>, svm: &Svm, args: &mut MigrateVma) {
-    super::gpusvm::mmu_notifier_invalidate_range(cur, svm, args.start, args.npages);
+    super::gpusvm::mmu_notifier_invalidate_range_start(cur, svm, args.start, args.npages);
     for i in 0..args.npages {
         let va = args.start + i;
         let ptl = svm.ptl.lock();
@@ -129,8 +129,7 @@ fn migrate_vma_collect(cur: &Arc<Task>, svm: &Svm, args: &mut MigrateVma) {
                 Collected::Candidate(p)
             }
             Pte::Device(p)
-                if args.select_device_private
-                    && s.folios[p].dev() == Some(args.pgmap_owner) =>
+                if args.select_device_private && s.folios[p].dev() == Some(args.pgmap_owner) =>
             {
                 folio_get_locked(svm, s, cur, p, RefKind::Collect);
                 Collected::Candidate(p)
@@ -177,11 +176,28 @@ fn migrate_vma_collect(cur: &Arc<Task>, svm: &Svm, args: &mut MigrateVma) {
         }
         drop(ptl);
     }
+    super::gpusvm::mmu_notifier_invalidate_range_end(cur, svm);
 }
 
 /// `try_to_migrate(folio)`: replace every remaining PTE of the folio (other mappings:
 /// aliases) by a migration entry, dropping their references.
 fn try_to_migrate(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
+    // try_to_migrate_one brackets each mapping with its own notifier range.
+    let vas: Vec<Va> = svm.with(|s| {
+        (0..s.ptes.len())
+            .filter(|&va| matches!(s.ptes[va], Pte::Present(q) | Pte::Device(q) if q == p))
+            .collect()
+    });
+    for &va in &vas {
+        super::gpusvm::mmu_notifier_invalidate_range_start(cur, svm, va, 1);
+    }
+    try_to_migrate_ptes(cur, svm, p);
+    for _ in &vas {
+        super::gpusvm::mmu_notifier_invalidate_range_end(cur, svm);
+    }
+}
+
+fn try_to_migrate_ptes(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
     let _ptl = svm.ptl.lock();
     svm.with(|s| {
         for va in 0..s.ptes.len() {
@@ -372,7 +388,11 @@ fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bo
             if let Some(r) = f
                 .refs
                 .iter()
-                .find(|r| r.kind == RefKind::Fault && f.locked != Some(r.task))
+                .find(|r| {
+                    r.kind == RefKind::Fault
+                        && f.locked != Some(r.task)
+                        && s.in_migrate_to_ram.contains(&r.task)
+                })
             {
                 svm.fail(
                     Property::Livelock,

@@ -201,6 +201,11 @@ pub struct SvmState {
     pub gpu_pte: Vec<Vec<Option<Pfn>>>,
     /// devmem allocations whose backing BO awaits `xe_bo_put_async`.
     pub deferred_bo_put: Vec<DevmemId>,
+    /// Per device: invalidations between `invalidate_range_start` and `_end`
+    /// (`mmu_interval_read_begin` waits for them; the sequence is bumped at start).
+    pub invalidating: Vec<u32>,
+    /// Ghost: tasks currently inside `migrate_to_ram` from `do_swap_page`.
+    pub in_migrate_to_ram: Vec<u16>,
 }
 
 /// The SVM world of one execution.
@@ -234,6 +239,7 @@ impl Svm {
             ptes: vec![Pte::None; cfg.vas],
             expected: vec![0; cfg.vas],
             notifier_seq: vec![0; cfg.devices],
+            invalidating: vec![0; cfg.devices],
             gpu_pte: vec![vec![None; cfg.vas]; cfg.devices],
             ..Default::default()
         };
@@ -528,7 +534,11 @@ pub fn folio_unlock(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
         if f.locked.is_none() {
             svm.fail(
                 Property::PageLock,
-                format!("{} unlocks {} which is not locked", cpu_name(cur.id), f.name),
+                format!(
+                    "{} unlocks {} which is not locked",
+                    cpu_name(cur.id),
+                    f.name
+                ),
             );
         }
         f.locked = None;

@@ -73,7 +73,10 @@ pub fn drm_pagemap_zdd_put(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, z: ZddI
     if zdd.freed {
         svm.fail(
             Property::UseAfterFree,
-            format!("{} drm_pagemap_zdd_put(zdd{z}) after it was freed", cpu_name(cur.id)),
+            format!(
+                "{} drm_pagemap_zdd_put(zdd{z}) after it was freed",
+                cpu_name(cur.id)
+            ),
         );
     }
     zdd.kref -= 1;
@@ -83,7 +86,11 @@ pub fn drm_pagemap_zdd_put(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, z: ZddI
     zdd.freed = true;
     if let Some(d) = zdd.devmem {
         s.devmems[d].detached = true; // complete_all(&devmem->detached)
-        cur.event(|| Ev::Note(format!("drm_pagemap_zdd_destroy(zdd{z}): complete_all(devmem{d}.detached)")));
+        cur.event(|| {
+            Ev::Note(format!(
+                "drm_pagemap_zdd_destroy(zdd{z}): complete_all(devmem{d}.detached)"
+            ))
+        });
         devmem_release(svm, s, cur, d);
     }
 }
@@ -320,10 +327,9 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
         passes += 1;
         let pfns = svm.with(|s| s.devmems[d].pfns.clone());
         let mut src = migrate_device_pfns(cur, svm, &pfns);
-        let all_collected = src.iter().zip(&pfns).all(|(m, &p)| {
-            m.migrate || svm.with(|s| s.folios[p].free || s.folios[p].refs.is_empty())
-        });
         to_ram_commit(cur, svm, None, &mut src, |_, _| true, None, false);
+        // Every page this pass could lock was migrated (skipped ones are not looked at).
+        let all_collected = src.iter().all(|m| m.pfn.is_none() || m.migrate);
         if svm.with(|s| s.devmems[d].detached) {
             ret = 0;
             break;
@@ -369,9 +375,7 @@ pub fn check_eviction_result(cur: &Arc<Task>, svm: &Svm, d: DevmemId, ret: i32, 
                         "{} (refcount {}, locked by {})",
                         s.folios[p].name,
                         s.folios[p].refcount(),
-                        s.folios[p]
-                            .locked
-                            .map_or("nobody".to_string(), cpu_name)
+                        s.folios[p].locked.map_or("nobody".to_string(), cpu_name)
                     )
                 })
                 .collect()
@@ -396,9 +400,10 @@ pub fn check_eviction_result(cur: &Arc<Task>, svm: &Svm, d: DevmemId, ret: i32, 
 /// the same zdd. Returns 0 (also when nothing was collected: "raced with another CPU
 /// fault") or `VM_FAULT_SIGBUS`.
 pub fn drm_pagemap_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, page: Pfn) -> i32 {
+    let pname = svm.name(page);
     cur.event(|| Ev::Call {
         f: "drm_pagemap_migrate_to_ram",
-        obj: format!("va{va}, {}", svm.name(page)).into(),
+        obj: format!("va{va}, {pname}").into(),
         ctx: None,
     });
     let Some((z, window, owner)) = fault_page_window(cur, svm, page) else {

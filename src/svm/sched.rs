@@ -15,8 +15,8 @@
 //! effect does not depend on which task context runs it.
 
 use super::page::{Svm, SvmState};
-use crate::model::sync::MutexGuard;
 use crate::model::sync::Arc;
+use crate::model::sync::MutexGuard;
 use crate::model::task::Task;
 use crate::model::trace::{Ev, WaitKind, cpu_name};
 

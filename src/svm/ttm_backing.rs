@@ -31,8 +31,8 @@ use crate::walker::evict::ttm_bo_validate;
 use crate::walker::iter::OpCtx;
 use crate::walker::lockdep::{LockGraph, Lockdep};
 use crate::walker::{
-    DeviceConfig, TTM_PL_VRAM, TtmBo, TtmDevice, dma_resv_lock, dma_resv_lock_raw,
-    dma_resv_unlock, dma_resv_unlock_raw, ttm_bo_put, ttm_bo_unreserve,
+    DeviceConfig, TTM_PL_VRAM, TtmBo, TtmDevice, dma_resv_lock, dma_resv_lock_raw, dma_resv_unlock,
+    dma_resv_unlock_raw, ttm_bo_put, ttm_bo_unreserve,
 };
 use crate::ww::WwMutex;
 
@@ -196,7 +196,8 @@ pub fn ttm_evict_svm_bo(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
     let t = svm.ttm.as_ref().expect("TTM backing");
     let bo = t.bo_of(d).expect("devmem has a BO");
     dma_resv_lock(cur, &t.dev, &bo, None, false);
-    let r = crate::walker::evict::ttm_bo_evict(cur, &t.dev, &bo, Some(TTM_PL_VRAM), &OpCtx::default());
+    let r =
+        crate::walker::evict::ttm_bo_evict(cur, &t.dev, &bo, Some(TTM_PL_VRAM), &OpCtx::default());
     dma_resv_unlock(cur, &t.dev, &bo);
     r
 }
@@ -257,7 +258,15 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         args.select_device_private = true;
         super::migrate::migrate_vma_setup(cur, svm, &mut args);
         if args.cpages > 0 {
-            to_ram_commit(cur, svm, Some(start), &mut args.src, |_, _| true, None, false);
+            to_ram_commit(
+                cur,
+                svm,
+                Some(start),
+                &mut args.src,
+                |_, _| true,
+                None,
+                false,
+            );
         }
         crate::model::sync::yield_now();
     }
