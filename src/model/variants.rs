@@ -491,7 +491,7 @@ impl Variant {
                 "AMD eviction worker retry fixes (2021-23, Felix Kuehling / Philip Yang): keep svm_bo unless fully migrated; drm_pagemap: success = completion_done(&devmem->detached)",
                 "eviction reports success when its pass migrated every page it could lock, although a \
                  page locked by a CPU fault stays in VRAM: the caller frees VRAM that is still mapped",
-                &["svm-fault-evict", "svm-ttm-evict"],
+                &["svm-fault-evict-1", "svm-fault-evict", "svm-ttm-evict"],
                 ALL_ENGINES,
                 Property::SvmEviction,
             ),

@@ -291,7 +291,7 @@ pub fn register(out: &mut Vec<Scenario>) {
                 cpu_access(t, svm, 1, true);
                 cpu_access(t, svm, 0, false);
             });
-            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 0, false);
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 0, false, true);
             join(m, main, svm, vec![h]);
         }),
     ));
@@ -307,7 +307,7 @@ pub fn register(out: &mut Vec<Scenario>) {
                 spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true)),
                 spawn(m, svm, "cpu va1", |t, svm| cpu_access(t, svm, 1, true)),
             ];
-            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false);
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
             join(m, main, svm, hs);
         }),
     ));
@@ -322,7 +322,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_system_page(svm, 1, 1, None);
             let h = spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 0, true));
             for _ in 0..2 {
-                xe_svm_handle_pagefault(main, svm, 0, 1, 1, 1, false);
+                xe_svm_handle_pagefault(main, svm, 0, 1, 1, 1, false, true);
             }
             join(m, main, svm, vec![h]);
         }),
@@ -344,7 +344,7 @@ pub fn register(out: &mut Vec<Scenario>) {
                 }
             });
             for _ in 0..2 {
-                xe_svm_handle_pagefault(main, svm, 0, 0, 1, 0, true);
+                xe_svm_handle_pagefault(main, svm, 0, 0, 1, 0, true, true);
             }
             join(m, main, svm, vec![h]);
         }),
@@ -415,7 +415,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_system_page(svm, 2, 1, None);
             setup_system_page(svm, 3, 1, None);
             let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
-            xe_svm_handle_pagefault(main, svm, 0, 2, 2, 2, false);
+            xe_svm_handle_pagefault(main, svm, 0, 2, 2, 2, false, true);
             join(m, main, svm, vec![h]);
         }),
     ));
@@ -447,7 +447,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_device_range(svm, 0, 0, 1, 1, Some(d));
             setup_system_page(svm, 1, 1, None);
             let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
-            gpu_fault(main, svm, 0, 0, 2, 1, false);
+            gpu_fault(main, svm, 0, 0, 2, 1, false, false);
             join(m, main, svm, vec![h]);
         }),
     ));
@@ -465,11 +465,11 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_system_page(svm, 1, 1, None);
             let hs = vec![
                 spawn(m, svm, "gpu1 fault", |t, svm| {
-                    xe_svm_handle_pagefault(t, svm, 1, 0, 2, 0, false);
+                    xe_svm_handle_pagefault(t, svm, 1, 0, 2, 0, false, true);
                 }),
                 spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 1, true)),
             ];
-            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false);
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
             join(m, main, svm, hs);
         }),
     ));

@@ -206,7 +206,8 @@ pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npag
 }
 
 /// `xe_svm_handle_pagefault` (v6.15 structure): find the range; if its GPU mapping is
-/// valid (and in VRAM for `devmem_only`) do the access; else maybe migrate to VRAM
+/// valid (and in VRAM for `devmem_only`) do the access; else, if the range's preferred
+/// location is VRAM (`prefer_vram`) or the fault is atomic, migrate to VRAM
 /// (`migrate_try_count` 3 for `devmem_only`, else 1), get pages, on -EOPNOTSUPP evict the
 /// range and retry; bind. A `devmem_only` fault that runs out of migration attempts
 /// fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
@@ -219,6 +220,7 @@ pub fn xe_svm_handle_pagefault(
     npages: usize,
     va: Va,
     atomic: bool,
+    prefer_vram: bool,
 ) -> i32 {
     cur.event(|| Ev::Call {
         f: "xe_svm_handle_pagefault",

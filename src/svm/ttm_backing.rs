@@ -174,6 +174,7 @@ pub fn gpu_fault(
     npages: usize,
     va: Va,
     atomic: bool,
+    prefer_vram: bool,
 ) -> i32 {
     let gate = svm
         .ttm
@@ -182,7 +183,16 @@ pub fn gpu_fault(
     if let Some(t) = gate {
         dma_resv_lock_raw(cur, &t.dev, &t.vm_resv, None, false);
     }
-    let r = super::gpusvm::xe_svm_handle_pagefault(cur, svm, dev, start, npages, va, atomic);
+    let r = super::gpusvm::xe_svm_handle_pagefault(
+        cur,
+        svm,
+        dev,
+        start,
+        npages,
+        va,
+        atomic,
+        prefer_vram,
+    );
     if let Some(t) = gate {
         dma_resv_unlock_raw(cur, &t.dev, &t.vm_resv);
     }
