@@ -166,6 +166,11 @@ pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
         }
         FaultPolicy::TrylockRefault | FaultPolicy::TrylockSleep => {
             if folio_trylock(cur, svm, p) {
+                cur.event(|| {
+                    Ev::Note(format!(
+                        "do_swap_page: trylock_page({pname}) ok, get_page, migrate_to_ram with the page locked"
+                    ))
+                });
                 folio_get(cur, svm, p, RefKind::Fault);
                 drop(ptl);
                 let r = migrate_to_ram(cur, svm, va, p);

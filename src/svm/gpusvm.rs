@@ -253,7 +253,7 @@ pub fn xe_svm_handle_pagefault(
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });
-        if !in_vram && migrate_try > 0 && (devmem_only || svm.cfg.timeslice > 0 || retries == 1) {
+        if !in_vram && migrate_try > 0 && (devmem_only || prefer_vram) {
             migrate_try -= 1;
             let err = xe_svm_alloc_vram(cur, svm, dev, start, npages);
             if err != 0 {

@@ -247,7 +247,7 @@ impl Svm {
             let mut pool = Vec::new();
             for i in 0..cfg.vram_pages {
                 let name = format!("vram{dev}.{i}");
-                let ghost = m.rec.register_lock(&format!("page {name}"));
+                let ghost = m.rec.register_lock(&name);
                 st.folios.push(Folio {
                     name: name.into(),
                     kind: PageKind::Device { dev },
@@ -393,7 +393,7 @@ impl Svm {
     pub fn alloc_system_page(&self, s: &mut SvmState, data: u64) -> Pfn {
         let n = s.folios.len();
         let name = format!("sys{n}");
-        let ghost = self.m.rec.register_lock(&format!("page {name}"));
+        let ghost = self.m.rec.register_lock(&name);
         s.folios.push(Folio {
             name: name.into(),
             kind: PageKind::System,
