@@ -212,6 +212,7 @@ pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npag
 /// range and retry; bind. A `devmem_only` fault that runs out of migration attempts
 /// fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
 /// timeslice).
+#[allow(clippy::too_many_arguments)]
 pub fn xe_svm_handle_pagefault(
     cur: &Arc<Task>,
     svm: &Svm,

@@ -166,6 +166,7 @@ pub fn xe_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
 
 /// A GPU fault as the driver runs it: Xe's handler, holding the VM resv throughout with
 /// the rejected design.
+#[allow(clippy::too_many_arguments)]
 pub fn gpu_fault(
     cur: &Arc<Task>,
     svm: &Svm,
