@@ -148,12 +148,14 @@ pub fn xe_svm_bo_evict(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
 }
 
 /// Xe's `migrate_to_ram` (`drm_pagemap_migrate_to_ram`); with the rejected design it
-/// first takes the VM resv, blocking, with the fault page locked.
+/// first takes the VM resv, blocking, with the fault page locked — unless the faulting
+/// task is the GPU fault handler itself (its `hmm_range_fault` recursing into a CPU fault
+/// while it holds the resv: the design would need AMD's `faulting_task == current` test,
+/// which the model grants it so that only the cross-CPU problem remains).
 pub fn xe_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
-    let gate = svm
-        .ttm
-        .as_ref()
-        .filter(|_| svm.variant(Variant::VmResvGated));
+    let gate = svm.ttm.as_ref().filter(|t| {
+        svm.variant(Variant::VmResvGated) && cur.machine.holder(t.vm_resv.uid) != Some(cur.id)
+    });
     if let Some(t) = gate {
         dma_resv_lock_raw(cur, &t.dev, &t.vm_resv, None, false);
     }
