@@ -8,5 +8,6 @@ pub mod hunt;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod svm;
 pub mod walker;
 pub mod ww;

@@ -62,6 +62,21 @@ pub enum Property {
     /// Lockdep-lite: a lock-class cycle across explored executions, a blocking resv or ticket
     /// acquisition inside reclaim, or recursive locking.
     LockOrder,
+    /// SVM: a migration entry exists for a folio that is not locked (the page lock must be
+    /// held for as long as migration entries for it exist).
+    PageLock,
+    /// SVM: `zone_device_page_init` on a device page for which `page_free` has not run
+    /// (its refcount is not 0): the 2025 AMD page reuse.
+    DevicePageReinit,
+    /// SVM: a zdd's kref differs from the number of live device pages pointing to it, or
+    /// `devmem_release` ran twice.
+    ZddRefcount,
+    /// SVM: `folio_migrate_mapping` committed a migration while references other than the
+    /// migrator's (and the fault-page holder's) existed.
+    MigrateRefcount,
+    /// SVM: an eviction (`evict_to_ram`, the AMD eviction worker) returned something other
+    /// than 0 or -EBUSY, took more than 3 passes, or returned 0 with device pages live.
+    SvmEviction,
     /// The engine's own step bound was hit (last resort; a bounded-progress check should
     /// have fired first).
     StepLimit,
@@ -70,7 +85,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 25] = [
+    pub const ALL: [Property; 30] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -94,6 +109,11 @@ impl Property {
         Property::DataLoss,
         Property::ReclaimStall,
         Property::LockOrder,
+        Property::PageLock,
+        Property::DevicePageReinit,
+        Property::ZddRefcount,
+        Property::MigrateRefcount,
+        Property::SvmEviction,
         Property::StepLimit,
         Property::ModelPanic,
     ];
@@ -123,6 +143,11 @@ impl Property {
             Property::DataLoss => "data-loss",
             Property::ReclaimStall => "reclaim-stall",
             Property::LockOrder => "lock-order",
+            Property::PageLock => "page-lock",
+            Property::DevicePageReinit => "device-page-reinit",
+            Property::ZddRefcount => "zdd-refcount",
+            Property::MigrateRefcount => "migrate-refcount",
+            Property::SvmEviction => "svm-eviction",
             Property::StepLimit => "step-limit",
             Property::ModelPanic => "model-panic",
         }

@@ -65,6 +65,28 @@ pub enum Variant {
     BulkLeaveCursor,
     /// May 2026: drm_gem_lru_scan moves a dying object onto its on-stack still_in_lru.
     GemLruReleaseRace,
+    /// CVE-2022-3523: do_swap_page calls migrate_to_ram with no page reference.
+    FaultNoRef,
+    /// B28: do_swap_page takes a reference but no page lock around migrate_to_ram.
+    FaultRefNoTrylock,
+    /// B29: a failed device-folio trylock in do_swap_page returns and refaults at once.
+    FaultTrylockSpin,
+    /// 2025 AMD: VRAM reused when the migration to RAM returns, before page_free.
+    ReuseBeforePageFree,
+    /// 2025 Xe: no timeslice after a migration to VRAM (CPU/GPU atomic ping-pong).
+    NoTimeslice,
+    /// AMD eviction worker before the retry fixes: eviction "succeeds" with pages left.
+    EvictSignalEarly,
+    /// Mutation: folio_migrate_mapping uses the lenient (zone-device +1) reference check.
+    LenientCommit,
+    /// Mutation: migrate_*_finalize unlocks the source before removing migration entries.
+    UnlockBeforeRemap,
+    /// Mutation: drm_pagemap page_free does not drop its zdd reference.
+    ZddPutMissing,
+    /// Mutation: migrate_to_devmem copies the source before migrate_vma_setup unmapped it.
+    CopyBeforeUnmap,
+    /// Design rejected in 2024: SVM migration gated by the VM's shared dma_resv.
+    VmResvGated,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -91,8 +113,13 @@ const LOOM_ONLY: &[&str] = &["loom"];
 /// of executions without reaching it (not investigated further, so not claimed).
 const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 
+/// Races whose window is a few steps of one CPU against a long sequence of another:
+/// PCT's priority change points and loom's preemptions reach them, uniform random
+/// scheduling practically never does.
+const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
+
 impl Variant {
-    pub const ALL: [Variant; 28] = [
+    pub const ALL: [Variant; 39] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -121,6 +148,17 @@ impl Variant {
         Variant::UnpinSoleMember,
         Variant::BulkLeaveCursor,
         Variant::GemLruReleaseRace,
+        Variant::FaultNoRef,
+        Variant::FaultRefNoTrylock,
+        Variant::FaultTrylockSpin,
+        Variant::ReuseBeforePageFree,
+        Variant::NoTimeslice,
+        Variant::EvictSignalEarly,
+        Variant::LenientCommit,
+        Variant::UnlockBeforeRemap,
+        Variant::ZddPutMissing,
+        Variant::CopyBeforeUnmap,
+        Variant::VmResvGated,
     ];
 
     pub fn bit(self) -> u64 {
@@ -433,8 +471,126 @@ impl Variant {
                 SHUTTLE_ONLY,
                 Property::UseAfterFree,
             ),
+            FaultNoRef => (
+                "fault-no-ref",
+                "historical",
+                "16ce101db85d (mm/memory.c: fix race when faulting a device private page; CVE-2022-3523, v6.1)",
+                "do_swap_page drops the PTL and calls migrate_to_ram holding no reference on the \
+                 device page: a concurrent eviction migrates and frees it (page_free, zdd released) \
+                 before migrate_to_ram reads page->zone_device_data",
+                &["svm-fault-evict-1", "svm-fault-evict"],
+                PCT_LOOM,
+                Property::UseAfterFree,
+            ),
+            FaultRefNoTrylock => (
+                "fault-ref-no-trylock",
+                "historical",
+                "B28: 1afaeb8293c9 (mm/migrate: Trylock device page in do_swap_page, v6.15)",
+                "every faulting CPU takes get_page on the device page and runs migrate_to_ram without \
+                 the page lock: each migration's exact reference check in folio_migrate_mapping sees \
+                 the other faulters' references and aborts, and the faults retry (livelock)",
+                &["svm-cpu-fault-2", "svm-cpu-fault-3"],
+                ALL_ENGINES,
+                Property::Livelock,
+            ),
+            FaultTrylockSpin => (
+                "fault-trylock-spin",
+                "historical",
+                "B29: b570f37a2ce4 (mm: Fix a hmm_range_fault() livelock / starvation problem, v7.0-rc3; CVE-2026-43404)",
+                "a failed device-folio trylock in do_swap_page returns 0 and hmm_range_fault retries \
+                 at once without sleeping: on a non-preemptible CPU the lru_add_drain_all work the \
+                 lock holder waits for never runs (livelock)",
+                &["svm-drain-starve"],
+                ALL_ENGINES,
+                Property::Livelock,
+            ),
+            ReuseBeforePageFree => (
+                "reuse-before-page-free",
+                "historical",
+                "T4 (Oct 2025): \"drm/amdkfd: Fix svm_bo and vram page refcount\" (Philip Yang; Jason Gunthorpe: VRAM may only be reused after page_free)",
+                "the driver returns an allocation's VRAM when its migration to RAM returns, while the \
+                 CPU fault still holds its do_swap_page reference: a GPU fault reuses the page and \
+                 zone_device_page_init resets its refcount; the fault's put_page then frees the new page",
+                &["svm-reuse"],
+                PCT_LOOM,
+                Property::DevicePageReinit,
+            ),
+            NoTimeslice => (
+                "no-timeslice",
+                "historical",
+                "df8c37810b5a + 1b36ea2fc687 + 794f5493f518 + 7bd68ce21d39 (GPU SVM timeslicing, strict atomic migration, devmem_only; v6.15-rc7)",
+                "migrate_to_ram honours a CPU fault right after a migration to VRAM: CPU and GPU atomics \
+                 on one page ping-pong it and the devmem_only GPU fault fails after its 3 attempts",
+                &["svm-atomic-pingpong"],
+                ALL_ENGINES,
+                Property::Livelock,
+            ),
+            EvictSignalEarly => (
+                "evict-signal-early",
+                "historical",
+                "AMD eviction worker retry fixes (2021-23, Felix Kuehling / Philip Yang): keep svm_bo unless fully migrated; drm_pagemap: success = completion_done(&devmem->detached)",
+                "eviction reports success when its pass migrated every page it could lock, although a \
+                 page locked by a CPU fault stays in VRAM: the caller frees VRAM that is still mapped",
+                &["svm-fault-evict-1", "svm-fault-evict", "svm-ttm-evict"],
+                ALL_ENGINES,
+                Property::SvmEviction,
+            ),
+            LenientCommit => (
+                "lenient-commit",
+                "mutation",
+                "none (folio_migrate_mapping has always required refcount == 1 + extra for anon folios)",
+                "migrate_vma_pages commits with the unmap-time check, which tolerates one more \
+                 reference on zone-device pages: a page is migrated under a reference someone else holds",
+                &["svm-fault-evict"],
+                ALL_ENGINES,
+                Property::MigrateRefcount,
+            ),
+            UnlockBeforeRemap => (
+                "unlock-before-remap",
+                "mutation",
+                "none (migrate_vma_finalize unlocks after remove_migration_ptes)",
+                "finalize unlocks the source folio before replacing its migration entries",
+                &["svm-fault-evict-1"],
+                ALL_ENGINES,
+                Property::PageLock,
+            ),
+            ZddPutMissing => (
+                "zdd-put-missing",
+                "mutation",
+                "none (drm_pagemap_page_free has always put the zdd)",
+                "page_free does not drop the page's zdd reference: devmem_release never runs and the \
+                 allocation's VRAM leaks",
+                &["svm-cpu-fault-2"],
+                ALL_ENGINES,
+                Property::ZddRefcount,
+            ),
+            CopyBeforeUnmap => (
+                "copy-before-unmap",
+                "mutation",
+                "none (drivers copy after migrate_vma_setup, when the source is locked and unmapped)",
+                "migrate_to_devmem's copy reads the source before migrate_vma_setup unmapped it: a CPU \
+                 store in between is lost",
+                &["svm-gpu-cpu"],
+                ALL_ENGINES,
+                Property::DataLoss,
+            ),
+            VmResvGated => (
+                "vm-resv-gated-migration",
+                "design",
+                "rejected in the 2024 dri-devel discussion (T1, Sima 29 Aug / 3 Sep): mainline uses core-mm page locks only",
+                "SVM migration gated by the VM's shared dma_resv: the GPU fault handler holds it while \
+                 range eviction sleeps on a page lock, and migrate_to_ram takes it with the fault page \
+                 locked: page lock -> resv against resv -> page lock",
+                &["svm-design-vm-resv"],
+                ALL_ENGINES,
+                Property::Deadlock,
+            ),
         };
-        let area = if (self as u32) >= (Variant::BulkPredicate as u32) {
+        let area = if self == Variant::VmResvGated {
+            "design"
+        } else if (self as u32) >= (Variant::FaultNoRef as u32) {
+            "svm"
+        } else if (self as u32) >= (Variant::BulkPredicate as u32) {
             "ttm"
         } else {
             "ww"

@@ -7,6 +7,7 @@ pub mod designs;
 pub mod exec;
 pub mod file;
 pub mod selftest;
+pub mod svm;
 pub mod ttm;
 pub mod ttm_more;
 
@@ -67,6 +68,7 @@ pub fn all() -> Vec<Scenario> {
     exec::register(&mut out);
     ttm::register(&mut out);
     designs::register(&mut out);
+    svm::register(&mut out);
     out
 }
 

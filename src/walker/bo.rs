@@ -167,7 +167,16 @@ pub struct TtmDevice {
     /// `dma_resv` lock/trylock attempts on this device (`benches/designs.rs`).
     pub lru_acquisitions: AtomicU64,
     pub resv_attempts: AtomicU64,
+    /// The driver's `ttm_device_funcs.move` for BOs whose contents are not in the
+    /// resource (Xe `xe_bo_move` of a CPU_ADDR_MIRROR BO → `xe_svm_bo_evict`): called by
+    /// [`ttm_bo_evict`](super::evict::ttm_bo_evict) with the resv held; `None` = not such
+    /// a BO, `Some(0)` = contents gone, move on (`ttm_bo_move_null`), `Some(err)` = the BO
+    /// keeps its memory.
+    pub move_hook: std::sync::Mutex<Option<MoveHook>>,
 }
+
+/// See [`TtmDevice::move_hook`].
+pub type MoveHook = Arc<dyn Fn(&Arc<Task>, &Arc<TtmBo>) -> Option<i32> + Send + Sync>;
 
 /// Capacities (pages) of the managers of a scenario: SYSTEM is unlimited.
 #[derive(Clone, Copy, Debug)]
@@ -206,6 +215,7 @@ impl TtmDevice {
             res_mem: Default::default(),
             lru_acquisitions: AtomicU64::new(0),
             resv_attempts: AtomicU64::new(0),
+            move_hook: Default::default(),
         })
     }
 

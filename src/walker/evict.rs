@@ -202,6 +202,17 @@ pub fn ttm_bo_evict(
     if w != 0 {
         return w;
     }
+    let hook = dev
+        .move_hook
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    if let Some(h) = hook
+        && let Some(err) = h(cur, bo)
+        && err != 0
+    {
+        return err;
+    }
     let mut target = evict_target(dev.res_mem(r));
     let new = loop {
         match ttm_resource_alloc(cur, dev, bo, target) {

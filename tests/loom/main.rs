@@ -76,6 +76,16 @@ fn fixed_model_bound2() {
         "ttm-walk2-bump",
         "ttm-exec-evict",
         "ttm-hibernate",
+        "svm-cpu-fault-2",
+        "svm-cpu-fault-3",
+        "svm-fault-evict-1",
+        "svm-gpu-cpu",
+        "svm-reuse",
+        "svm-atomic-pingpong",
+        "svm-drain-starve",
+        "svm-amd-evict-fault",
+        "svm-design-vm-resv",
+        "svm-ttm-alloc-evict",
     ] {
         assert_exhausted_clean(name, 2, 120);
     }

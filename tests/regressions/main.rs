@@ -139,6 +139,36 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "reclaim-stall",
     ),
     (
+        "b28-fault-ref-no-trylock",
+        "svm-cpu-fault-2",
+        "fault-ref-no-trylock",
+        "livelock",
+    ),
+    (
+        "b29-fault-trylock-spin",
+        "svm-drain-starve",
+        "fault-trylock-spin",
+        "livelock",
+    ),
+    (
+        "svm-2025-no-timeslice",
+        "svm-atomic-pingpong",
+        "no-timeslice",
+        "livelock",
+    ),
+    (
+        "amd-evict-signal-early",
+        "svm-fault-evict-1",
+        "evict-signal-early",
+        "svm-eviction",
+    ),
+    (
+        "svm-design-vm-resv-gated",
+        "svm-design-vm-resv",
+        "vm-resv-gated-migration",
+        "deadlock",
+    ),
+    (
         "finding-unpin-sole-member",
         "ttm-unpin-sole-member",
         "unpin-sole-member",

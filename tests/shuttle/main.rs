@@ -219,3 +219,73 @@ fn finding_stale_wound_kills_the_oldest_twice() {
 }
 
 mod designs;
+/// SVM races whose window is a few steps of one CPU against a long sequence of another
+/// (registry engines: loom, shuttle-pct): PCT finds them with their property.
+#[test]
+fn svm_pct_variants_are_found() {
+    for v in [Variant::FaultNoRef, Variant::ReuseBeforePageFree] {
+        let info = v.info();
+        for name in info.scenarios {
+            let o = run(
+                name,
+                EngineKind::ShuttlePct { depth: 3 },
+                VariantSet::of(v),
+                1,
+                100_000,
+            );
+            let f = o.found.unwrap_or_else(|| {
+                panic!(
+                    "{} not found on {name} in {} executions",
+                    info.name, o.executions
+                )
+            });
+            assert_eq!(
+                f.failure.property, info.property,
+                "{}: {}",
+                info.name, f.failure
+            );
+        }
+    }
+}
+
+/// The design rejected in 2024 (SVM migration gated by the VM's dma_resv) deadlocks, and
+/// the report explains it in kernel terms: the GPU fault handler holds vm.resv and sleeps
+/// on the page lock that the CPU fault holds while it waits for vm.resv.
+#[test]
+fn svm_vm_resv_gated_design_counterexample_is_readable() {
+    let o = run(
+        "svm-design-vm-resv",
+        EngineKind::Shuttle,
+        VariantSet::of(Variant::VmResvGated),
+        1,
+        10_000,
+    );
+    let f = o.found.expect("the gated design deadlocks");
+    assert_eq!(f.failure.property, Property::Deadlock, "{}", f.failure);
+    for needle in [
+        "wait-for cycle",
+        "softleaf_entry_wait_on_locked",
+        "vm.resv",
+        "ww_mutex_lock",
+    ] {
+        assert!(
+            f.failure.message.contains(needle),
+            "{needle}: {}",
+            f.failure.message
+        );
+    }
+    assert!(
+        f.trace.iter().any(|l| l.contains("drm_gpusvm_range_evict")),
+        "{}",
+        f.trace.join("\n")
+    );
+}
+
+/// The SVM scenarios on the fixed model with more executions than the all-scenario sweep.
+#[test]
+fn svm_fixed_model_longer() {
+    for sc in scenario::all().into_iter().filter(|s| s.area == "svm") {
+        assert_clean(&sc.name, EngineKind::Shuttle, 5_000);
+        assert_clean(&sc.name, EngineKind::ShuttlePct { depth: 3 }, 3_000);
+    }
+}

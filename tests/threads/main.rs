@@ -55,3 +55,19 @@ fn fixed_model_ttm_stress() {
         assert!(o.executions > 0, "{name}: no execution ran");
     }
 }
+
+/// The SVM scenarios on real threads (real preemption; the non-preemptible CPU of
+/// `svm-drain-starve` is modelled, not real).
+#[test]
+fn fixed_model_svm_stress() {
+    for sc in scenario::all().into_iter().filter(|s| s.area == "svm") {
+        let mut cfg = RunConfig::new(EngineKind::Threads, VariantSet::NONE);
+        cfg.max_executions = Some(200);
+        cfg.budget = Duration::from_secs(5);
+        let o = explore(&sc, &cfg);
+        if let Some(f) = o.found {
+            panic!("{}: {}\n{}", sc.name, f.failure, f.trace.join("\n"));
+        }
+        assert!(o.executions > 0);
+    }
+}

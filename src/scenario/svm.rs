@@ -1,0 +1,476 @@
+//! SVM scenarios (area `svm`): CPU faults on device pages, eviction, GPU faults, TTM-driven
+//! eviction with shrinkers running, multi-device migration, the AMD policy and the design
+//! the 2024 discussion rejected. Tiny shapes (≤ 2 pages, ≤ 4 tasks) run under loom; the
+//! larger ones under shuttle.
+//!
+//! Set-up builds the steady state directly (pages already migrated to VRAM and mapped by
+//! device-private entries, zdd references equal to live pages) instead of running the
+//! migrations that would produce it, like `TtmDevice::setup_place` does for BOs; every
+//! end state is checked: no PTE left as a migration entry, no folio locked, every
+//! virtual page holding the last version written to it, zdd references consistent.
+
+use super::Scenario;
+use crate::model::property::Property;
+use crate::model::sync::Arc;
+use crate::model::{Machine, Options, Task};
+use crate::svm::fault::{cpu_access, hmm_range_fault};
+use crate::svm::gpusvm::xe_svm_handle_pagefault;
+use crate::svm::pagemap::{
+    Devmem, DevmemId, Zdd, drm_pagemap_evict_to_ram, drm_pagemap_migrate_to_devmem_peer,
+};
+use crate::svm::sched::{cpu_enter, cpu_exit};
+use crate::svm::ttm_backing::{
+    TtmBacking, gpu_fault, svm_range_evict_svm_bo_worker, ttm_evict_svm_bo,
+};
+use crate::svm::*;
+use crate::walker::lockdep::LockGraph;
+use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
+use crate::walker::{TTM_PL_SYSTEM, dma_resv_trylock, dma_resv_unlock};
+
+/// A device allocation of `n` pages at `start`, every page mapped by a device-private
+/// entry holding contents version `data` (as left by a completed `migrate_to_devmem`).
+pub fn setup_device_range(
+    svm: &Svm,
+    dev: usize,
+    start: Va,
+    n: usize,
+    data: u64,
+    bo: Option<DevmemId>,
+) -> DevmemId {
+    let d = match bo {
+        Some(d) => d,
+        None => crate::svm::pagemap::devmem_alloc(svm, dev, start, n).expect("setup: VRAM"),
+    };
+    svm.with(|s| {
+        s.zdds.push(Zdd {
+            kref: n as u32,
+            call_refs: 0,
+            devmem: Some(d),
+            freed: false,
+        });
+        let z = s.zdds.len() - 1;
+        let dm: &mut Devmem = &mut s.devmems[d];
+        dm.zdd = Some(z);
+        let pfns = dm.pfns.clone();
+        for (i, p) in pfns.into_iter().enumerate() {
+            let f = &mut s.folios[p];
+            f.free = false;
+            f.zdd = Some(z);
+            f.refs = vec![PageRef {
+                kind: RefKind::Map,
+                task: 0,
+            }];
+            f.mapcount = 1;
+            f.data = data;
+            s.ptes[start + i] = Pte::Device(p);
+            s.expected[start + i] = data;
+        }
+    });
+    d
+}
+
+/// A system page mapped at `va` with contents `data`, on the LRU or in `batch`'s
+/// `lru_add` batch.
+pub fn setup_system_page(svm: &Svm, va: Va, data: u64, batch: Option<u16>) -> Pfn {
+    svm.with(|s| {
+        let p = svm.alloc_system_page(s, data);
+        let f = &mut s.folios[p];
+        f.refs[0].kind = RefKind::Map;
+        f.mapcount = 1;
+        f.on_lru = batch.is_none();
+        f.lru_batch = batch;
+        s.ptes[va] = Pte::Present(p);
+        s.expected[va] = data;
+        p
+    })
+}
+
+/// Map an existing folio at a second virtual page (fork / mremap alias).
+pub fn setup_alias(svm: &Svm, from: Va, to: Va) {
+    svm.with(|s| {
+        let pte = s.ptes[from];
+        let (Pte::Device(p) | Pte::Present(p)) = pte else {
+            panic!("setup_alias: va{from} not mapped")
+        };
+        s.ptes[to] = pte;
+        s.folios[p].mapcount += 1;
+        s.folios[p].refs.push(PageRef {
+            kind: RefKind::Map,
+            task: 0,
+        });
+        s.expected[to] = s.expected[from];
+    });
+}
+
+/// End-of-scenario checks.
+pub fn quiesce(cur: &Arc<Task>, svm: &Svm) {
+    if let Some(t) = &svm.ttm {
+        t.flush_deferred_put(cur, svm);
+    }
+    svm.with(|s| {
+        for (va, pte) in s.ptes.iter().enumerate() {
+            if let Pte::Migration(p) = pte {
+                svm.fail(
+                    Property::PageLock,
+                    format!(
+                        "va{va} is still a migration entry for {} at the end",
+                        s.folios[*p].name
+                    ),
+                );
+            }
+            let p = match pte {
+                Pte::Present(p) | Pte::Device(p) => *p,
+                _ => continue,
+            };
+            if s.folios[p].data != s.expected[va] {
+                svm.fail(
+                    Property::DataLoss,
+                    format!(
+                        "va{va} maps {} with contents version {}, but version {} was written last",
+                        s.folios[p].name, s.folios[p].data, s.expected[va]
+                    ),
+                );
+            }
+        }
+        for f in &s.folios {
+            if let Some(h) = f.locked {
+                svm.fail(
+                    Property::PageLock,
+                    format!(
+                        "{} is still locked by {} at the end",
+                        f.name,
+                        crate::model::trace::cpu_name(h)
+                    ),
+                );
+            }
+        }
+    });
+}
+
+type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &Arc<Svm>) + Send + Sync;
+
+fn svm_scenario(
+    name: &str,
+    description: &str,
+    tasks: usize,
+    cfg: SvmConfig,
+    ttm_vram: Option<u64>,
+    body: Arc<Body>,
+) -> Scenario {
+    let graph = LockGraph::new();
+    Scenario {
+        name: name.to_string(),
+        area: "svm",
+        description: description.to_string(),
+        tasks,
+        options: Options::default(),
+        body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
+            let ttm = ttm_vram.map(|v| TtmBacking::new(m, &graph, v));
+            let svm = Svm::new(m, cfg, ttm);
+            TtmBacking::install(&svm);
+            cpu_enter(main, &svm);
+            body(m, main, &svm);
+            quiesce(main, &svm);
+        }),
+    }
+}
+
+/// Spawn an actor CPU (it occupies its CPU while running kernel code).
+fn spawn(
+    m: &Arc<Machine>,
+    svm: &Arc<Svm>,
+    name: &str,
+    f: impl FnOnce(&Arc<Task>, &Arc<Svm>) + Send + 'static,
+) -> crate::model::sync::thread::JoinHandle<()> {
+    let svm = Arc::clone(svm);
+    m.spawn(name, move |t| {
+        cpu_enter(&t, &svm);
+        f(&t, &svm);
+        cpu_exit(&t, &svm);
+    })
+    .1
+}
+
+fn join(
+    m: &Arc<Machine>,
+    main: &Arc<Task>,
+    svm: &Svm,
+    hs: Vec<crate::model::sync::thread::JoinHandle<()>>,
+) {
+    cpu_exit(main, svm);
+    for h in hs {
+        m.join(main, h);
+    }
+}
+
+fn cfg(vas: usize, vram: usize) -> SvmConfig {
+    SvmConfig {
+        vas,
+        vram_pages: vram,
+        ..Default::default()
+    }
+}
+
+/// N CPU threads fault (store to) one device page; main is one of them.
+fn cpu_faults(n: usize) -> Arc<Body> {
+    Arc::new(move |m, main, svm| {
+        setup_device_range(svm, 0, 0, 1, 1, None);
+        let hs: Vec<_> = (1..n)
+            .map(|i| {
+                spawn(m, svm, &format!("fault{i}"), |t, svm| {
+                    cpu_access(t, svm, 0, true)
+                })
+            })
+            .collect();
+        cpu_access(main, svm, 0, true);
+        join(m, main, svm, hs);
+    })
+}
+
+/// CPU faults on the pages of one 2-page allocation race `drm_pagemap_evict_to_ram`.
+fn fault_evict(faulters: usize) -> Arc<Body> {
+    Arc::new(move |m, main, svm| {
+        let d = setup_device_range(svm, 0, 0, 2, 1, None);
+        let hs: Vec<_> = (0..faulters)
+            .map(|i| {
+                spawn(m, svm, &format!("fault va{i}"), move |t, svm| {
+                    cpu_access(t, svm, i % 2, true)
+                })
+            })
+            .collect();
+        drm_pagemap_evict_to_ram(main, svm, d);
+        join(m, main, svm, hs);
+    })
+}
+
+/// Register every SVM scenario.
+pub fn register(out: &mut Vec<Scenario>) {
+    out.push(svm_scenario(
+        "svm-cpu-fault-2",
+        "2 CPUs store to one device-private page (do_swap_page -> migrate_to_ram races; B28)",
+        2,
+        cfg(1, 2),
+        None,
+        cpu_faults(2),
+    ));
+    out.push(svm_scenario(
+        "svm-cpu-fault-3",
+        "3 CPUs store to one device-private page (B28 at scale)",
+        3,
+        cfg(1, 2),
+        None,
+        cpu_faults(3),
+    ));
+    out.push(svm_scenario(
+        "svm-fault-evict-1",
+        "a CPU faults one page of a 2-page device allocation while drm_pagemap_evict_to_ram evicts it (CVE-2022-3523 shape)",
+        2,
+        cfg(2, 2),
+        None,
+        fault_evict(1),
+    ));
+    out.push(svm_scenario(
+        "svm-fault-evict",
+        "CPUs fault different pages of one 2-page device allocation while drm_pagemap_evict_to_ram evicts it",
+        3,
+        cfg(2, 2),
+        None,
+        fault_evict(2),
+    ));
+    out.push(svm_scenario(
+        "svm-gpu-cpu",
+        "a GPU fault migrates a 2-page system range to VRAM (migrate_to_devmem, all or nothing) while a CPU stores to both pages and faults them back",
+        2,
+        cfg(2, 2),
+        None,
+        Arc::new(|m, main, svm| {
+            setup_system_page(svm, 0, 1, None);
+            setup_system_page(svm, 1, 1, None);
+            let h = spawn(m, svm, "cpu", |t, svm| {
+                cpu_access(t, svm, 0, true);
+                cpu_access(t, svm, 1, true);
+                cpu_access(t, svm, 0, false);
+            });
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 0, false, true);
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-gpu-cpu-faults",
+        "a GPU fault (prefers VRAM) on a 2-page range racing two CPUs faulting the pages of the range's device allocation back",
+        3,
+        cfg(2, 4),
+        None,
+        Arc::new(|m, main, svm| {
+            setup_device_range(svm, 0, 0, 2, 1, None);
+            let hs = vec![
+                spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true)),
+                spawn(m, svm, "cpu va1", |t, svm| cpu_access(t, svm, 1, true)),
+            ];
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
+            join(m, main, svm, hs);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-reuse",
+        "a CPU faults a 1-page device allocation back to RAM while a GPU fault on another range needs that VRAM (2025 AMD page reuse)",
+        2,
+        cfg(2, 1),
+        None,
+        Arc::new(|m, main, svm| {
+            setup_device_range(svm, 0, 0, 1, 1, None);
+            setup_system_page(svm, 1, 1, None);
+            let h = spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 0, true));
+            for _ in 0..2 {
+                xe_svm_handle_pagefault(main, svm, 0, 1, 1, 1, false, true);
+            }
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-atomic-pingpong",
+        "CPU atomics (3 stores) and GPU atomics (devmem_only faults) on one page; the timeslice keeps the page in VRAM long enough for the GPU",
+        2,
+        SvmConfig {
+            timeslice: 24,
+            ..cfg(1, 2)
+        },
+        None,
+        Arc::new(|m, main, svm| {
+            setup_system_page(svm, 0, 1, None);
+            let h = spawn(m, svm, "cpu atomics", |t, svm| {
+                for _ in 0..3 {
+                    cpu_access(t, svm, 0, true);
+                }
+            });
+            for _ in 0..2 {
+                xe_svm_handle_pagefault(main, svm, 0, 0, 1, 0, true, true);
+            }
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-drain-starve",
+        "non-preemptible kernel: a device-to-device migration holds a device folio lock and waits in lru_add_drain_all for work on the CPU where hmm_range_fault faults the folio's alias (B29)",
+        2,
+        SvmConfig {
+            devices: 2,
+            preempt_none: true,
+            ..cfg(3, 2)
+        },
+        None,
+        Arc::new(|m, main, svm| {
+            // va0: a fresh system page still in cpu1's lru_add batch; va1: a gpu1 page,
+            // also mapped at va2 (mapcount 2).
+            setup_system_page(svm, 0, 1, Some(1));
+            setup_device_range(svm, 1, 1, 1, 1, None);
+            setup_alias(svm, 1, 2);
+            let h = spawn(m, svm, "hmm_range_fault", |t, svm| {
+                hmm_range_fault(t, svm, 2, 1, None);
+            });
+            let d = crate::svm::pagemap::devmem_alloc(svm, 0, 0, 2).expect("VRAM");
+            let err = drm_pagemap_migrate_to_devmem_peer(main, svm, d, Some(1));
+            if err != 0 {
+                svm.with(|s| crate::svm::pagemap::devmem_release(svm, s, main, d));
+            }
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-ttm-evict",
+        "TTM evicts an SVM BO (xe_bo_move -> drm_pagemap_evict_to_ram under its resv) while a CPU faults one of its pages and the Xe shrinker runs on a system BO",
+        3,
+        cfg(2, 2),
+        Some(2),
+        Arc::new(|m, main, svm| {
+            let t = svm.ttm.as_ref().expect("ttm");
+            let d = t.xe_bo_create_vram(main, svm, 0, 0, 2).expect("VRAM");
+            setup_device_range(svm, 0, 0, 2, 1, Some(d));
+            let sys = t.dev.bo_create(main, "sysbo", 1, 0, None);
+            assert!(dma_resv_trylock(main, &t.dev, &sys));
+            t.dev.setup_place(main, &sys, TTM_PL_SYSTEM);
+            dma_resv_unlock(main, &t.dev, &sys);
+            let shrinker: Arc<dyn Shrinker> = XeShrinker::new(&t.dev, 1, false);
+            let hs = vec![
+                spawn(m, svm, "cpu va1", |t, svm| cpu_access(t, svm, 1, true)),
+                spawn(m, svm, "kswapd", move |t, svm| {
+                    let dev = &svm.ttm.as_ref().expect("ttm").dev;
+                    shrink_slab(t, dev, &[shrinker], true, 0);
+                }),
+            ];
+            ttm_evict_svm_bo(main, svm, d);
+            join(m, main, svm, hs);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-ttm-alloc-evict",
+        "a GPU fault allocates an SVM BO in full VRAM: TTM evicts the other SVM BO through evict_to_ram while a CPU faults its pages",
+        2,
+        cfg(4, 2),
+        Some(2),
+        Arc::new(|m, main, svm| {
+            let t = svm.ttm.as_ref().expect("ttm");
+            let d = t.xe_bo_create_vram(main, svm, 0, 0, 2).expect("VRAM");
+            setup_device_range(svm, 0, 0, 2, 1, Some(d));
+            setup_system_page(svm, 2, 1, None);
+            setup_system_page(svm, 3, 1, None);
+            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            xe_svm_handle_pagefault(main, svm, 0, 2, 2, 2, false, true);
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-amd-evict-fault",
+        "AMD policy: the eviction worker (migrate_mutex, 3 retries) races a CPU fault that holds the page lock and blocks on migrate_mutex",
+        2,
+        SvmConfig {
+            driver: Driver::Amd,
+            ..cfg(2, 2)
+        },
+        None,
+        Arc::new(|m, main, svm| {
+            let d = setup_device_range(svm, 0, 0, 2, 1, None);
+            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            svm_range_evict_svm_bo_worker(main, svm, d);
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-design-vm-resv",
+        "the 2024 question: a CPU fault and a GPU fault on a range with one device page; with migration gated by the VM resv (variant) the GPU handler holds the resv while range eviction sleeps on the page the CPU fault locked",
+        2,
+        cfg(2, 2),
+        Some(2),
+        Arc::new(|m, main, svm| {
+            let t = svm.ttm.as_ref().expect("ttm");
+            let d = t.xe_bo_create_vram(main, svm, 0, 0, 1).expect("VRAM");
+            setup_device_range(svm, 0, 0, 1, 1, Some(d));
+            setup_system_page(svm, 1, 1, None);
+            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            gpu_fault(main, svm, 0, 0, 2, 1, false, false);
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-multi-device",
+        "two devices' GPU faults migrate the same 2-page range to their own VRAM (all or nothing, -EBUSY) while a CPU stores to it",
+        3,
+        SvmConfig {
+            devices: 2,
+            ..cfg(2, 2)
+        },
+        None,
+        Arc::new(|m, main, svm| {
+            setup_system_page(svm, 0, 1, None);
+            setup_system_page(svm, 1, 1, None);
+            let hs = vec![
+                spawn(m, svm, "gpu1 fault", |t, svm| {
+                    xe_svm_handle_pagefault(t, svm, 1, 0, 2, 0, false, true);
+                }),
+                spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 1, true)),
+            ];
+            xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
+            join(m, main, svm, hs);
+        }),
+    ));
+}

@@ -1,0 +1,287 @@
+//! DRM GPU SVM and the Xe GPU fault handler: `drivers/gpu/drm/drm_gpusvm.c`
+//! (@78a84fbfa4ff, v6.15) and `drivers/gpu/drm/xe/xe_svm.c` (@8f2146159b3a), spec
+//! `svm_shrinker.md` §4–5: the mmu interval notifier (sequence + `notifier_lock`),
+//! `drm_gpusvm_range_get_pages`, `drm_gpusvm_range_evict`, GPU access through the GPU
+//! page table, and `xe_svm_handle_pagefault` with its retry policy.
+//!
+//! Simplified: one range per device covering the scenario's window (no chunk selection,
+//! no garbage collector, ranges are never split); `notifier_lock` is taken exclusively
+//! (the kernel's rwsem readers are the fault handlers, which the scenarios run one per
+//! device); DMA mapping is implicit in the GPU PTE; the GPU access is done under the
+//! notifier lock, which is what an invalidation's TLB flush guarantees in the kernel.
+
+use super::fault::{HmmPfn, MAX_REFAULTS, hmm_range_fault};
+use super::page::*;
+use super::pagemap::{devmem_alloc, drm_pagemap_migrate_to_devmem};
+use crate::model::property::Property;
+use crate::model::sync::Arc;
+use crate::model::task::Task;
+use crate::model::trace::{EBUSY, Ev, cpu_name, errno_name};
+
+/// `mmu_notifier_invalidate_range_start` for `[start, start + npages)` (what
+/// `migrate_vma_collect` brackets its walk with): the interval notifier sequence moves and
+/// every device's `drm_gpusvm_notifier_invalidate` takes its `notifier_lock` and zaps its
+/// GPU PTEs. Until the matching `_end`, `mmu_interval_read_begin` waits.
+pub fn mmu_notifier_invalidate_range_start(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
+    for dev in 0..svm.cfg.devices {
+        let _g = svm.notifier_lock[dev].lock();
+        svm.with(|s| {
+            s.notifier_seq[dev] += 1;
+            s.invalidating[dev] += 1;
+            let mut zapped = false;
+            for va in start..start + npages {
+                zapped |= s.gpu_pte[dev][va].take().is_some();
+            }
+            if zapped {
+                cur.event(|| {
+                    Ev::Note(format!(
+                        "drm_gpusvm_notifier_invalidate(gpu{dev}, va{start}..va{}): GPU PTEs zapped",
+                        start + npages
+                    ))
+                });
+            }
+        });
+    }
+}
+
+/// `mmu_notifier_invalidate_range_end`.
+pub fn mmu_notifier_invalidate_range_end(_cur: &Arc<Task>, svm: &Svm) {
+    svm.with(|s| {
+        for dev in 0..svm.cfg.devices {
+            s.invalidating[dev] -= 1;
+        }
+    });
+    svm.wake_all();
+}
+
+/// `mmu_interval_read_begin`: wait while an invalidation is in progress, return the
+/// sequence.
+pub fn mmu_interval_read_begin(cur: &Arc<Task>, svm: &Svm, dev: usize) -> u64 {
+    svm.with_wait(|g, wq| {
+        if g.invalidating[dev] > 0 {
+            svm.m.rec.set_blocked_on(
+                cur.id,
+                Some((
+                    crate::model::trace::WaitKind::Other,
+                    format!("mmu_interval_read_begin(gpu{dev}) waits for an invalidation to end"),
+                    None,
+                )),
+            );
+            while g.invalidating[dev] > 0 {
+                wq.wait(g);
+            }
+            svm.m.rec.set_blocked_on(cur.id, None);
+        }
+        g.notifier_seq[dev]
+    })
+}
+
+/// `drm_gpusvm_range_get_pages`: `hmm_range_fault` with our own device as
+/// `dev_private_owner`, then under `notifier_lock`: retry if the sequence moved; a range
+/// mixing system and device pages, or device pages of two zdds, is -EOPNOTSUPP;
+/// otherwise the GPU PTEs are installed. Returns whether the range is in device memory.
+pub fn drm_gpusvm_range_get_pages(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    dev: usize,
+    start: Va,
+    npages: usize,
+) -> Result<bool, i32> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        if tries > MAX_REFAULTS {
+            svm.fail(
+                Property::Livelock,
+                format!(
+                    "{} drm_gpusvm_range_get_pages(gpu{dev}) retried {MAX_REFAULTS} times (notifier sequence keeps moving)",
+                    cpu_name(cur.id)
+                ),
+            );
+        }
+        let seq = mmu_interval_read_begin(cur, svm, dev);
+        let pfns = hmm_range_fault(cur, svm, start, npages, Some(dev));
+        let _g = svm.notifier_lock[dev].lock();
+        let r = svm.with(|s| {
+            if s.notifier_seq[dev] != seq {
+                return None; // mmu_interval_read_retry
+            }
+            let dev_pages: Vec<Pfn> = pfns
+                .iter()
+                .filter_map(|h| match h {
+                    HmmPfn::Device(p) => Some(*p),
+                    HmmPfn::System(_) => None,
+                })
+                .collect();
+            let zdds: Vec<_> = dev_pages.iter().map(|p| s.folios[*p].zdd).collect();
+            let mixed = !dev_pages.is_empty() && dev_pages.len() != pfns.len();
+            if mixed || zdds.windows(2).any(|w| w[0] != w[1]) {
+                return Some(Err(-super::EOPNOTSUPP));
+            }
+            for (i, h) in pfns.iter().enumerate() {
+                let (HmmPfn::System(p) | HmmPfn::Device(p)) = *h;
+                s.gpu_pte[dev][start + i] = Some(p);
+            }
+            Some(Ok(!dev_pages.is_empty()))
+        });
+        if let Some(r) = r {
+            cur.event(|| Ev::Ret {
+                f: "drm_gpusvm_range_get_pages",
+                obj: format!("gpu{dev}, va{start}..va{}", start + npages).into(),
+                ret: match r {
+                    Ok(_) => 0,
+                    Err(e) => e,
+                },
+            });
+            return r;
+        }
+    }
+}
+
+/// `drm_gpusvm_range_evict`: `hmm_range_fault` with no owner: every device page of the
+/// range is faulted back through `do_swap_page`.
+pub fn drm_gpusvm_range_evict(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
+    cur.event(|| Ev::Call {
+        f: "drm_gpusvm_range_evict",
+        obj: format!("va{start}..va{}", start + npages).into(),
+        ctx: None,
+    });
+    hmm_range_fault(cur, svm, start, npages, None);
+}
+
+/// A GPU access to `va` through device `dev`'s page table (under `notifier_lock`):
+/// false if the GPU PTE is gone or (for `devmem_only`) not device memory.
+pub fn gpu_access(cur: &Arc<Task>, svm: &Svm, dev: usize, va: Va, devmem_only: bool) -> bool {
+    let _g = svm.notifier_lock[dev].lock();
+    svm.with(|s| {
+        let Some(p) = s.gpu_pte[dev][va] else {
+            return false;
+        };
+        if devmem_only && s.folios[p].dev() != Some(dev) {
+            return false;
+        }
+        let (have, want) = (s.folios[p].data, s.expected[va]);
+        if have != want {
+            svm.fail(
+                Property::DataLoss,
+                format!(
+                    "gpu{dev} ({}) reads va{va} through {} and finds version {have}, but version {want} was written last",
+                    cpu_name(cur.id),
+                    s.folios[p].name
+                ),
+            );
+        }
+        s.folios[p].data = have + 1;
+        s.expected[va] = have + 1;
+        cur.event(|| {
+            Ev::Note(format!(
+                "GPU{dev} atomic on va{va} ({}): version {}",
+                s.folios[p].name,
+                have + 1
+            ))
+        });
+        true
+    })
+}
+
+/// `xe_svm_alloc_vram` (+ `drm_pagemap_populate_mm`): allocate the devmem and migrate the
+/// range; on failure the allocation is released by the caller path (`devmem_release`).
+pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npages: usize) -> i32 {
+    let d = match &svm.ttm {
+        Some(t) => match t.xe_bo_create_vram(cur, svm, dev, start, npages) {
+            Ok(d) => d,
+            Err(e) => return e,
+        },
+        None => match devmem_alloc(svm, dev, start, npages) {
+            Ok(d) => d,
+            Err(e) => return e,
+        },
+    };
+    let err = drm_pagemap_migrate_to_devmem(cur, svm, d);
+    if err != 0 {
+        // Nothing was bound to the allocation: the caller releases it.
+        svm.with(|s| super::pagemap::devmem_release(svm, s, cur, d));
+    }
+    err
+}
+
+/// `xe_svm_handle_pagefault` (v6.15 structure): find the range; if its GPU mapping is
+/// valid (and in VRAM for `devmem_only`) do the access; else, if the range's preferred
+/// location is VRAM (`prefer_vram`) or the fault is atomic, migrate to VRAM
+/// (`migrate_try_count` 3 for `devmem_only`, else 1), get pages, on -EOPNOTSUPP evict the
+/// range and retry; bind. A `devmem_only` fault that runs out of migration attempts
+/// fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
+/// timeslice).
+#[allow(clippy::too_many_arguments)]
+pub fn xe_svm_handle_pagefault(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    dev: usize,
+    start: Va,
+    npages: usize,
+    va: Va,
+    atomic: bool,
+    prefer_vram: bool,
+) -> i32 {
+    cur.event(|| Ev::Call {
+        f: "xe_svm_handle_pagefault",
+        obj: format!("gpu{dev}, va{va}{}", if atomic { ", atomic" } else { "" }).into(),
+        ctx: None,
+    });
+    let devmem_only = atomic;
+    let mut migrate_try = if devmem_only { 3 } else { 1 };
+    let mut retries = 0;
+    loop {
+        retries += 1;
+        if retries > MAX_REFAULTS {
+            svm.fail(
+                Property::Livelock,
+                format!(
+                    "{} xe_svm_handle_pagefault(gpu{dev}, va{va}) retried {MAX_REFAULTS} times",
+                    cpu_name(cur.id)
+                ),
+            );
+        }
+        if gpu_access(cur, svm, dev, va, devmem_only) {
+            cur.event(|| Ev::Ret {
+                f: "xe_svm_handle_pagefault",
+                obj: format!("gpu{dev}, va{va}").into(),
+                ret: 0,
+            });
+            return 0;
+        }
+        let in_vram = svm.with(|s| {
+            (start..start + npages)
+                .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
+        });
+        if !in_vram && migrate_try > 0 && (devmem_only || prefer_vram) {
+            migrate_try -= 1;
+            let err = xe_svm_alloc_vram(cur, svm, dev, start, npages);
+            if err != 0 {
+                cur.event(|| {
+                    Ev::Note(format!(
+                        "xe_svm_alloc_vram -> {} (fall back)",
+                        errno_name(err)
+                    ))
+                });
+            }
+        } else if devmem_only && !in_vram && migrate_try == 0 {
+            svm.fail(
+                Property::Livelock,
+                format!(
+                    "{} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)",
+                    cpu_name(cur.id)
+                ),
+            );
+        }
+        match drm_gpusvm_range_get_pages(cur, svm, dev, start, npages) {
+            Ok(_) => {}
+            Err(e) if e == -super::EOPNOTSUPP => {
+                drm_gpusvm_range_evict(cur, svm, start, npages);
+            }
+            Err(e) if e == -EBUSY => {}
+            Err(_) => {}
+        }
+        crate::model::sync::yield_now();
+    }
+}
