@@ -18,6 +18,16 @@ pub fn expect(m: &Machine, cond: bool, what: impl FnOnce() -> String) {
     }
 }
 
+/// `expect` that a kernel call returned 0; the report reads "`what`: -EXXX".
+pub fn expect_ok(m: &Machine, ret: i32, what: impl FnOnce() -> String) {
+    if ret != 0 {
+        m.fail(
+            Property::Expectation,
+            format!("{}: {}", what(), crate::model::trace::errno_name(ret)),
+        );
+    }
+}
+
 /// `dummy_load()` of test-ww_mutex: hold the locks for a while (a scheduling point).
 pub fn dummy_load() {
     yield_now();

@@ -4,9 +4,9 @@
 //! many CPUs at once and must stay clean on the fixed model.
 
 use super::Scenario;
-use super::common::expect;
+use super::common::{expect, expect_ok};
 use crate::model::sync::{Arc, yield_now};
-use crate::model::trace::{EBUSY, errno_name};
+use crate::model::trace::EBUSY;
 use crate::model::{Machine, Options, Task};
 use crate::walker::evict::{
     ttm_bo_validate, ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all,
@@ -304,9 +304,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             });
             let ret = w.validate(main, &e, TTM_PL_VRAM);
             m.join(main, h);
-            expect(m, ret == 0, || {
-                format!("validate E into VRAM: {}", errno_name(ret))
-            });
+            expect_ok(m, ret, || "validate E into VRAM".into());
             w.quiesce(main);
         }),
     ));
@@ -321,15 +319,11 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.bo(main, "Y", TTM_PL_VRAM, 0, false);
             let h = spawn(m, "evict_all", w, |t, w| {
                 let ret = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
-                expect(&t.machine, ret == 0, || {
-                    format!("evict_all: {}", errno_name(ret))
-                });
+                expect_ok(&t.machine, ret, || "evict_all".into());
             });
             let ret = w.validate(main, &x, TTM_PL_TT);
             m.join(main, h);
-            expect(m, ret == 0, || {
-                format!("validate X into TT: {}", errno_name(ret))
-            });
+            expect_ok(m, ret, || "validate X into TT".into());
             w.quiesce(main);
         }),
     ));
@@ -379,9 +373,9 @@ pub fn register(out: &mut Vec<Scenario>) {
                 .find(|b| &*b.name == "A0")
                 .expect("A0");
             let r = dma_resv_lock(main, &w.dev, &vm, Some(&ticket), false);
-            expect(m, r == 0, || format!("lock VM: {}", errno_name(r)));
+            expect_ok(m, r, || "lock VM".into());
             let r = dma_resv_lock(main, &w.dev, &e, Some(&ticket), false);
-            expect(m, r == 0, || format!("lock E: {}", errno_name(r)));
+            expect_ok(m, r, || "lock E".into());
             ttm_bo_validate_exhaustive(main, &w.dev, &ticket, &e, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &e);
             ttm_bo_unreserve(main, &w.dev, &vm);
@@ -427,9 +421,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.touch(main, &y);
             m.join(main, h);
             let ret = w.validate(main, &x, TTM_PL_VRAM);
-            expect(m, ret == 0, || {
-                format!("validate X into VRAM: {}", errno_name(ret))
-            });
+            expect_ok(m, ret, || "validate X into VRAM".into());
             w.quiesce(main);
         }),
     ));

@@ -3,11 +3,11 @@
 //! hammering. All must stay clean on the fixed model.
 
 use super::Scenario;
-use super::common::expect;
+use super::common::{expect, expect_ok};
 use super::ttm::{World, skip_walk, spawn, ttm};
 use crate::model::Task;
 use crate::model::sync::{Arc, yield_now};
-use crate::model::trace::{EDEADLK, errno_name};
+use crate::model::trace::EDEADLK;
 use crate::walker::evict::{ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all};
 use crate::walker::iter::OpCtx;
 use crate::walker::lockdep::{LockKind, RESV, TICKET};
@@ -52,9 +52,7 @@ fn drm_exec_lock_all(
                 contended = Some(i);
                 continue 'retry;
             }
-            expect(&cur.machine, r == 0, || {
-                format!("drm_exec lock {}: {}", bo.name, errno_name(r))
-            });
+            expect_ok(&cur.machine, r, || format!("drm_exec lock {}", bo.name));
             held.push(i);
         }
         return;
@@ -174,9 +172,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             ttm_bo_put(main, &w.dev, &dying);
             let h = spawn(m, "suspend", w, |t, w| {
                 let r = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
-                expect(&t.machine, r == 0, || {
-                    format!("evict_all: {}", errno_name(r))
-                });
+                expect_ok(&t.machine, r, || "evict_all".into());
                 let r = ttm_device_prepare_hibernation(t, &w.dev);
                 expect(&t.machine, r == 0, || format!("prepare_hibernation: {r}"));
             });

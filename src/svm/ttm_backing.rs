@@ -153,13 +153,23 @@ pub fn xe_svm_bo_evict(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
 /// while it holds the resv: the design would need AMD's `faulting_task == current` test,
 /// which the model grants it so that only the cross-CPU problem remains).
 pub fn xe_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
+    with_vm_resv_gate(cur, svm, true, || {
+        drm_pagemap_migrate_to_ram(cur, svm, va, p)
+    })
+}
+
+/// With the rejected design (variant `vm-resv-gated`), run `f` holding the VM resv
+/// (blocking `dma_resv_lock`); `unless_held`: not when `cur` already holds it (the
+/// handler's own recursion). Without the variant, just run `f`.
+fn with_vm_resv_gate<R>(cur: &Arc<Task>, svm: &Svm, unless_held: bool, f: impl FnOnce() -> R) -> R {
     let gate = svm.ttm.as_ref().filter(|t| {
-        svm.variant(Variant::VmResvGated) && cur.machine.holder(t.vm_resv.uid) != Some(cur.id)
+        svm.variant(Variant::VmResvGated)
+            && !(unless_held && cur.machine.holder(t.vm_resv.uid) == Some(cur.id))
     });
     if let Some(t) = gate {
         dma_resv_lock_raw(cur, &t.dev, &t.vm_resv, None, false);
     }
-    let r = drm_pagemap_migrate_to_ram(cur, svm, va, p);
+    let r = f();
     if let Some(t) = gate {
         dma_resv_unlock_raw(cur, &t.dev, &t.vm_resv);
     }
@@ -179,27 +189,18 @@ pub fn gpu_fault(
     atomic: bool,
     prefer_vram: bool,
 ) -> i32 {
-    let gate = svm
-        .ttm
-        .as_ref()
-        .filter(|_| svm.variant(Variant::VmResvGated));
-    if let Some(t) = gate {
-        dma_resv_lock_raw(cur, &t.dev, &t.vm_resv, None, false);
-    }
-    let r = super::gpusvm::xe_svm_handle_pagefault(
-        cur,
-        svm,
-        dev,
-        start,
-        npages,
-        va,
-        atomic,
-        prefer_vram,
-    );
-    if let Some(t) = gate {
-        dma_resv_unlock_raw(cur, &t.dev, &t.vm_resv);
-    }
-    r
+    with_vm_resv_gate(cur, svm, false, || {
+        super::gpusvm::xe_svm_handle_pagefault(
+            cur,
+            svm,
+            dev,
+            start,
+            npages,
+            va,
+            atomic,
+            prefer_vram,
+        )
+    })
 }
 
 /// TTM eviction of the SVM BO of `d` as the TTM core runs it for Xe: reserve (blocking),
