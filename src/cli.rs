@@ -65,6 +65,34 @@ pub struct HuntArgs {
     /// Write a JUnit XML report (one test case per scenario x variant).
     #[arg(long)]
     pub junit: Option<PathBuf>,
+    /// Fault injection: at most N injected failures per execution (0 = off). Every
+    /// fallible kernel call is a fault site (`list --json`: fault_sites); shuttle and
+    /// threads sample failure plans, loom enumerates them.
+    #[arg(long, default_value_t = 1)]
+    pub inject: u32,
+    /// Only these fault sites fail (comma-separated names, e.g. ttm_tt_swapout,ttm_tt_backup).
+    #[arg(long = "inject-sites")]
+    pub inject_sites: Option<String>,
+}
+
+impl HuntArgs {
+    /// The fault-injection limits of this hunt.
+    pub fn inject_config(&self) -> Result<crate::engine::InjectConfig, String> {
+        if self.inject > 8 {
+            return Err(format!(
+                "bad --inject {}: at most 8 injected failures per execution",
+                self.inject
+            ));
+        }
+        let sites = match &self.inject_sites {
+            Some(list) => Some(crate::engine::InjectConfig::parse_sites(list)?),
+            None => None,
+        };
+        Ok(crate::engine::InjectConfig {
+            budget: self.inject,
+            sites,
+        })
+    }
 }
 
 fn hunt_help() -> String {
@@ -275,6 +303,7 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
 /// `ttm-model hunt`.
 pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
     let budget = parse_budget(&args.budget)?;
+    args.inject_config()?;
     let mut engine = match &args.engine {
         Some(e) => EngineKind::parse(e, args.depth)?,
         None => EngineKind::default_for_build(),
@@ -310,6 +339,12 @@ pub fn list(json: bool, scenario_files: &[PathBuf]) -> Result<u8, String> {
         let v = serde_json::json!({
             "scenarios": scenarios.iter().map(|s| ListScenario { name: &s.name, area: s.area, description: &s.description }).collect::<Vec<_>>(),
             "variants": variants,
+            "fault_sites": crate::model::fault::SITES.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "area": s.area,
+                "errnos": crate::model::fault::errno_names(s),
+                "kernel_function": s.kernel,
+            })).collect::<Vec<_>>(),
         });
         println!("{v}");
         return Ok(0);
@@ -457,6 +492,8 @@ mod tests {
             shard: None,
             out: PathBuf::from("unused"),
             json: false,
+            inject: 1,
+            inject_sites: None,
         };
         let engine = EngineKind::default_for_build();
         let all: Vec<String> = plan(&args, engine)

@@ -39,6 +39,11 @@ pub fn pair_budget(total: Duration, elapsed: Duration, pairs_left: usize) -> Dur
 struct JsonFailure {
     property: String,
     message: String,
+    /// What the first WARN led to (the execution went on after it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consequence: Option<String>,
+    /// The injected failures of the failing execution (`site#k -> -EXXX`).
+    injected: Vec<String>,
     seed: u64,
     schedule_file: String,
 }
@@ -51,6 +56,9 @@ struct JsonResult {
     incomplete: bool,
     /// False for pairs an interruption left unexplored.
     explored: bool,
+    /// Engine notes (not failures).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
     failures: Vec<JsonFailure>,
 }
 
@@ -152,6 +160,7 @@ pub fn run(
         cfg.seed = pair.seed(args.seed);
         cfg.budget = pair_budget(budget, start.elapsed(), pairs.len() - k);
         cfg.max_executions = args.max_executions;
+        cfg.inject = args.inject_config()?;
         let outcome = progress.explore(pair, &cfg);
         let mut failure_dir = None;
         if let Some(found) = &outcome.found {
@@ -243,6 +252,7 @@ fn json_summary(
             executions: r.outcome.executions,
             incomplete: r.outcome.incomplete,
             explored: true,
+            notes: r.outcome.notes.clone(),
             failures: r
                 .outcome
                 .found
@@ -250,6 +260,8 @@ fn json_summary(
                 .map(|f| JsonFailure {
                     property: f.failure.property.to_string(),
                     message: f.failure.message.clone(),
+                    consequence: f.consequence.as_ref().map(|c| c.property.to_string()),
+                    injected: f.injected.iter().map(|e| e.describe()).collect(),
                     seed: r.seed,
                     schedule_file: r
                         .failure_dir
@@ -266,6 +278,7 @@ fn json_summary(
         executions: 0,
         incomplete: true,
         explored: false,
+        notes: vec![],
         failures: vec![],
     }));
     JsonSummary {

@@ -30,6 +30,13 @@ pub struct FailureFile {
     /// The scenario file the scenario was loaded from (`hunt --scenario-file`), if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scenario_file: Option<String>,
+    /// What the reported WARN led to when the execution went on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consequence: Option<crate::model::property::ModelFailure>,
+    /// The failures injected in the failing execution (also in `schedule`, which
+    /// replays them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub injected: Vec<String>,
 }
 
 impl FailureFile {
@@ -72,10 +79,13 @@ impl FailureFile {
             trace: found.trace.clone(),
             replay_command: format!("{build} replay {}", path_hint.display()),
             refind_command: format!(
-                "{build} hunt {scenario_arg}{variant_args} --engine {} --seed {seed}",
-                found.engine.name()
+                "{build} hunt {scenario_arg}{variant_args} --engine {} --seed {seed} --inject {}",
+                found.engine.name(),
+                found.injected.len()
             ),
             scenario_file: scenario_file.map(|f| f.display().to_string()),
+            consequence: found.consequence.clone(),
+            injected: found.injected.iter().map(|e| e.describe()).collect(),
         }
     }
 
@@ -202,6 +212,12 @@ pub fn write_failure_dir_in(
         "# {} in {scenario} ({variant_tag}): {}\n",
         found.failure.property, found.failure.message
     );
+    if !found.injected.is_empty() {
+        text.push_str(&format!(
+            "# injected: {}\n",
+            crate::engine::inject::describe(&found.injected)
+        ));
+    }
     for line in &found.trace {
         text.push_str(line);
         text.push('\n');

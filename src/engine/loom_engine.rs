@@ -3,17 +3,37 @@
 //! (spec loom_shuttle.md §9, pitfall 3). A bound whose exploration the budget cut short
 //! is reported as incomplete, never as a pass.
 
-use super::{EngineKind, Found, Outcome, RunConfig, Schedule, classify, quietly, run_one, stop};
+use super::inject::{describe, plans_extending};
+use super::{EngineKind, Found, Outcome, RunConfig, Schedule, quietly, run_one, stop};
+use crate::model::fault::{PlanEntry, SITES};
+use crate::model::lockdep::LockGraph;
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
-use crate::report::Timeline;
 use crate::scenario::Scenario;
+use std::collections::VecDeque;
 use std::sync::Mutex as StdMutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// Explore one preemption bound. Returns (executions, failure, completed).
+/// What one bound under one plan explored.
+struct BoundRun {
+    executions: usize,
+    found: Option<Found>,
+    completed: bool,
+    /// The most calls per fault site seen in one execution (what plans extend).
+    counts: Vec<u32>,
+}
+
+fn max_into(acc: &StdMutex<Vec<u32>>, rec: &Record) {
+    let mut a = acc.lock().unwrap_or_else(|e| e.into_inner());
+    for (x, c) in a.iter_mut().zip(rec.fault_counts()) {
+        *x = (*x).max(c);
+    }
+}
+
+/// Explore one preemption bound under one fault-injection plan.
+#[allow(clippy::too_many_arguments)]
 fn explore_bound(
     sc: &Scenario,
     variants: VariantSet,
@@ -21,9 +41,12 @@ fn explore_bound(
     bound: Option<usize>,
     budget: Duration,
     max_executions: Option<usize>,
-) -> (usize, Option<Found>, bool) {
+    plan: &[PlanEntry],
+    graph: &Arc<LockGraph>,
+) -> BoundRun {
     let count = Arc::new(AtomicUsize::new(0));
     let rec_slot: Arc<StdMutex<Option<Arc<Record>>>> = Arc::new(StdMutex::new(None));
+    let counts = Arc::new(StdMutex::new(vec![0u32; SITES.len()]));
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = bound;
     builder.max_branches = 100_000;
@@ -34,6 +57,9 @@ fn explore_bound(
         let sc = sc.clone();
         let count = Arc::clone(&count);
         let slot = Arc::clone(&rec_slot);
+        let counts = Arc::clone(&counts);
+        let plan = plan.to_vec();
+        let graph = Arc::clone(graph);
         move || {
             // A stop request abandons the bound between executions (reported incomplete).
             if stop::stop_requested() {
@@ -41,72 +67,110 @@ fn explore_bound(
             }
             count.fetch_add(1, Ordering::SeqCst);
             let rec = Arc::new(Record::new(trace));
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rec));
-            run_one(&sc, variants, trace, rec);
+            rec.set_inject(&plan, plan.len() as u32);
+            let last = slot
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .replace(Arc::clone(&rec));
+            if let Some(last) = last {
+                max_into(&counts, &last);
+            }
+            run_one(&sc, variants, trace, rec, &graph);
         }
     };
     let start = Instant::now();
     let result =
         quietly(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| builder.check(body))));
     let n = count.load(Ordering::SeqCst);
-    match result {
+    let rec = rec_slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if let Some(r) = &rec {
+        max_into(&counts, r);
+    }
+    let counts = counts.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let (found, completed) = match result {
         Ok(()) => {
             let cut = start.elapsed() >= budget || max_executions.is_some_and(|m| n >= m);
-            (n, None, !cut)
+            (None, !cut)
         }
-        Err(payload) if payload.is::<stop::Stopped>() => (n, None, false),
+        Err(payload) if payload.is::<stop::Stopped>() => (None, false),
         Err(payload) => {
-            let rec = rec_slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
-            let failure = classify(rec.as_deref(), &*payload);
-            let found = Found {
-                failure,
+            let schedule = Schedule::Loom {
+                bound,
                 execution: n,
-                trace: rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default(),
-                timeline: rec
-                    .as_deref()
-                    .map(Timeline::from_record)
-                    .unwrap_or_default(),
-                schedule: Schedule::Loom {
-                    bound,
-                    execution: n,
-                },
-                engine: EngineKind::Loom { max_bound: bound },
+                inject: plan.to_vec(),
             };
-            (n, Some(found), false)
+            let engine = EngineKind::Loom { max_bound: bound };
+            let found = Found::from_execution(rec.as_deref(), &*payload, n, schedule, engine);
+            (Some(found), false)
         }
+    };
+    BoundRun {
+        executions: n,
+        found,
+        completed,
+        counts,
     }
 }
 
-/// Explore `sc` with bounds 1, 2, ... within the budget of `cfg`.
+/// Explore `sc` with bounds 1, 2, ... within the budget of `cfg`. At each bound the
+/// fault-injection plans are explored in turn (the empty plan first, then every plan one
+/// entry longer over what the shorter plan reached, up to `--inject`); the bound counts as
+/// exhausted only when every plan was.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
     let start = Instant::now();
     let max_bound = match cfg.engine {
         EngineKind::Loom { max_bound } => max_bound,
         other => panic!("engine {} is not in the loom build", other.name()),
     };
+    let graph = LockGraph::new();
     let mut executions = 0;
     let mut exhausted = None;
     let mut bound = 1;
-    loop {
-        let remaining = cfg.budget.saturating_sub(start.elapsed());
-        let left = cfg.max_executions.map(|m| m.saturating_sub(executions));
-        if remaining.is_zero() || left == Some(0) || cfg.stop_requested() {
-            break;
+    let mut notes = Vec::new();
+    'bounds: loop {
+        let mut plans: VecDeque<Vec<PlanEntry>> = VecDeque::from([Vec::new()]);
+        let mut plans_run = 0usize;
+        while let Some(plan) = plans.pop_front() {
+            let remaining = cfg.budget.saturating_sub(start.elapsed());
+            let left = cfg.max_executions.map(|m| m.saturating_sub(executions));
+            if remaining.is_zero() || left == Some(0) || cfg.stop_requested() {
+                break 'bounds;
+            }
+            let run = explore_bound(
+                sc,
+                cfg.variants,
+                cfg.trace,
+                Some(bound),
+                remaining,
+                left,
+                &plan,
+                &graph,
+            );
+            executions += run.executions;
+            plans_run += 1;
+            if run.found.is_some() {
+                return Outcome {
+                    executions,
+                    elapsed: start.elapsed(),
+                    found: run.found,
+                    exhausted_bound: exhausted,
+                    incomplete: false,
+                    notes,
+                };
+            }
+            if !run.completed {
+                notes.push(format!(
+                    "bound {bound} cut short under the plan: {}",
+                    describe(&plan)
+                ));
+                break 'bounds;
+            }
+            plans.extend(plans_extending(&cfg.inject, &plan, &run.counts));
         }
-        let (n, found, completed) =
-            explore_bound(sc, cfg.variants, cfg.trace, Some(bound), remaining, left);
-        executions += n;
-        if found.is_some() {
-            return Outcome {
-                executions,
-                elapsed: start.elapsed(),
-                found,
-                exhausted_bound: exhausted,
-                incomplete: false,
-            };
-        }
-        if !completed {
-            break;
+        if cfg.inject.budget > 0 {
+            notes.push(format!(
+                "bound {bound}: {plans_run} fault-injection plans exhausted"
+            ));
         }
         exhausted = Some(bound);
         if max_bound.is_some_and(|m| bound >= m) {
@@ -116,6 +180,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
                 found: None,
                 exhausted_bound: exhausted,
                 incomplete: false,
+                notes,
             };
         }
         bound += 1;
@@ -126,25 +191,34 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
         found: None,
         exhausted_bound: exhausted,
         incomplete: true,
+        notes,
     }
 }
 
-/// Re-run the deterministic exploration at the recorded bound up to the failure.
+/// Re-run the deterministic exploration at the recorded bound, under the recorded plan,
+/// up to the failure.
 pub fn replay_schedule(
     sc: &Scenario,
     variants: VariantSet,
     schedule: &Schedule,
 ) -> Result<Option<Found>, String> {
-    let Schedule::Loom { bound, execution } = schedule else {
+    let Schedule::Loom {
+        bound,
+        execution,
+        inject,
+    } = schedule
+    else {
         return Err("this build (loom) replays loom schedules only".to_string());
     };
-    let (_, found, _) = explore_bound(
+    let run = explore_bound(
         sc,
         variants,
         true,
         *bound,
         Duration::from_secs(3600),
         Some(*execution),
+        inject,
+        &LockGraph::new(),
     );
-    Ok(found)
+    Ok(run.found)
 }

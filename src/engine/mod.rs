@@ -16,7 +16,12 @@ use std::time::Duration;
 use std::time::Instant;
 
 pub mod failure_file;
+pub mod inject;
 pub mod stop;
+
+use crate::model::fault::PlanEntry;
+use crate::model::lockdep::LockGraph;
+pub use inject::InjectConfig;
 
 #[cfg(loom)]
 mod loom_engine;
@@ -132,6 +137,8 @@ pub struct RunConfig {
     pub trace: bool,
     /// Stop request (SIGINT/SIGTERM, or another shard of a portfolio found a failure).
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Fault injection (`--inject N`, `--inject-sites`).
+    pub inject: InjectConfig,
 }
 
 impl RunConfig {
@@ -144,6 +151,7 @@ impl RunConfig {
             max_executions: None,
             trace: true,
             stop: None,
+            inject: InjectConfig::off(),
         }
     }
 
@@ -161,21 +169,45 @@ impl RunConfig {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Schedule {
-    /// shuttle: the seed and the task chosen at each step (-1 = a random-value step).
-    Shuttle { seed: u64, steps: Vec<i64> },
-    /// loom: the deterministic DFS at `bound` reaches the failure at execution `execution`.
+    /// shuttle: the seed and the task chosen at each step (-1 = a random-value step),
+    /// and the execution's fault-injection plan.
+    Shuttle {
+        seed: u64,
+        steps: Vec<i64>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        inject: Vec<PlanEntry>,
+    },
+    /// loom: the deterministic DFS at `bound` under the fault-injection plan `inject`
+    /// reaches the failure at execution `execution`.
     Loom {
         bound: Option<usize>,
         execution: usize,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        inject: Vec<PlanEntry>,
     },
     /// real threads: not replayable step by step; re-run the stress with this seed.
     Threads { seed: u64 },
 }
 
+impl Schedule {
+    /// The fault-injection plan the schedule runs with.
+    pub fn inject_plan(&self) -> &[PlanEntry] {
+        match self {
+            Schedule::Shuttle { inject, .. } | Schedule::Loom { inject, .. } => inject,
+            Schedule::Threads { .. } => &[],
+        }
+    }
+}
+
 /// A failure found by an exploration.
 #[derive(Clone, Debug)]
 pub struct Found {
+    /// What the execution reports: its first kernel WARN if one fired, else the failure.
     pub failure: ModelFailure,
+    /// What the first WARN led to when the execution went on (a later failure).
+    pub consequence: Option<ModelFailure>,
+    /// The failures injected in the failing execution.
+    pub injected: Vec<PlanEntry>,
     /// 1-based index of the failing execution.
     pub execution: usize,
     pub trace: Vec<String>,
@@ -195,6 +227,9 @@ pub struct Outcome {
     pub exhausted_bound: Option<usize>,
     /// The exploration stopped for the budget, not because it completed.
     pub incomplete: bool,
+    /// Engine notes (not model failures): e.g. a scheduler that could not run the
+    /// scenario and was replaced.
+    pub notes: Vec<String>,
 }
 
 impl Outcome {
@@ -208,20 +243,97 @@ impl Outcome {
             incomplete: found.is_none(),
             found,
             exhausted_bound: None,
+            notes: Vec::new(),
         }
     }
 }
 
+impl Found {
+    /// Does the failure, or what it led to, break `p`?
+    pub fn has(&self, p: Property) -> bool {
+        self.failure.property == p || self.consequence.as_ref().is_some_and(|c| c.property == p)
+    }
+
+    /// Build a `Found` from a failing execution's record and panic payload.
+    pub(crate) fn from_execution(
+        rec: Option<&Record>,
+        payload: &(dyn std::any::Any + Send),
+        execution: usize,
+        schedule: Schedule,
+        engine: EngineKind,
+    ) -> Found {
+        let (failure, consequence) = classify_full(rec, payload);
+        Found {
+            failure,
+            consequence,
+            injected: rec.map(|r| r.injected()).unwrap_or_default(),
+            execution,
+            trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
+            timeline: rec
+                .map(crate::report::Timeline::from_record)
+                .unwrap_or_default(),
+            schedule,
+            engine,
+        }
+    }
+}
+
+/// shuttle's complaints about a scenario it cannot schedule, which are no model failure.
+pub(crate) fn engine_note(payload: &(dyn std::any::Any + Send)) -> Option<String> {
+    let msg = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))?;
+    msg.contains("did not exercise any concurrency")
+        .then_some(msg)
+}
+
 /// One execution of a scenario: a fresh machine, the body, end-of-run checks.
-pub(crate) fn run_one(sc: &Scenario, variants: VariantSet, trace: bool, rec: Arc<Record>) {
+/// `graph` is the exploration's lockdep graph (shared by its executions).
+pub(crate) fn run_one(
+    sc: &Scenario,
+    variants: VariantSet,
+    trace: bool,
+    rec: Arc<Record>,
+    graph: &Arc<LockGraph>,
+) {
     stop::count_execution();
     let opts = Options {
         trace,
         ..sc.options
     };
-    let m = Machine::new(variants, opts, rec);
+    let m = Machine::with_graph(variants, opts, rec, Arc::clone(graph));
     let main = m.new_task("main");
     (sc.body)(&m, &main);
+    // A WARN that led to no failure of its own is reported at the end.
+    m.raise_warnings();
+}
+
+/// The reported failure and its consequence: after a kernel WARN the execution went on,
+/// so the first WARN is reported, with the failure it led to (if any) as consequence and
+/// in its message.
+pub(crate) fn classify_full(
+    rec: Option<&Record>,
+    payload: &(dyn std::any::Any + Send),
+) -> (ModelFailure, Option<ModelFailure>) {
+    let terminal = classify(rec, payload);
+    let Some(first) = rec.and_then(|r| r.warnings().into_iter().next()) else {
+        return (terminal, None);
+    };
+    if terminal == first {
+        return (first, None);
+    }
+    let message = format!(
+        "{}; the execution went on after this WARN and then [{}] {}",
+        first.message, terminal.property, terminal.message
+    );
+    (
+        ModelFailure {
+            property: first.property,
+            message,
+        },
+        Some(terminal),
+    )
 }
 
 /// Turn a panic out of an execution into a failure: the model's own record first, then

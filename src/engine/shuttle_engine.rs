@@ -2,13 +2,15 @@
 //! that a failure replays exactly (shuttle pinned to =0.9.9: schedules are not portable
 //! across shuttle versions).
 
+use super::inject::Sampler;
 use super::{
-    EngineKind, Found, Outcome, RunConfig, Schedule, classify, out_of_budget, quietly, run_one,
+    EngineKind, Found, Outcome, RunConfig, Schedule, engine_note, out_of_budget, quietly, run_one,
 };
+use crate::model::fault::PlanEntry;
+use crate::model::lockdep::LockGraph;
 use crate::model::sync::Arc;
 use crate::model::trace::Record;
 use crate::model::variants::VariantSet;
-use crate::report::Timeline;
 use crate::scenario::Scenario;
 use shuttle::scheduler::{
     PctScheduler, RandomScheduler, ReplayScheduler, Schedule as ShSchedule, Scheduler, Task, TaskId,
@@ -77,7 +79,7 @@ impl<S: Scheduler> Scheduler for Recording<S> {
     }
 }
 
-fn encode(s: &ShSchedule) -> Schedule {
+fn encode(s: &ShSchedule, inject: Vec<PlanEntry>) -> Schedule {
     let steps = s
         .steps
         .iter()
@@ -89,7 +91,39 @@ fn encode(s: &ShSchedule) -> Schedule {
     Schedule::Shuttle {
         seed: s.seed,
         steps,
+        inject,
     }
+}
+
+/// Where an execution's fault-injection plan comes from.
+enum Plans {
+    /// Sampled per execution (`engine::inject::Sampler`).
+    Sampled(Sampler),
+    /// One fixed plan (replay).
+    Fixed(Vec<PlanEntry>),
+}
+
+impl Plans {
+    fn next(&mut self, last: Option<&Record>) -> (Vec<PlanEntry>, u32) {
+        match self {
+            Plans::Sampled(s) => {
+                if let Some(r) = last {
+                    s.observe(&r.fault_counts());
+                }
+                let p = s.next_plan();
+                let n = p.len() as u32;
+                (p, n)
+            }
+            Plans::Fixed(p) => (p.clone(), p.len() as u32),
+        }
+    }
+}
+
+/// What one runner found: a failure, or an engine note (shuttle could not run it).
+enum RunEnd {
+    Clean,
+    Found(Box<Found>),
+    Note(String),
 }
 
 fn decode(seed: u64, steps: &[i64]) -> ShSchedule {
@@ -112,18 +146,41 @@ fn shuttle_config() -> Config {
     config
 }
 
+/// What all runners of one exploration share.
+struct Shared {
+    start: Instant,
+    executions: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    graph: Arc<LockGraph>,
+}
+
+impl Shared {
+    fn new() -> Shared {
+        Shared {
+            start: Instant::now(),
+            executions: Arc::new(AtomicUsize::new(0)),
+            stop: Arc::new(AtomicBool::new(false)),
+            graph: LockGraph::new(),
+        }
+    }
+}
+
 /// One runner (one scheduler) on the calling thread.
 fn run_with<S: Scheduler + 'static>(
     sc: &Scenario,
     cfg: &RunConfig,
     scheduler: S,
     engine: EngineKind,
-    start: Instant,
-    executions: Arc<AtomicUsize>,
-    stop: Arc<AtomicBool>,
-) -> Option<Found> {
+    shared: &Shared,
+    plans: Plans,
+) -> RunEnd {
+    let start = shared.start;
+    let executions = Arc::clone(&shared.executions);
+    let stop = Arc::clone(&shared.stop);
     let current = Arc::new(StdMutex::new(ShSchedule::new(0)));
     let rec_slot: Arc<StdMutex<Option<Arc<Record>>>> = Arc::new(StdMutex::new(None));
+    let plan_slot: Arc<StdMutex<(Plans, Vec<PlanEntry>)>> =
+        Arc::new(StdMutex::new((plans, Vec::new())));
     let my_count = Arc::new(AtomicUsize::new(0));
     let recording = Recording {
         inner: std::mem::ManuallyDrop::new(scheduler),
@@ -136,16 +193,27 @@ fn run_with<S: Scheduler + 'static>(
     let body = {
         let sc = sc.clone();
         let slot = Arc::clone(&rec_slot);
+        let plan_slot = Arc::clone(&plan_slot);
         let variants = cfg.variants;
         let trace = cfg.trace;
         let executions = Arc::clone(&executions);
         let my_count = Arc::clone(&my_count);
+        let graph = Arc::clone(&shared.graph);
         move || {
             executions.fetch_add(1, Ordering::SeqCst);
             my_count.fetch_add(1, Ordering::SeqCst);
             let rec = Arc::new(Record::new(trace));
-            *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&rec));
-            run_one(&sc, variants, trace, rec);
+            let last = slot
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .replace(Arc::clone(&rec));
+            {
+                let mut p = plan_slot.lock().unwrap_or_else(|e| e.into_inner());
+                let (plan, budget) = p.0.next(last.as_deref());
+                rec.set_inject(&plan, budget);
+                p.1 = plan;
+            }
+            run_one(&sc, variants, trace, rec, &graph);
         }
     };
     let result = quietly(|| {
@@ -153,106 +221,151 @@ fn run_with<S: Scheduler + 'static>(
             Runner::new(recording, shuttle_config()).run(body)
         }))
     });
-    let payload = result.err()?;
+    let Err(payload) = result else {
+        return RunEnd::Clean;
+    };
+    if let Some(note) = engine_note(&*payload) {
+        return RunEnd::Note(note);
+    }
     stop.store(true, Ordering::SeqCst);
     let rec = rec_slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let failure = classify(rec.as_deref(), &*payload);
-    let schedule = encode(&current.lock().unwrap_or_else(|e| e.into_inner()));
-    Some(Found {
-        failure,
-        execution: my_count.load(Ordering::SeqCst),
-        trace: rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default(),
-        timeline: rec
-            .as_deref()
-            .map(Timeline::from_record)
-            .unwrap_or_default(),
+    let plan = plan_slot
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .1
+        .clone();
+    let schedule = encode(&current.lock().unwrap_or_else(|e| e.into_inner()), plan);
+    RunEnd::Found(Box::new(Found::from_execution(
+        rec.as_deref(),
+        &*payload,
+        my_count.load(Ordering::SeqCst),
         schedule,
         engine,
-    })
+    )))
+}
+
+fn sampled(cfg: &RunConfig, seed: u64) -> Plans {
+    Plans::Sampled(Sampler::new(&cfg.inject, seed))
+}
+
+/// PCT on `seed`, falling back to the random scheduler (with an engine note) when
+/// shuttle's PCT cannot schedule the scenario ("test closure did not exercise any
+/// concurrency": its first execution had no scheduling point to permute).
+fn run_pct(
+    sc: &Scenario,
+    cfg: &RunConfig,
+    seed: u64,
+    depth: usize,
+    shared: &Shared,
+    notes: &mut Vec<String>,
+) -> Option<Found> {
+    let pct = PctScheduler::new_from_seed(seed, depth, usize::MAX);
+    let engine = EngineKind::ShuttlePct { depth };
+    match run_with(sc, cfg, pct, engine, shared, sampled(cfg, seed)) {
+        RunEnd::Clean => None,
+        RunEnd::Found(f) => Some(*f),
+        RunEnd::Note(msg) => {
+            notes.push(format!(
+                "shuttle-pct could not run {} ({msg}); explored with the random scheduler instead",
+                sc.name
+            ));
+            run_random(sc, cfg, seed, shared, notes)
+        }
+    }
+}
+
+fn run_random(
+    sc: &Scenario,
+    cfg: &RunConfig,
+    seed: u64,
+    shared: &Shared,
+    notes: &mut Vec<String>,
+) -> Option<Found> {
+    let sched = RandomScheduler::new_from_seed(seed, usize::MAX);
+    match run_with(
+        sc,
+        cfg,
+        sched,
+        EngineKind::Shuttle,
+        shared,
+        sampled(cfg, seed),
+    ) {
+        RunEnd::Clean => None,
+        RunEnd::Found(f) => Some(*f),
+        RunEnd::Note(msg) => {
+            notes.push(format!("shuttle could not run {}: {msg}", sc.name));
+            None
+        }
+    }
 }
 
 /// Explore `sc` under shuttle within the budget of `cfg`.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
-    let start = Instant::now();
-    let executions = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
+    let shared = Shared::new();
+    let mut notes = Vec::new();
     let found = match cfg.engine {
-        EngineKind::Shuttle => run_with(
-            sc,
-            cfg,
-            RandomScheduler::new_from_seed(cfg.seed, usize::MAX),
-            cfg.engine,
-            start,
-            Arc::clone(&executions),
-            Arc::clone(&stop),
-        ),
+        EngineKind::Shuttle => run_random(sc, cfg, cfg.seed, &shared, &mut notes),
         // PCT needs scheduling points; a single-task scenario has none to permute.
-        EngineKind::ShuttlePct { .. } if sc.tasks <= 1 => run_with(
-            sc,
-            cfg,
-            RandomScheduler::new_from_seed(cfg.seed, usize::MAX),
-            EngineKind::Shuttle,
-            start,
-            Arc::clone(&executions),
-            Arc::clone(&stop),
-        ),
-        EngineKind::ShuttlePct { depth } => run_with(
-            sc,
-            cfg,
-            PctScheduler::new_from_seed(cfg.seed, depth, usize::MAX),
-            cfg.engine,
-            start,
-            Arc::clone(&executions),
-            Arc::clone(&stop),
-        ),
+        EngineKind::ShuttlePct { .. } if sc.tasks <= 1 => {
+            run_random(sc, cfg, cfg.seed, &shared, &mut notes)
+        }
+        EngineKind::ShuttlePct { depth } => run_pct(sc, cfg, cfg.seed, depth, &shared, &mut notes),
         EngineKind::Portfolio => {
             let workers = std::thread::available_parallelism()
                 .map_or(2, |n| n.get())
                 .max(2);
-            std::thread::scope(|s| {
+            let results: Vec<(Option<Found>, Vec<String>)> = std::thread::scope(|s| {
+                let shared = &shared;
                 let handles: Vec<_> = (0..workers)
                     .map(|i| {
-                        let executions = Arc::clone(&executions);
-                        let stop = Arc::clone(&stop);
                         let seed = cfg.seed.wrapping_add(i as u64);
                         s.spawn(move || {
-                            if i % 2 == 0 || sc.tasks <= 1 {
-                                let sched = RandomScheduler::new_from_seed(seed, usize::MAX);
-                                run_with(
-                                    sc,
-                                    cfg,
-                                    sched,
-                                    EngineKind::Shuttle,
-                                    start,
-                                    executions,
-                                    stop,
-                                )
+                            let mut notes = Vec::new();
+                            let f = if i % 2 == 0 || sc.tasks <= 1 {
+                                run_random(sc, cfg, seed, shared, &mut notes)
                             } else {
-                                let sched = PctScheduler::new_from_seed(seed, 3, usize::MAX);
-                                let engine = EngineKind::ShuttlePct { depth: 3 };
-                                run_with(sc, cfg, sched, engine, start, executions, stop)
-                            }
+                                run_pct(sc, cfg, seed, 3, shared, &mut notes)
+                            };
+                            (f, notes)
                         })
                     })
                     .collect();
-                handles
-                    .into_iter()
-                    .filter_map(|h| h.join().ok().flatten())
-                    .next()
-            })
+                handles.into_iter().filter_map(|h| h.join().ok()).collect()
+            });
+            let mut found = None;
+            for (f, n) in results {
+                notes.extend(n);
+                if found.is_none() {
+                    found = f;
+                }
+            }
+            found
         }
         other => panic!("engine {} is not in the shuttle build", other.name()),
     };
-    Outcome::sampled(executions.load(Ordering::SeqCst), start, found)
+    let mut o = Outcome::sampled(
+        shared.executions.load(Ordering::SeqCst),
+        shared.start,
+        found,
+    );
+    notes.dedup();
+    o.notes = notes;
+    o
 }
 
-/// Replay one recorded schedule; returns the failure it reproduces, if any.
+/// Replay one recorded schedule (with its fault-injection plan); returns the failure it
+/// reproduces, if any.
 pub fn replay_schedule(
     sc: &Scenario,
     variants: VariantSet,
     schedule: &Schedule,
 ) -> Result<Option<Found>, String> {
-    let Schedule::Shuttle { seed, steps } = schedule else {
+    let Schedule::Shuttle {
+        seed,
+        steps,
+        inject,
+    } = schedule
+    else {
         return Err("this build replays shuttle schedules only".to_string());
     };
     let mut replay = ReplayScheduler::new_from_schedule(decode(*seed, steps));
@@ -260,18 +373,12 @@ pub fn replay_schedule(
     let mut cfg = RunConfig::new(EngineKind::Shuttle, variants);
     cfg.max_executions = Some(1);
     cfg.budget = std::time::Duration::from_secs(3600);
-    let start = Instant::now();
-    let executions = Arc::new(AtomicUsize::new(0));
-    let stop = Arc::new(AtomicBool::new(false));
-    let found = run_with(
-        sc,
-        &cfg,
-        replay,
-        EngineKind::Shuttle,
-        start,
-        executions,
-        stop,
-    );
+    let shared = Shared::new();
+    let plans = Plans::Fixed(inject.clone());
+    let found = match run_with(sc, &cfg, replay, EngineKind::Shuttle, &shared, plans) {
+        RunEnd::Found(f) => Some(*f),
+        RunEnd::Clean | RunEnd::Note(_) => None,
+    };
     match found {
         Some(f)
             if f.failure.property == crate::model::Property::ModelPanic

@@ -2,6 +2,7 @@
 //! creation. A fresh `Machine` is built at the start of every explored execution, so no
 //! state leaks between executions (loom and shuttle re-run the closure).
 
+use crate::model::lockdep::{LockGraph, Lockdep};
 use crate::model::property::Property;
 use crate::model::sync::{Arc, thread};
 use crate::model::task::Task;
@@ -39,6 +40,9 @@ pub struct Machine {
     pub variants: VariantSet,
     pub opts: Options,
     pub rec: Arc<Record>,
+    /// Lockdep for every lock of this execution (the graph outlives it: it is the
+    /// scenario's).
+    pub lockdep: Arc<Lockdep>,
     next_task: AtomicU16,
     /// Task registry (weak: tasks point to the machine), to turn an owner word back into
     /// the task to wake, as the kernel does with `__mutex_owner()`.
@@ -46,11 +50,24 @@ pub struct Machine {
 }
 
 impl Machine {
+    /// A machine with a lock graph of its own (one execution: unit tests, proptest).
     pub fn new(variants: VariantSet, opts: Options, rec: Arc<Record>) -> Arc<Machine> {
+        Self::with_graph(variants, opts, rec, LockGraph::new())
+    }
+
+    /// A machine whose lockdep records into `graph` (a scenario's graph, shared by all of
+    /// its executions, so that a cycle closed across executions is reported).
+    pub fn with_graph(
+        variants: VariantSet,
+        opts: Options,
+        rec: Arc<Record>,
+        graph: Arc<LockGraph>,
+    ) -> Arc<Machine> {
         Arc::new(Machine {
             variants,
             opts,
             rec,
+            lockdep: Lockdep::new(graph, variants),
             next_task: AtomicU16::new(0),
             tasks: std::sync::Mutex::new(Vec::new()),
         })
@@ -104,9 +121,23 @@ impl Machine {
         (handle_task, handle)
     }
 
-    /// Report a property failure and abort the execution.
+    /// Report a property failure and abort the execution (what the kernel would crash
+    /// on: a use after free, a BUG_ON, or a model property that is no kernel WARN).
     pub fn fail(&self, property: Property, message: String) -> ! {
         raise(&self.rec, property, message)
+    }
+
+    /// A kernel WARN on `task`: recorded, and the execution continues
+    /// ([`crate::model::trace::warn`]).
+    pub fn warn(&self, task: u16, property: Property, message: String) {
+        crate::model::trace::warn(&self.rec, task, property, message)
+    }
+
+    /// End of an execution: a WARN that fired and led to nothing else is the failure.
+    pub fn raise_warnings(&self) {
+        if let Some(w) = self.rec.warnings().into_iter().next() {
+            raise(&self.rec, w.property, w.message)
+        }
     }
 
     /// Note that `task` blocks on lock `lock` (for the wait-for report).

@@ -2,7 +2,9 @@
 //! properties.
 
 pub mod completion;
+pub mod fault;
 pub mod kref;
+pub mod lockdep;
 pub mod machine;
 pub mod property;
 pub mod sync;

@@ -59,9 +59,15 @@ pub enum Property {
     /// A lone shrinker scan blocked (GPU wait, writeback) although idle memory met its target
     /// (B25, quantitative).
     ReclaimStall,
-    /// Lockdep-lite: a lock-class cycle across explored executions, a blocking resv or ticket
-    /// acquisition inside reclaim, or recursive locking.
+    /// Lockdep: a lock-class cycle across explored executions (`possible circular locking
+    /// dependency`), including a blocking resv or ticket acquisition inside reclaim
+    /// against the primed `dma_resv_lockdep()` order.
     LockOrder,
+    /// Lockdep's single-execution rules: recursive acquisition of a class without a nest
+    /// lock, a context-less `ww_mutex_lock` of a class while holding one of its locks
+    /// under a context, `ww_acquire_init` while holding a mutex of its class, a second
+    /// acquire context of one class in one task, a sleeping lock under a spinlock.
+    Lockdep,
     /// SVM: a migration entry exists for a folio that is not locked (the page lock must be
     /// held for as long as migration entries for it exist).
     PageLock,
@@ -85,7 +91,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 30] = [
+    pub const ALL: [Property; 31] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -109,6 +115,7 @@ impl Property {
         Property::DataLoss,
         Property::ReclaimStall,
         Property::LockOrder,
+        Property::Lockdep,
         Property::PageLock,
         Property::DevicePageReinit,
         Property::ZddRefcount,
@@ -143,6 +150,7 @@ impl Property {
             Property::DataLoss => "data-loss",
             Property::ReclaimStall => "reclaim-stall",
             Property::LockOrder => "lock-order",
+            Property::Lockdep => "lockdep",
             Property::PageLock => "page-lock",
             Property::DevicePageReinit => "device-page-reinit",
             Property::ZddRefcount => "zdd-refcount",

@@ -11,18 +11,31 @@ use std::sync::Arc;
 
 /// Kernel return codes used by the model.
 pub const EINTR: i32 = 4;
+pub const EIO: i32 = 5;
+pub const EAGAIN: i32 = 11;
 pub const ENOMEM: i32 = 12;
+pub const EFAULT: i32 = 14;
 pub const EBUSY: i32 = 16;
+pub const EINVAL: i32 = 22;
+pub const ENOSPC: i32 = 28;
 pub const EDEADLK: i32 = 35;
 pub const EALREADY: i32 = 114;
+/// Kernel-internal: restart the system call after the signal (`-ERESTARTSYS`).
+pub const ERESTARTSYS: i32 = 512;
 
 /// Render a kernel return code (`0`, `-EDEADLK`, ...).
 pub fn errno_name(ret: i32) -> String {
     match -ret {
         0 => "0".to_string(),
         EINTR => "-EINTR".to_string(),
+        EIO => "-EIO".to_string(),
+        EAGAIN => "-EAGAIN".to_string(),
         ENOMEM => "-ENOMEM".to_string(),
+        EFAULT => "-EFAULT".to_string(),
         EBUSY => "-EBUSY".to_string(),
+        EINVAL => "-EINVAL".to_string(),
+        ENOSPC => "-ENOSPC".to_string(),
+        ERESTARTSYS => "-ERESTARTSYS".to_string(),
         EDEADLK => "-EDEADLK".to_string(),
         EALREADY => "-EALREADY".to_string(),
         _ => ret.to_string(),
@@ -155,8 +168,13 @@ pub struct RecordInner {
     pub trace_on: bool,
     pub trace: Vec<Event>,
     pub failure: Option<ModelFailure>,
+    /// Kernel WARNs that fired (the execution went on after each): the first one is the
+    /// reported failure, `failure` (if any) what it led to.
+    pub warnings: Vec<ModelFailure>,
     pub tasks: Vec<TaskRecord>,
     pub locks: Vec<LockRecord>,
+    /// Fault injection: this execution's plan and what it injected.
+    pub inject: crate::model::fault::InjectState,
 }
 
 /// The std-only record of one execution.
@@ -200,6 +218,36 @@ impl Record {
 
     pub fn failure(&self) -> Option<ModelFailure> {
         self.with(|r| r.failure.clone())
+    }
+
+    /// The kernel WARNs recorded so far (the execution continued after each).
+    pub fn warnings(&self) -> Vec<ModelFailure> {
+        self.with(|r| r.warnings.clone())
+    }
+
+    /// Set this execution's fault-injection plan (before the execution starts).
+    pub fn set_inject(&self, plan: &[crate::model::fault::PlanEntry], budget: u32) {
+        self.with(|r| r.inject = crate::model::fault::InjectState::new(plan, budget));
+    }
+
+    /// Calls seen per fault site in this execution.
+    pub fn fault_counts(&self) -> Vec<u32> {
+        self.with(|r| r.inject.counts().to_vec())
+    }
+
+    /// The failures injected in this execution, as plan entries.
+    pub fn injected(&self) -> Vec<crate::model::fault::PlanEntry> {
+        self.with(|r| {
+            r.inject
+                .injected
+                .iter()
+                .map(|i| crate::model::fault::PlanEntry {
+                    site: i.site.name().to_string(),
+                    occurrence: i.occurrence,
+                    errno: i.errno,
+                })
+                .collect()
+        })
     }
 
     pub fn trace_lines(&self) -> Vec<String> {
@@ -314,6 +362,24 @@ fn find_cycle(r: &RecordInner) -> Option<Vec<u16>> {
 
 /// Raise a property failure: record it (so the engine finds it even if the checker turns
 /// the panic into something else) and unwind out of the execution.
+/// At most this many WARNs are kept per execution (a WARN in a loop repeats itself).
+const MAX_WARNINGS: usize = 16;
+
+/// A kernel WARN (`WARN_ON`, `DEBUG_LOCKS_WARN_ON`, `MUTEX_WARN_ON`, a lockdep splat):
+/// recorded, noted in the trace, and the execution goes on, as in the kernel, so that
+/// its consequence shows. The first WARN is what the execution reports (at its end, or
+/// together with the failure it led to).
+pub fn warn(rec: &Record, task: u16, property: Property, message: String) {
+    rec.event(task, || {
+        Ev::Note(format!("WARNING [{property}]: {message}"))
+    });
+    rec.with(|r| {
+        if r.warnings.len() < MAX_WARNINGS {
+            r.warnings.push(ModelFailure { property, message });
+        }
+    });
+}
+
 pub fn raise(rec: &Record, property: Property, message: String) -> ! {
     let failure = ModelFailure { property, message };
     rec.set_failure(failure.clone());

@@ -21,7 +21,6 @@ use crate::model::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
 use crate::walker::designs::{DesignShrinker, MEASURE, ShrinkDesign};
-use crate::walker::lockdep::{LockGraph, Lockdep};
 use crate::walker::shrink::{Shrinker, shrink_slab};
 use crate::walker::*;
 use std::sync::atomic::Ordering;
@@ -226,7 +225,6 @@ pub fn expected_violation(name: &str) -> Option<Property> {
 /// on the one registered design shrinker (design checks off). Adds the concurrent
 /// phase's counters to `MEASURE[design]`.
 pub fn measure(d: ShrinkDesign, cpus: usize) -> Scenario {
-    let graph = LockGraph::new();
     Scenario {
         name: format!("design-{}-measure-{cpus}", d.name()),
         area: "design",
@@ -237,7 +235,6 @@ pub fn measure(d: ShrinkDesign, cpus: usize) -> Scenario {
             let w = World::new(
                 m,
                 main,
-                &graph,
                 DeviceConfig {
                     vram_pages: 8,
                     tt_pages: None,
@@ -317,7 +314,6 @@ pub static FAIRNESS: std::sync::Mutex<Vec<FairRow>> = std::sync::Mutex::new(Vec:
 /// `shrink_slab` over both at priority 12, 11, … until a quarter of all pages is freed
 /// (single CPU, so the result is deterministic).
 pub fn fairness(d: ShrinkDesign) -> Scenario {
-    let graph = LockGraph::new();
     Scenario {
         name: format!("design-{}-fairness", d.name()),
         area: "design",
@@ -326,7 +322,7 @@ pub fn fairness(d: ShrinkDesign) -> Scenario {
         options: Default::default(),
         body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
             let mk = || {
-                let ld = Lockdep::new(Arc::clone(&graph), m.variants, true);
+                let ld = Arc::clone(&m.lockdep);
                 TtmDevice::new(
                     m,
                     DeviceConfig {

@@ -23,7 +23,6 @@ use crate::svm::ttm_backing::{
     TtmBacking, gpu_fault, svm_range_evict_svm_bo_worker, ttm_evict_svm_bo,
 };
 use crate::svm::*;
-use crate::walker::lockdep::LockGraph;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::{TTM_PL_SYSTEM, dma_resv_trylock, dma_resv_unlock};
 
@@ -157,7 +156,6 @@ fn svm_scenario(
     ttm_vram: Option<u64>,
     body: Arc<Body>,
 ) -> Scenario {
-    let graph = LockGraph::new();
     Scenario {
         name: name.to_string(),
         area: "svm",
@@ -165,7 +163,7 @@ fn svm_scenario(
         tasks,
         options: Options::default(),
         body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
-            let ttm = ttm_vram.map(|v| TtmBacking::new(m, &graph, v));
+            let ttm = ttm_vram.map(|v| TtmBacking::new(m, v));
             let svm = Svm::new(m, cfg, ttm);
             TtmBacking::install(&svm);
             cpu_enter(main, &svm);

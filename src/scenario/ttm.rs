@@ -12,7 +12,7 @@ use crate::walker::evict::{
     ttm_bo_validate, ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all,
 };
 use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
-use crate::walker::lockdep::{LockGraph, Lockdep, TICKET};
+use crate::walker::lockdep::TICKET;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::swap::ttm_device_swapout;
 use crate::walker::*;
@@ -26,14 +26,8 @@ pub struct World {
 }
 
 impl World {
-    pub fn new(
-        m: &Arc<Machine>,
-        cur: &Arc<Task>,
-        graph: &Arc<LockGraph>,
-        cfg: DeviceConfig,
-    ) -> World {
-        let ld = Lockdep::new(Arc::clone(graph), m.variants, true);
-        let dev = TtmDevice::new(m, cfg, ld);
+    pub fn new(m: &Arc<Machine>, cur: &Arc<Task>, cfg: DeviceConfig) -> World {
+        let dev = TtmDevice::new(m, cfg, Arc::clone(&m.lockdep));
         let vm_resv = dev.vm_resv("vm.resv");
         let bulk = dev.bulk_init(cur, "vm.lru_bulk_move");
         World { dev, vm_resv, bulk }
@@ -140,7 +134,6 @@ pub(super) fn ttm(
     vram: u64,
     body: Arc<Body>,
 ) -> Scenario {
-    let graph = LockGraph::new();
     Scenario {
         name: name.to_string(),
         area: "ttm",
@@ -148,7 +141,7 @@ pub(super) fn ttm(
         tasks,
         options: Options::default(),
         body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
-            let w = World::new(m, main, &graph, cfg(vram));
+            let w = World::new(m, main, cfg(vram));
             body(m, main, &w);
         }),
     }

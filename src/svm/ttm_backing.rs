@@ -29,7 +29,6 @@ use crate::model::trace::{EBUSY, ENOMEM, Ev, WaitKind, cpu_name};
 use crate::model::variants::Variant;
 use crate::walker::evict::ttm_bo_validate;
 use crate::walker::iter::OpCtx;
-use crate::walker::lockdep::{LockGraph, Lockdep};
 use crate::walker::{
     DeviceConfig, TTM_PL_VRAM, TtmBo, TtmDevice, dma_resv_lock, dma_resv_lock_raw, dma_resv_unlock,
     dma_resv_unlock_raw, ttm_bo_put, ttm_bo_unreserve,
@@ -45,8 +44,8 @@ pub struct TtmBacking {
 }
 
 impl TtmBacking {
-    pub fn new(m: &Arc<crate::model::Machine>, graph: &Arc<LockGraph>, vram: u64) -> TtmBacking {
-        let ld = Lockdep::new(Arc::clone(graph), m.variants, true);
+    pub fn new(m: &Arc<crate::model::Machine>, vram: u64) -> TtmBacking {
+        let ld = Arc::clone(&m.lockdep);
         let dev = TtmDevice::new(
             m,
             DeviceConfig {

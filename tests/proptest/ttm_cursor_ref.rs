@@ -48,7 +48,6 @@ use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRu
 use std::collections::{BTreeMap, BTreeSet};
 use ttm_model::model::sync::Arc;
 use ttm_model::model::{Options, Property, Task, Variant, VariantSet};
-use ttm_model::walker::lockdep::{LockGraph, Lockdep};
 use ttm_model::walker::lru::{CursorId, Item, ListId, Lru, Manager};
 use ttm_model::walker::*;
 
@@ -230,7 +229,7 @@ struct St {
 
 impl St {
     fn new(m: &Arc<ttm_model::model::Machine>, t: &Arc<Task>, join_filter: bool) -> St {
-        let ld = Lockdep::new(LockGraph::new(), m.variants, true);
+        let ld = Arc::clone(&m.lockdep);
         let dev = TtmDevice::new(
             m,
             DeviceConfig {

@@ -10,7 +10,6 @@ use ttm_model::model::{Machine, Task};
 use ttm_model::scenario::ttm::World;
 use ttm_model::walker::evict::ttm_bo_validate;
 use ttm_model::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
-use ttm_model::walker::lockdep::LockGraph;
 use ttm_model::walker::lru::{Item, ListId};
 use ttm_model::walker::swap::ttm_device_swapout;
 use ttm_model::walker::*;
@@ -19,7 +18,6 @@ fn world(m: &Arc<Machine>, t: &Arc<Task>) -> World {
     World::new(
         m,
         t,
-        &LockGraph::new(),
         DeviceConfig {
             vram_pages: 3,
             tt_pages: None,

@@ -27,7 +27,6 @@ use ttm_model::model::{Machine, Options, Property, Task, Variant, VariantSet};
 use ttm_model::scenario::Scenario;
 use ttm_model::scenario::ttm::World;
 use ttm_model::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
-use ttm_model::walker::lockdep::LockGraph;
 use ttm_model::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use ttm_model::walker::swap::ttm_device_swapout;
 use ttm_model::walker::*;
@@ -130,7 +129,6 @@ fn run_op(t: &Arc<Task>, w: &World, bos: &[Arc<TtmBo>], op: TOp) {
 /// left reserved).
 pub fn ttm_script_scenario(script: &[Vec<TOp>]) -> Scenario {
     let script = script.to_vec();
-    let graph = LockGraph::new();
     Scenario {
         name: "proptest-ttm-script".to_string(),
         area: "ttm",
@@ -141,7 +139,6 @@ pub fn ttm_script_scenario(script: &[Vec<TOp>]) -> Scenario {
             let w = World::new(
                 m,
                 main,
-                &graph,
                 DeviceConfig {
                     vram_pages: VRAM_PAGES,
                     tt_pages: None,

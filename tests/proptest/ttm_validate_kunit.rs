@@ -34,7 +34,6 @@ use ttm_model::model::{Machine, Task};
 use ttm_model::scenario::ttm::World;
 use ttm_model::walker::evict::ttm_bo_validate;
 use ttm_model::walker::iter::OpCtx;
-use ttm_model::walker::lockdep::LockGraph;
 use ttm_model::walker::*;
 
 /// `MANAGER_SIZE` (1 MiB) in 4 KiB pages.
@@ -50,7 +49,6 @@ fn device(m: &Arc<Machine>, t: &Arc<Task>, vram: u64, tt: u64) -> World {
     World::new(
         m,
         t,
-        &LockGraph::new(),
         DeviceConfig {
             vram_pages: vram,
             tt_pages: Some(tt),

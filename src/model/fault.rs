@@ -1,0 +1,275 @@
+//! Fault injection: every fallible kernel call of the model asks [`should_fail`] at a
+//! named site before it does its work, in the spirit of the kernel's fault-injection
+//! framework (`lib/fault-inject.c`: `should_fail()`, `failslab`, `fail_page_alloc`,
+//! `ALLOW_ERROR_INJECTION` on a function) — one mechanism, one table of sites, each with
+//! the errnos the kernel can really return there.
+//!
+//! What decides a failure is a *plan*: a list of "the k-th call at site S fails with E"
+//! entries, at most `budget` of them taking effect in one execution. The plan is fixed
+//! before the execution starts, so a failure replays exactly: the engines choose it and
+//! record it with the schedule (`engine::inject`):
+//!
+//! * shuttle and threads sample a plan per execution from the (site, occurrence) pairs
+//!   seen so far, from a seeded RNG of the engine (the plan is stored in the shuttle
+//!   schedule of a failure, and replayed with it);
+//! * loom enumerates plans: the empty plan, then every single (site, k, errno) it saw,
+//!   then (for a budget of 2) extensions, each explored exhaustively at the bound.
+//!
+//! The state lives in the execution's [`Record`] (std types: bookkeeping that the
+//! checkers must not permute).
+
+use crate::model::task::Task;
+use crate::model::trace::{
+    EAGAIN, EBUSY, EFAULT, EINTR, EIO, ENOMEM, ENOSPC, ERESTARTSYS, Ev, errno_name,
+};
+use serde::{Deserialize, Serialize};
+
+/// One named fault site: a fallible kernel call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FaultSite {
+    /// The site's name (the kernel function whose failure it injects).
+    pub name: &'static str,
+    /// `ww`, `ttm` or `svm`.
+    pub area: &'static str,
+    /// What the kernel can return there (negative errnos).
+    pub errnos: &'static [i32],
+    /// Where the failure comes from in the kernel (file, and the failing callee).
+    pub kernel: &'static str,
+}
+
+/// Index of a site in [`SITES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Site(pub u16);
+
+impl Site {
+    pub fn info(self) -> &'static FaultSite {
+        &SITES[self.0 as usize]
+    }
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+    pub fn by_name(name: &str) -> Option<Site> {
+        SITES
+            .iter()
+            .position(|s| s.name == name)
+            .map(|i| Site(i as u16))
+    }
+    pub fn all() -> impl Iterator<Item = Site> {
+        (0..SITES.len()).map(|i| Site(i as u16))
+    }
+}
+
+macro_rules! sites {
+    ($($id:ident = $name:literal, $area:literal, [$($e:expr),+], $kernel:literal;)+) => {
+        /// Every fault site of the model (`list --json` prints them as `fault_sites`).
+        pub static SITES: &[FaultSite] = &[
+            $(FaultSite { name: $name, area: $area, errnos: &[$(-$e),+], kernel: $kernel },)+
+        ];
+        /// The sites as constants, in table order.
+        pub mod site {
+            use super::Site;
+            sites!(@consts 0u16; $($id)+);
+        }
+    };
+    (@consts $n:expr; $id:ident $($rest:ident)*) => {
+        pub const $id: Site = Site($n);
+        sites!(@consts $n + 1u16; $($rest)*);
+    };
+    (@consts $n:expr;) => {};
+}
+
+sites! {
+    // ww / drm_exec / dma-resv
+    DRM_EXEC_OBJ_LOCKED = "drm_exec_obj_locked", "ww", [ENOMEM],
+        "drivers/gpu/drm/drm_exec.c: kvrealloc_array() of exec->objects";
+    DMA_RESV_RESERVE_FENCES = "dma_resv_reserve_fences", "ww", [ENOMEM],
+        "drivers/dma-buf/dma-resv.c: dma_resv_list_alloc()";
+    // TTM
+    TTM_TT_CREATE = "ttm_tt_create", "ttm", [ENOMEM],
+        "drivers/gpu/drm/ttm/ttm_bo.c: bdev->funcs->ttm_tt_create() (kzalloc)";
+    TTM_TT_POPULATE = "ttm_tt_populate", "ttm", [ENOMEM],
+        "drivers/gpu/drm/ttm/ttm_tt.c: ttm_pool_alloc() / bdev->funcs->ttm_tt_populate()";
+    TTM_TT_SWAPOUT = "ttm_tt_swapout", "ttm", [ENOMEM],
+        "drivers/gpu/drm/ttm/ttm_tt.c: shmem_file_setup() / shmem_read_mapping_page_gfp()";
+    TTM_TT_SWAPIN = "ttm_tt_swapin", "ttm", [ENOMEM],
+        "drivers/gpu/drm/ttm/ttm_tt.c: shmem_read_mapping_page_gfp() (ttm_tt_swapin)";
+    TTM_TT_BACKUP = "ttm_tt_backup", "ttm", [ENOMEM, EINTR],
+        "drivers/gpu/drm/ttm/ttm_pool.c: ttm_backup_backup_page() (shmem) in ttm_pool_backup()";
+    TTM_TT_RESTORE = "ttm_tt_restore", "ttm", [ENOMEM, EINTR],
+        "drivers/gpu/drm/ttm/ttm_pool.c: ttm_pool_restore_and_alloc()";
+    TTM_RESOURCE_ALLOC = "ttm_resource_alloc", "ttm", [ENOMEM],
+        "drivers/gpu/drm/ttm/ttm_resource.c: man->func->alloc() (kzalloc of the node)";
+    TTM_BO_MOVE = "ttm_bo_handle_move_mem", "ttm", [ENOMEM, EIO, EINTR],
+        "drivers/gpu/drm/ttm/ttm_bo.c: bdev->funcs->move() (driver copy / blit)";
+    TTM_BO_WAIT_CTX = "ttm_bo_wait_ctx", "ttm", [EBUSY, ERESTARTSYS],
+        "drivers/gpu/drm/ttm/ttm_bo_util.c: dma_resv_wait_timeout() (no_wait_gpu -> -EBUSY, signal)";
+    XE_BO_SHRINK = "xe_bo_shrink", "ttm", [EBUSY, ENOMEM],
+        "drivers/gpu/drm/xe/xe_bo.c: xe_bo_shrink() (pm ref, purge move, ttm_bo_shrink)";
+    // SVM
+    MIGRATE_VMA_SETUP = "migrate_vma_setup", "svm", [ENOMEM],
+        "mm/migrate_device.c: migrate_vma_collect() / kmalloc of the pfn arrays";
+    DRM_PAGEMAP_COPY_TO_DEVMEM = "copy_to_devmem", "svm", [EIO, ENOMEM],
+        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_devmem() (driver blit)";
+    DRM_PAGEMAP_COPY_TO_RAM = "copy_to_ram", "svm", [EIO, ENOMEM],
+        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_ram() (driver blit)";
+    DEVMEM_ALLOC = "drm_pagemap_populate_mm", "svm", [ENOMEM, ENOSPC],
+        "drivers/gpu/drm/xe/xe_svm.c: xe_svm_alloc_vram() -> xe_bo_create_locked()";
+    ALLOC_PAGE = "alloc_page", "svm", [ENOMEM],
+        "drivers/gpu/drm/drm_pagemap.c: alloc_page_vma() of a system destination page";
+    HMM_RANGE_FAULT = "hmm_range_fault", "svm", [EFAULT, EAGAIN],
+        "mm/hmm.c: hmm_vma_walk / handle_mm_fault (-EFAULT: no VMA; -EBUSY is the notifier's)";
+}
+
+/// One planned failure: the `occurrence`-th call (0-based, counted per site over the
+/// whole execution) at `site` returns `errno`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PlanEntry {
+    pub site: String,
+    pub occurrence: u32,
+    pub errno: i32,
+}
+
+impl PlanEntry {
+    pub fn describe(&self) -> String {
+        format!(
+            "{}#{} -> {}",
+            self.site,
+            self.occurrence,
+            errno_name(self.errno)
+        )
+    }
+}
+
+/// A failure that was injected in this execution.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Injected {
+    pub task: u16,
+    pub site: Site,
+    pub occurrence: u32,
+    pub errno: i32,
+}
+
+/// Per-execution injection state (lives in the `Record`).
+#[derive(Clone, Debug, Default)]
+pub struct InjectState {
+    /// The plan of this execution (resolved to site indices).
+    plan: Vec<(Site, u32, i32)>,
+    /// At most this many of the plan's entries take effect.
+    budget: u32,
+    /// Calls seen per site so far (index = site).
+    counts: Vec<u32>,
+    pub injected: Vec<Injected>,
+}
+
+impl InjectState {
+    pub fn new(plan: &[PlanEntry], budget: u32) -> InjectState {
+        InjectState {
+            plan: plan
+                .iter()
+                .filter_map(|e| Site::by_name(&e.site).map(|s| (s, e.occurrence, e.errno)))
+                .collect(),
+            budget,
+            counts: vec![0; SITES.len()],
+            injected: Vec::new(),
+        }
+    }
+
+    /// The calls seen per site in this execution (what the engines learn plans from).
+    pub fn counts(&self) -> &[u32] {
+        &self.counts
+    }
+
+    fn decide(&mut self, task: u16, site: Site) -> Option<i32> {
+        if self.counts.is_empty() {
+            self.counts = vec![0; SITES.len()];
+        }
+        let k = self.counts[site.0 as usize];
+        self.counts[site.0 as usize] += 1;
+        if self.injected.len() as u32 >= self.budget {
+            return None;
+        }
+        let errno = self
+            .plan
+            .iter()
+            .find(|(s, occ, _)| *s == site && *occ == k)
+            .map(|(_, _, e)| *e)?;
+        self.injected.push(Injected {
+            task,
+            site,
+            occurrence: k,
+            errno,
+        });
+        Some(errno)
+    }
+}
+
+/// `should_fail()` at a fault site: `Some(-errno)` if the plan of this execution fails
+/// this call, else `None` (the call proceeds). An injected failure is in the trace as
+/// `cpu1 ttm_tt_swapout(bo2) -> -ENOMEM [injected]`.
+pub fn should_fail(cur: &Task, site: Site, obj: impl FnOnce() -> String) -> Option<i32> {
+    let errno = cur.machine.rec.with(|r| r.inject.decide(cur.id, site))?;
+    let obj = obj();
+    cur.event(|| {
+        Ev::Note(format!(
+            "{}({obj}) -> {} [injected]",
+            site.name(),
+            errno_name(errno)
+        ))
+    });
+    Some(errno)
+}
+
+/// Did `task` get an injected failure in this execution? Scenario expectations of
+/// success hold only for tasks that saw none (a kernel caller sees the error too).
+pub fn task_saw_injection(cur: &Task, task: u16) -> bool {
+    cur.machine
+        .rec
+        .with(|r| r.inject.injected.iter().any(|i| i.task == task))
+}
+
+/// Was any failure injected in this execution?
+pub fn any_injected(cur: &Task) -> bool {
+    cur.machine.rec.with(|r| !r.inject.injected.is_empty())
+}
+
+/// Every errno used by a site, for the `list --json` table.
+pub fn errno_names(site: &FaultSite) -> Vec<String> {
+    site.errnos.iter().map(|e| errno_name(*e)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_table_is_consistent() {
+        assert_eq!(site::TTM_TT_SWAPOUT.name(), "ttm_tt_swapout");
+        for s in Site::all() {
+            assert_eq!(Site::by_name(s.name()), Some(s));
+            assert!(!s.info().errnos.is_empty());
+            assert!(s.info().errnos.iter().all(|e| *e < 0));
+        }
+    }
+
+    #[test]
+    fn plan_fails_the_kth_call_within_budget() {
+        let plan = vec![
+            PlanEntry {
+                site: "ttm_tt_swapout".into(),
+                occurrence: 1,
+                errno: -ENOMEM,
+            },
+            PlanEntry {
+                site: "ttm_tt_populate".into(),
+                occurrence: 0,
+                errno: -ENOMEM,
+            },
+        ];
+        let mut st = InjectState::new(&plan, 1);
+        assert_eq!(st.decide(0, site::TTM_TT_SWAPOUT), None);
+        assert_eq!(st.decide(0, site::TTM_TT_SWAPOUT), Some(-ENOMEM));
+        // Budget spent: the populate entry does not take effect.
+        assert_eq!(st.decide(1, site::TTM_TT_POPULATE), None);
+        assert_eq!(st.injected.len(), 1);
+    }
+}
