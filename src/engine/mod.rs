@@ -279,6 +279,7 @@ impl Found {
 }
 
 /// shuttle's complaints about a scenario it cannot schedule, which are no model failure.
+#[cfg(all(feature = "shuttle", not(loom)))]
 pub(crate) fn engine_note(payload: &(dyn std::any::Any + Send)) -> Option<String> {
     let msg = payload
         .downcast_ref::<String>()

@@ -157,3 +157,34 @@ fn fixed_model_bound3() {
         assert_exhausted_clean(name, 3, 600);
     }
 }
+
+/// Fault injection under loom: the failure plans are enumerated (the empty plan, then
+/// every single failure the empty plan's executions reached), each exhausted at the
+/// bound; the bug on the error path is found under its plan and replays from it.
+#[test]
+fn injected_failures_are_enumerated_as_plans_and_replay() {
+    use ttm_model::engine::{InjectConfig, Schedule, replay_schedule};
+    use ttm_model::model::Property;
+    use ttm_model::scenario::probe;
+    let sc = probe::inject_probe();
+    let mk = |inject| {
+        let mut cfg = RunConfig::new(EngineKind::Loom { max_bound: Some(2) }, VariantSet::NONE);
+        cfg.budget = Duration::from_secs(60);
+        cfg.inject = InjectConfig::budget(inject);
+        cfg
+    };
+    let clean = explore(&sc, &mk(0));
+    assert!(clean.found.is_none() && clean.exhausted_bound == Some(2));
+    let o = explore(&sc, &mk(1));
+    let f = o.found.expect("found under a plan of one failure");
+    assert_eq!(f.failure.property, Property::DataLoss);
+    let Schedule::Loom { inject, .. } = &f.schedule else {
+        panic!("loom schedule")
+    };
+    assert_eq!(inject.len(), 1);
+    let again = replay_schedule(&sc, VariantSet::NONE, &f.schedule)
+        .expect("replayable")
+        .expect("reproduced");
+    assert_eq!(again.failure, f.failure);
+    assert_eq!(again.injected, f.injected);
+}

@@ -71,3 +71,20 @@ fn fixed_model_svm_stress() {
         assert!(o.executions > 0);
     }
 }
+
+/// Real threads inject failures from a seeded plan sampler: the error-path bug of the
+/// probe is found with `--inject 1`, never without.
+#[test]
+fn injected_failures_on_real_threads() {
+    use ttm_model::engine::InjectConfig;
+    use ttm_model::model::Property;
+    let sc = ttm_model::scenario::probe::inject_probe();
+    let mut cfg = RunConfig::new(EngineKind::Threads, VariantSet::NONE);
+    cfg.max_executions = Some(400);
+    cfg.budget = Duration::from_secs(20);
+    assert!(explore(&sc, &cfg).found.is_none());
+    cfg.inject = InjectConfig::budget(1);
+    let f = explore(&sc, &cfg).found.expect("found with injection");
+    assert_eq!(f.failure.property, Property::DataLoss);
+    assert_eq!(f.injected.len(), 1);
+}
