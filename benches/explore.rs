@@ -9,6 +9,8 @@
 //! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo bench --bench explore -- loom-bounds [--cap 150s]
 //! cargo bench --bench explore -- ttm-growth [--budget 2s] [--seeds 20] [--variants a,b]
 //! cargo bench --no-default-features --bench explore -- throughput
+//! cargo bench --bench explore -- inject [--budget 2s] [--scenarios a,b]
+//! RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom cargo bench --bench explore -- inject
 //! ```
 //!
 //! The engines are those of the build: shuttle random / PCT(3) / portfolio (default
@@ -16,7 +18,7 @@
 
 use std::time::{Duration, Instant};
 use ttm_model::cli::parse_budget;
-use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
+use ttm_model::engine::{EngineKind, InjectConfig, Outcome, RunConfig, explore};
 use ttm_model::model::{Variant, VariantSet};
 use ttm_model::scenario::{self, Scenario};
 
@@ -44,6 +46,8 @@ modes:
   growth       throughput and time to first failure as the number of tasks grows
   loom-bounds  (loom build) executions and wall time to exhaust preemption bounds 1..=B
   ttm-growth   TTM: exec/s and time to first failure as CPUs (2..64) and BOs grow
+  inject       cost of fault injection: exec/s with --inject 1 against 0 (shuttle, threads),
+               and the cost of the failure plans at bound 2 (loom), side by side
 options:
   --budget D        wall budget per throughput cell (default 2s)
   --scenarios a,b   scenarios (default depends on the mode)
@@ -422,6 +426,134 @@ const THROUGHPUT_DEFAULT: &[&str] = &[
     "contend3-wd",
     "exec-ctx3",
 ];
+
+/// Scenarios of the injection-cost mode: ABBA, cycle3, a TTM walker shape, an SVM one.
+const INJECT_DEFAULT: &[&str] = &[
+    "abba-ww",
+    "cycle3-ww",
+    "ttm-walk2-bump",
+    "svm-fault-evict-1",
+];
+
+/// The loom bound-2 set of tests/loom (the plans' cost is measured on it).
+const LOOM_BOUND2_SET: &[&str] = &[
+    "abba-wd",
+    "abba-ww",
+    "ring2-wd",
+    "ring2-ww",
+    "cycle2-wd",
+    "cycle2-ww",
+    "cycle3-wd",
+    "cycle3-ww",
+    "exec-ctx2",
+    "ttm-walk2-bump",
+    "svm-fault-evict-1",
+];
+
+fn run_inject(sc: &Scenario, e: EngineKind, inject: u32, budget: Duration) -> Outcome {
+    let mut cfg = RunConfig::new(e, VariantSet::NONE);
+    cfg.budget = budget;
+    cfg.inject = InjectConfig::budget(inject);
+    if is_loom(e) {
+        cfg.engine = EngineKind::Loom { max_bound: Some(2) };
+    }
+    explore(sc, &cfg)
+}
+
+/// `inject`: the same scenario with `--inject 0` and `--inject 1`, alternated in one run
+/// (two rounds each, so drift on a noisy machine hits both sides alike).
+fn inject_cost(args: &Args) {
+    let start = Instant::now();
+    let loom = FAMILY == "loom";
+    let default = if loom {
+        LOOM_BOUND2_SET
+    } else {
+        INJECT_DEFAULT
+    };
+    let names = args.scenarios.clone().unwrap_or_else(|| strings(default));
+    let scenarios = find_scenarios(&names);
+    let engines = selected(args, throughput_engines());
+    if loom {
+        header(
+            args,
+            "inject: loom bound 2, failure plans (--inject 1) against none",
+        );
+        println!(
+            "| scenario | tasks | executions inject 0 | wall inject 0 | executions inject 1 | wall inject 1 | ratio (wall) | plans | result |"
+        );
+        println!("|---|---|---|---|---|---|---|---|---|");
+        let budget = args.cap.unwrap_or(Duration::from_secs(120));
+        for sc in scenarios.iter().filter(|s| s.fits_loom()) {
+            eprintln!("inject: {} ...", sc.name);
+            let e = EngineKind::Loom { max_bound: Some(2) };
+            let off = run_inject(sc, e, 0, budget);
+            let on = run_inject(sc, e, 1, budget);
+            let plans: Vec<&String> = on.notes.iter().filter(|n| n.contains("plans")).collect();
+            let result = match (&off.found, &on.found, on.incomplete) {
+                (None, None, false) => "both exhausted, clean".to_string(),
+                (None, None, true) => "inject 1 incomplete".to_string(),
+                (Some(_), _, _) => format!("inject 0: {}", failure_cell(&off)),
+                (None, Some(_), _) => format!("inject 1: {}", failure_cell(&on)),
+            };
+            println!(
+                "| {} | {} | {} | {} | {} | {} | {:.1}x | {} | {} |",
+                sc.name,
+                sc.tasks,
+                off.executions,
+                fmt_dur(off.elapsed),
+                on.executions,
+                fmt_dur(on.elapsed),
+                on.elapsed.as_secs_f64() / off.elapsed.as_secs_f64().max(1e-9),
+                plans
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                result
+            );
+        }
+        footer(start);
+        return;
+    }
+    header(
+        args,
+        &format!(
+            "inject: exec/s with --inject 1 against --inject 0, {} per cell, two alternated rounds",
+            fmt_dur(args.budget)
+        ),
+    );
+    println!("| scenario | tasks | engine | exec/s inject 0 | exec/s inject 1 | 1/0 | result |");
+    println!("|---|---|---|---|---|---|---|");
+    for sc in &scenarios {
+        for &e in &engines {
+            eprintln!("inject: {} / {} ...", sc.name, engine_label(e));
+            let (mut n0, mut t0, mut n1, mut t1) = (0usize, 0f64, 0usize, 0f64);
+            let mut result = "pass".to_string();
+            for _ in 0..2 {
+                for (inject, n, t) in [(0, &mut n0, &mut t0), (1, &mut n1, &mut t1)] {
+                    let o = run_inject(sc, e, inject, args.budget / 2);
+                    *n += o.executions;
+                    *t += o.elapsed.as_secs_f64();
+                    if o.found.is_some() {
+                        result = format!("inject {inject}: {}", failure_cell(&o));
+                    }
+                }
+            }
+            let (r0, r1) = (n0 as f64 / t0.max(1e-9), n1 as f64 / t1.max(1e-9));
+            println!(
+                "| {} | {} | {} | {} | {} | {:.2} | {} |",
+                sc.name,
+                sc.tasks,
+                engine_label(e),
+                fmt_rate(r0),
+                fmt_rate(r1),
+                r1 / r0.max(1e-9),
+                result
+            );
+        }
+    }
+    footer(start);
+}
 
 fn throughput(args: &Args) {
     let start = Instant::now();
@@ -1205,6 +1337,10 @@ fn main() {
         "loom-bounds" => loom_bounds(&args),
         "ttm-growth" => {
             ttm_growth(&args);
+            Ok(())
+        }
+        "inject" => {
+            inject_cost(&args);
             Ok(())
         }
         "help" | "--help" | "-h" => {
