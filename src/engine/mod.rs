@@ -185,16 +185,22 @@ pub enum Schedule {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         inject: Vec<PlanEntry>,
     },
-    /// real threads: not replayable step by step; re-run the stress with this seed.
-    Threads { seed: u64 },
+    /// real threads: not replayable step by step; re-run the stress with this seed,
+    /// every execution under the failing execution's fault-injection plan.
+    Threads {
+        seed: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        inject: Vec<PlanEntry>,
+    },
 }
 
 impl Schedule {
     /// The fault-injection plan the schedule runs with.
     pub fn inject_plan(&self) -> &[PlanEntry] {
         match self {
-            Schedule::Shuttle { inject, .. } | Schedule::Loom { inject, .. } => inject,
-            Schedule::Threads { .. } => &[],
+            Schedule::Shuttle { inject, .. }
+            | Schedule::Loom { inject, .. }
+            | Schedule::Threads { inject, .. } => inject,
         }
     }
 }

@@ -77,6 +77,12 @@ fn one(
 
 /// Stress `sc` on real threads within the budget of `cfg`.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
+    explore_with(sc, cfg, None)
+}
+
+/// The stress loop; `fixed`: every execution runs this plan (replay) instead of sampled
+/// ones.
+fn explore_with(sc: &Scenario, cfg: &RunConfig, fixed: Option<&[PlanEntry]>) -> Outcome {
     let start = Instant::now();
     let mut executions = 0;
     let graph = LockGraph::new();
@@ -84,7 +90,10 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
     let found = quietly(|| {
         while !out_of_budget(cfg, start, executions) {
             executions += 1;
-            let plan = sampler.next_plan();
+            let plan = match fixed {
+                Some(p) => p.to_vec(),
+                None => sampler.next_plan(),
+            };
             let (rec, end) = one(sc, cfg.variants, cfg.trace, &plan, &graph);
             sampler.observe(&rec.fault_counts());
             let payload: Box<dyn std::any::Any + Send> = match end {
@@ -96,7 +105,10 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
                 Some(&rec),
                 &*payload,
                 executions,
-                Schedule::Threads { seed: cfg.seed },
+                Schedule::Threads {
+                    seed: cfg.seed,
+                    inject: plan,
+                },
                 EngineKind::Threads,
             ));
         }
@@ -111,11 +123,11 @@ pub fn replay_schedule(
     variants: VariantSet,
     schedule: &Schedule,
 ) -> Result<Option<Found>, String> {
-    let Schedule::Threads { seed } = schedule else {
+    let Schedule::Threads { seed, inject } = schedule else {
         return Err("this build (threads) cannot replay loom or shuttle schedules".to_string());
     };
     let mut cfg = RunConfig::new(EngineKind::Threads, variants);
     cfg.seed = *seed;
     cfg.budget = Duration::from_secs(30);
-    Ok(explore(sc, &cfg).found)
+    Ok(explore_with(sc, &cfg, Some(inject)).found)
 }

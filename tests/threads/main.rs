@@ -87,4 +87,10 @@ fn injected_failures_on_real_threads() {
     let f = explore(&sc, &cfg).found.expect("found with injection");
     assert_eq!(f.failure.property, Property::DataLoss);
     assert_eq!(f.injected.len(), 1);
+    // The replay stresses again, every execution under the failing plan.
+    let again = ttm_model::engine::replay_schedule(&sc, VariantSet::NONE, &f.schedule)
+        .expect("replayable")
+        .expect("re-found under the recorded plan");
+    assert_eq!(again.failure.property, Property::DataLoss);
+    assert_eq!(again.injected, f.injected);
 }
