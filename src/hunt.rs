@@ -351,6 +351,21 @@ fn result_line(k: usize, n: usize, pair: &Pair, o: &Outcome, dir: Option<&Path>)
         (None, _) if o.incomplete => "ok (budget spent, exploration incomplete)".to_string(),
         (None, _) => "ok (exhausted)".to_string(),
     };
+    let mut status = status;
+    if let Some(f) = &o.found {
+        if let Some(c) = &f.consequence {
+            status.push_str(&format!(" (after the WARN: {})", c.property));
+        }
+        if !f.injected.is_empty() {
+            status.push_str(&format!(
+                " [injected: {}]",
+                crate::engine::inject::describe(&f.injected)
+            ));
+        }
+    }
+    for note in &o.notes {
+        status.push_str(&format!("; note: {note}"));
+    }
     format!(
         "[{k}/{n}] {} ({}): {} executions in {:.1}s: {status}",
         pair.scenario.name,
