@@ -269,7 +269,9 @@ fn table_covers_the_historical_variants() {
     let names: Vec<&str> = entries.iter().map(|e| e.variant.name()).collect();
     for v in Variant::ALL {
         let info = v.info();
-        if info.kind == "historical" && info.engines.contains(&"shuttle") {
+        if info.kind == ttm_model::model::variants::VariantKind::Historical
+            && info.engines.contains(&"shuttle")
+        {
             assert!(
                 names.contains(&info.name),
                 "no regression entry for {}",
