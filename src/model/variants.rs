@@ -250,9 +250,9 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::FastpathNoMb,
         name: "fastpath-no-mb",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Mutation,
         area: "ww",
-        kernel_fix: "08295b3b5bee (locking: Implement an algorithm choice for Wound-Wait mutexes)",
+        kernel_fix: "none: a mutation. The fast-path smp_mb() exists since ww_mutex (v3.11) and the add_waiter one came with Wound-Wait itself (08295b3b5bee, v4.19); no release lacked the pair",
         introduced_in: None,
         fixed_in: None,
         description: "ww_mutex_set_context_fastpath and __ww_mutex_add_waiter without the smp_mb() pair: \
@@ -268,8 +268,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ww",
         kernel_fix: "4a0779145781 (locking/rtmutex: Make sure we wake anything on the wake_q when we release the lock->wait_lock)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.13"),
+        fixed_in: Some("6.13"),
         description: "the slow path drops wait_lock before schedule() without flushing the wake_q, so a \
          queued wound/die wakeup of a holder sleeping elsewhere is delayed until we ourselves \
          return: lost wakeup -> deadlock",
@@ -283,8 +283,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ww",
         kernel_fix: "B1: \"locking/ww_mutex: Add waiters in stamp order\" (Nicolai Haehnle, v4.11)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("3.11"),
+        fixed_in: Some("4.11"),
         description: "context waiters are queued FIFO at the tail as before the 2016/17 rework, breaking \
          the stamp-ordered wait list that check_kill and check_waiters rely on",
         scenarios: &["contend3-wd", "contend3-ww"],
@@ -297,8 +297,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ww",
         kernel_fix: "B1: 200b18744015 + 659cf9f5824a (notify/wake waiters that have to back off)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("3.11"),
+        fixed_in: Some("4.11"),
         description: "nobody wakes a sleeping Wait-Die waiter that must back off when an older context \
          queues behind it or takes the lock: the waiter keeps its locks asleep -> deadlock",
         scenarios: &["contend3-wd"],
@@ -311,8 +311,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ww",
         kernel_fix: "b857174e68e2 (locking/ww_mutex: Initialize waiter.ww_ctx properly)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("5.15"),
+        fixed_in: Some("5.15"),
         description: "a context-less ww_mutex_lock(lock, NULL) waiter keeps the debug poison in \
          waiter.ww_ctx; wait-list scans treat it as a context and dereference it",
         scenarios: &["mixed-ctx-wd", "mixed-ctx-ww"],
@@ -325,8 +325,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ww",
         kernel_fix: "159720704d9d (drm/drm_exec: fix up contended obj when num_objects is 0)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.6"),
+        fixed_in: Some("7.3"),
         description: "drm_exec_prepare_array with zero objects returns 0 without locking the contended \
          object, so drm_exec_retry_on_contention restarts the loop forever",
         scenarios: &["exec-empty-array"],
@@ -351,7 +351,7 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::ExecPrelockedDoubleUnlock,
         name: "exec-prelocked-double-unlock",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Design,
         area: "ww",
         kernel_fix: "drm_exec v3 review (Feb 2023): merged code only drops the prelocked reference",
         introduced_in: None,
@@ -419,13 +419,13 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::BulkPredicate,
         name: "bulk-predicate",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Mutation,
         area: "ttm",
-        kernel_fix: "B14: \"drm/ttm: don't leave bulk_move cursor dangling for unevictable resources\" (2026-06, fixes fc5d96670eb2): record bulk membership per resource",
+        kernel_fix: "none: re-labelled a mutation. fc5d96670eb2 as merged (v6.13) already takes the resource out of its bulk range before swapping it out, so no release had this; B14 (Ainsworth, 2026-06, unmerged) is the explicit membership flag",
         introduced_in: None,
         fixed_in: None,
-        description: "v6.13 swapout moves a swapped resource to bdev->unevictable without taking it out of its \
-         bulk range, and membership is recomputed from bo->bulk_move && !ttm_resource_unevictable(): \
+        description: "swapout moves a swapped resource to bdev->unevictable without taking it out of its \
+         bulk range (what fc5d96670eb2 avoids), and membership is recomputed from bo->bulk_move && !ttm_resource_unevictable(): \
          del_bulk_move becomes a no-op and pos->first/last keep pointing at it",
         scenarios: &["ttm-swapout-bulk"],
         engines: ALL_ENGINES,
@@ -437,8 +437,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "3db7d7d58341 + fcfe64715b42 (drm/ttm: apply the swapout bulk_move fix to the intended condition, 2026-09)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("7.1"),
+        fixed_in: Some("7.3"),
         description: "the 2026 swapout fix takes the resource out of its bulk only `if (!ret)`, but ttm_tt_swapout \
          returns a page count: a swapped resource stays in the range while membership is recomputed \
          from the mutable predicate (spec ttm_lru.md §10.7)",
@@ -452,8 +452,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "4481913607e5 (drm/ttm: fix bulk_move corruption when adding a entry; CVE-2023-53444)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.0"),
+        fixed_in: Some("6.5"),
         description: "ttm_lru_bulk_move_pos_tail moves the range's first entry behind last without advancing \
          pos->first: the range no longer describes the list",
         scenarios: &["ttm-bulk-bump"],
@@ -466,8 +466,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "0f9cd1ea10d3 (drm/ttm: fix bulk move handling v2)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.0"),
+        fixed_in: Some("6.1"),
         description: "ttm_resource_add_bulk_move does not skip pinned resources: a pinned BO joining a VM puts \
          its resource (on bdev->unevictable) into the bulk range",
         scenarios: &["ttm-vm-pin"],
@@ -480,8 +480,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "d91c411c744b (drm/ttm: update bulk move object of ghost BO)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.0"),
+        fixed_in: Some("6.1"),
         description: "ttm_buffer_object_transfer copies bo->bulk_move into the ghost and never clears it: the \
          ghost is released while its resource is still in the bulk range",
         scenarios: &["ttm-ghost"],
@@ -495,7 +495,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         area: "ttm",
         kernel_fix: "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap)",
         introduced_in: None,
-        fixed_in: None,
+        fixed_in: Some("6.3"),
         description: "ttm_bo_pin leaves the resource on its evictable LRU until the next bump (before \
          \"Move pinned objects off LRU lists when pinning\") and the eviction and swapout \
          callbacks do not check pin_count: a BO pinned and unlocked with dma_resv_unlock is evicted",
@@ -509,8 +509,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "\"drm/ttm, drm/amdgpu, drm/xe: Consider hitch moves within bulk sublist moves\" (v6.11)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.11"),
+        fixed_in: Some("6.11"),
         description: "ttm_lru_bulk_move_tail moves a walker's hitch along with the bulk range it sits in: the \
          walk resumes at the list tail and skips everything behind the old range",
         scenarios: &["ttm-walk-bulk-bump"],
@@ -537,8 +537,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "1df6a2ebd750 (drm/ttm: Fix two race conditions + fix busy codepaths); ttm_bo_get_unless_zero",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.11"),
+        fixed_in: Some("6.11"),
         description: "the LRU walker references a BO found on the LRU with kref_get although its release may \
          already be running (kref 0)",
         scenarios: &["ttm-walk-release"],
@@ -565,8 +565,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "\"drm/ttm: Slightly clean up LRU list iteration\" (msgid 20240705153206.68526-3)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.11"),
+        fixed_in: Some("6.11"),
         description: "in \"Allow TTM LRU list nodes of different types\" ttm_resource_manager_next computed the \
          first resource of a later priority list and discarded it: lower priorities are never walked",
         scenarios: &["ttm-walk-priorities"],
@@ -579,8 +579,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "80944d334182 (drm/xe: Defer buffer object shrinker write-backs and GPU waits)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.15"),
+        fixed_in: Some("6.16"),
         description: "the Xe shrinker allows GPU waits and writeback on its only pass: kswapd stalls on a busy \
          BO although idle BOs would have met the target",
         scenarios: &["ttm-shrink-kswapd"],
@@ -593,8 +593,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "379b3c983fc0 (drm/xe: Fix incorrect migration of backed-up object to VRAM)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.15"),
+        fixed_in: Some("6.15"),
         description: "a move decides tt_has_data from POPULATED or the old SWAPPED flag only: a BO backed up by \
          the shrinker is cleared instead of restored when validated into VRAM",
         scenarios: &["ttm-shrink-revalidate"],
@@ -607,7 +607,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Finding,
         area: "ttm",
         kernel_fix: "none yet (mainline behaviour, docs/findings.md): ttm_lru_bulk_move_add should put the first entry of an empty range on the range's list",
-        introduced_in: None,
+        introduced_in: Some("6.13"),
         fixed_in: None,
         description: "ttm_bo_unpin on the only member of a bulk range: ttm_lru_bulk_move_add makes it \
          pos->first/last without a list move and move_to_lru_tail is a no-op for last, so the \
@@ -624,7 +624,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none yet (mainline behaviour, docs/findings.md; spec ttm_lru.md §4.3): \
          ttm_resource_cursor_move_bulk_tail should move a registered cursor's hitch only \
          when it lies inside the range, and otherwise just deregister the cursor",
-        introduced_in: None,
+        introduced_in: Some("6.11"),
         fixed_in: None,
         description: "a walker yields the first BO of a VM's bulk range and registers with the bulk; \
          after it unlocks the VM resv, that BO and the next leave the VM \
@@ -659,8 +659,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "svm",
         kernel_fix: "16ce101db85d (mm/memory.c: fix race when faulting a device private page; CVE-2022-3523, v6.1)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("4.14"),
+        fixed_in: Some("6.1"),
         description: "do_swap_page drops the PTL and calls migrate_to_ram holding no reference on the \
          device page: a concurrent eviction migrates and frees it (page_free, zdd released) \
          before migrate_to_ram reads page->zone_device_data",
@@ -674,8 +674,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "svm",
         kernel_fix: "B28: 1afaeb8293c9 (mm/migrate: Trylock device page in do_swap_page, v6.15)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.1"),
+        fixed_in: Some("6.15"),
         description: "every faulting CPU takes get_page on the device page and runs migrate_to_ram without \
          the page lock: each migration's exact reference check in folio_migrate_mapping sees \
          the other faulters' references and aborts, and the faults retry (livelock)",
@@ -689,8 +689,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "svm",
         kernel_fix: "B29: b570f37a2ce4 (mm: Fix a hmm_range_fault() livelock / starvation problem, v7.0-rc3; CVE-2026-43404)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.15"),
+        fixed_in: Some("7.0"),
         description: "a failed device-folio trylock in do_swap_page returns 0 and hmm_range_fault retries \
          at once without sleeping: on a non-preemptible CPU the lru_add_drain_all work the \
          lock holder waits for never runs (livelock)",
@@ -719,8 +719,8 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "svm",
         kernel_fix: "df8c37810b5a + 1b36ea2fc687 + 794f5493f518 + 7bd68ce21d39 (GPU SVM timeslicing, strict atomic migration, devmem_only; v6.15-rc7)",
-        introduced_in: None,
-        fixed_in: None,
+        introduced_in: Some("6.15"),
+        fixed_in: Some("6.15"),
         description: "migrate_to_ram honours a CPU fault right after a migration to VRAM: CPU and GPU atomics \
          on one page ping-pong it and the devmem_only GPU fault fails after its 3 attempts",
         scenarios: &["svm-atomic-pingpong"],
