@@ -3,6 +3,7 @@
 
 use crate::engine::failure_file::FailureFile;
 use crate::engine::{EngineKind, Schedule, build_hint, replay_schedule};
+use crate::model::baseline::{self, KernelVersion};
 use crate::model::variants::{Variant, VariantSet};
 use crate::scenario::file::FileScenario;
 use crate::scenario::{self, Scenario};
@@ -73,6 +74,10 @@ pub struct HuntArgs {
     /// Only these fault sites fail (comma-separated names, e.g. ttm_tt_swapout,ttm_tt_backup).
     #[arg(long = "inject-sites")]
     pub inject_sites: Option<String>,
+    /// Check an older kernel (e.g. v6.12, 6.6): the baseline with every historical
+    /// variant whose fix that kernel lacks, on the scenarios whose code it has.
+    #[arg(long)]
+    pub kernel: Option<String>,
 }
 
 impl HuntArgs {
@@ -149,15 +154,44 @@ pub struct Pair {
     pub variant: Option<Variant>,
     /// The scenario file it was loaded from, if any.
     pub source: Option<PathBuf>,
+    /// `--kernel`: the older kernel this pair checks (its historical variants are `extra`).
+    pub kernel: Option<(KernelVersion, VariantSet)>,
+    /// How reports name the pair's model ("kernel-6.12" for `--kernel`).
+    label: Option<String>,
 }
 
 impl Pair {
-    pub fn variant_name(&self) -> Option<&'static str> {
-        self.variant.map(|v| v.name())
+    pub fn new(scenario: Scenario, variant: Option<Variant>, source: Option<PathBuf>) -> Pair {
+        Pair {
+            scenario,
+            variant,
+            source,
+            kernel: None,
+            label: variant.map(|v| v.name().to_string()),
+        }
+    }
+
+    /// The pair on kernel `v` (the baseline plus `set`).
+    pub fn on_kernel(mut self, v: KernelVersion, set: VariantSet) -> Pair {
+        self.kernel = Some((v, set));
+        self.label = Some(match self.variant {
+            Some(var) => format!("kernel-{v}+{}", var.name()),
+            None => format!("kernel-{v}"),
+        });
+        self
+    }
+
+    /// The variant (or `kernel-X.Y`) the pair runs; None = the baseline.
+    pub fn variant_name(&self) -> Option<&str> {
+        self.label.as_deref()
     }
 
     pub fn variants(&self) -> VariantSet {
-        self.variant.map_or(VariantSet::NONE, VariantSet::of)
+        let own = self.variant.map_or(VariantSet::NONE, VariantSet::of);
+        match self.kernel {
+            Some((_, set)) => own.union(set),
+            None => own,
+        }
     }
 
     /// A seed per pair, derived from the hunt seed: a pair replays the same way whatever
@@ -239,10 +273,8 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
         );
     }
     let mut pairs = Vec::new();
-    let pair = |(scenario, source): (Scenario, Option<PathBuf>), variant| Pair {
-        scenario,
-        variant,
-        source,
+    let pair = |(scenario, source): (Scenario, Option<PathBuf>), variant| {
+        Pair::new(scenario, variant, source)
     };
     if args.variants.is_empty() {
         let set = if named.is_empty() {
@@ -284,6 +316,16 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             };
             pairs.extend(set.into_iter().map(|s| pair(s, Some(v))));
         }
+    }
+    if let Some(k) = &args.kernel {
+        let v = KernelVersion::parse(k)?;
+        baseline::check_describable(v)?;
+        let (set, _) = baseline::variants_for(v);
+        pairs = pairs
+            .into_iter()
+            .filter(|p| baseline::scenario_exists_in(&p.scenario.name, p.scenario.area, v))
+            .map(|p| p.on_kernel(v, set))
+            .collect();
     }
     if matches!(engine, EngineKind::Loom { .. }) {
         pairs.retain(|p| p.scenario.fits_loom());
@@ -330,13 +372,59 @@ struct ListScenario<'a> {
     description: &'a str,
 }
 
-/// `ttm-model list` (plus the scenarios of `--scenario-file` files).
-pub fn list(json: bool, scenario_files: &[PathBuf]) -> Result<u8, String> {
+/// What `list --kernel V` adds: the bugs V still has and the scenarios with its code.
+#[derive(Serialize)]
+struct KernelListing {
+    version: String,
+    /// Historical variants whose fix V lacks (on in `hunt --kernel V`).
+    known_bugs: Vec<&'static str>,
+    /// Historical variants whose status in V the registry does not know (left off).
+    unknown: Vec<&'static str>,
+    /// Scenarios whose code V has (`hunt --kernel V` explores these).
+    scenarios: Vec<String>,
+}
+
+fn kernel_listing(k: &str, scenarios: &[Scenario]) -> Result<KernelListing, String> {
+    let v = KernelVersion::parse(k)?;
+    baseline::check_describable(v)?;
+    let (set, unknown) = baseline::variants_for(v);
+    Ok(KernelListing {
+        version: v.to_string(),
+        known_bugs: set.iter().map(|x| x.name()).collect(),
+        unknown: unknown.into_iter().map(|x| x.name()).collect(),
+        scenarios: scenarios
+            .iter()
+            .filter(|s| baseline::scenario_exists_in(&s.name, s.area, v))
+            .map(|s| s.name.clone())
+            .collect(),
+    })
+}
+
+/// `ttm-model list` (plus the scenarios of `--scenario-file` files; `--kernel V`: what
+/// the registry says about kernel V).
+pub fn list(json: bool, scenario_files: &[PathBuf], kernel: Option<&str>) -> Result<u8, String> {
     let mut scenarios = scenario::all();
     scenarios.extend(load_files(scenario_files)?.into_iter().map(|f| f.scenario));
     let variants: Vec<_> = Variant::ALL.iter().map(|v| v.info()).collect();
+    let listing = kernel.map(|k| kernel_listing(k, &scenarios)).transpose()?;
+    if let (Some(l), false) = (&listing, json) {
+        println!(
+            "Kernel {} (relative to the baseline, {}):",
+            l.version,
+            baseline::BASELINE
+        );
+        println!("  known bugs still there: {}", l.known_bugs.join(", "));
+        println!(
+            "  status unknown to the registry (left off): {}",
+            l.unknown.join(", ")
+        );
+        println!("  scenarios with its code: {}", l.scenarios.len());
+        return Ok(0);
+    }
     if json {
         let v = serde_json::json!({
+            "kernel": baseline::BASELINE,
+            "kernel_version": listing,
             "scenarios": scenarios.iter().map(|s| ListScenario { name: &s.name, area: s.area, description: &s.description }).collect::<Vec<_>>(),
             "variants": variants,
             "fault_sites": crate::model::fault::SITES.iter().map(|s| serde_json::json!({
@@ -494,6 +582,7 @@ mod tests {
             json: false,
             inject: 1,
             inject_sites: None,
+            kernel: None,
         };
         let engine = EngineKind::default_for_build();
         let all: Vec<String> = plan(&args, engine)

@@ -165,7 +165,11 @@ pub fn run(
         let mut failure_dir = None;
         if let Some(found) = &outcome.found {
             progress.failures.fetch_add(1, Ordering::Relaxed);
-            let variants: Vec<String> = pair.variant_name().into_iter().map(String::from).collect();
+            let variants: Vec<String> = pair
+                .variants()
+                .iter()
+                .map(|v| v.name().to_string())
+                .collect();
             let dir = write_failure_dir_in(
                 &args.out,
                 &pair.scenario.name,

@@ -8,7 +8,7 @@ use ttm_model::cli;
 #[derive(Parser)]
 #[command(
     name = "ttm-model",
-    version,
+    version = ttm_model::model::baseline::VERSION_LINE,
     about = "Model-check the Linux DRM GPU-buffer locking stack (ww_mutex, drm_exec)",
     after_help = cli::ENGINES_HELP
 )]
@@ -27,6 +27,10 @@ enum Command {
         /// Also list the scenarios of this scenario file (repeatable).
         #[arg(long = "scenario-file")]
         scenario_files: Vec<PathBuf>,
+        /// What the registry says about an older kernel (e.g. v6.12): the known bugs it
+        /// still has and the scenarios whose code it has.
+        #[arg(long)]
+        kernel: Option<String>,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
     Hunt(Box<cli::HuntArgs>),
@@ -61,7 +65,8 @@ fn main() -> ExitCode {
         Command::List {
             json,
             scenario_files,
-        } => cli::list(json, &scenario_files),
+            kernel,
+        } => cli::list(json, &scenario_files, kernel.as_deref()),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };

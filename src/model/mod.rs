@@ -1,6 +1,7 @@
 //! The machine the kernel code runs on: sync facade, tasks, kref, trace, variants,
 //! properties.
 
+pub mod baseline;
 pub mod completion;
 pub mod fault;
 pub mod kref;

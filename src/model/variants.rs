@@ -139,6 +139,9 @@ pub struct VariantInfo {
     pub introduced_in: Option<&'static str>,
     /// The first mainline release whose code has the fix (None: not fixed in mainline).
     pub fixed_in: Option<&'static str>,
+    /// Stable trees known to have received the fix (with the bug, where the backport
+    /// brought it too), in words.
+    pub backports: &'static [&'static str],
     pub description: &'static str,
     pub scenarios: &'static [&'static str],
     pub engines: &'static [&'static str],
@@ -235,6 +238,10 @@ impl VariantSet {
         VariantSet(self.0 | v.bit())
     }
 
+    pub fn union(self, other: VariantSet) -> Self {
+        VariantSet(self.0 | other.0)
+    }
+
     #[inline]
     pub fn has(self, v: Variant) -> bool {
         self.0 & v.bit() != 0
@@ -255,6 +262,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none: a mutation. The fast-path smp_mb() exists since ww_mutex (v3.11) and the add_waiter one came with Wound-Wait itself (08295b3b5bee, v4.19); no release lacked the pair",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "ww_mutex_set_context_fastpath and __ww_mutex_add_waiter without the smp_mb() pair: \
          the fast-path holder misses WAITERS and the Wound-Wait waiter misses ww->ctx, so \
          nobody wounds the younger holder (missed wound -> deadlock); memory-ordering, loom only",
@@ -270,6 +278,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "4a0779145781 (locking/rtmutex: Make sure we wake anything on the wake_q when we release the lock->wait_lock)",
         introduced_in: Some("6.13"),
         fixed_in: Some("6.13"),
+        backports: &[
+            "6.12.y (2026-07, ~6.12.96): backported together with the bug (894d1b3db41c as a stable dependency)",
+        ],
         description: "the slow path drops wait_lock before schedule() without flushing the wake_q, so a \
          queued wound/die wakeup of a holder sleeping elsewhere is delayed until we ourselves \
          return: lost wakeup -> deadlock",
@@ -285,6 +296,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "B1: \"locking/ww_mutex: Add waiters in stamp order\" (Nicolai Haehnle, v4.11)",
         introduced_in: Some("3.11"),
         fixed_in: Some("4.11"),
+        backports: &[],
         description: "context waiters are queued FIFO at the tail as before the 2016/17 rework, breaking \
          the stamp-ordered wait list that check_kill and check_waiters rely on",
         scenarios: &["contend3-wd", "contend3-ww"],
@@ -299,6 +311,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "B1: 200b18744015 + 659cf9f5824a (notify/wake waiters that have to back off)",
         introduced_in: Some("3.11"),
         fixed_in: Some("4.11"),
+        backports: &[],
         description: "nobody wakes a sleeping Wait-Die waiter that must back off when an older context \
          queues behind it or takes the lock: the waiter keeps its locks asleep -> deadlock",
         scenarios: &["contend3-wd"],
@@ -313,6 +326,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "b857174e68e2 (locking/ww_mutex: Initialize waiter.ww_ctx properly)",
         introduced_in: Some("5.15"),
         fixed_in: Some("5.15"),
+        backports: &[],
         description: "a context-less ww_mutex_lock(lock, NULL) waiter keeps the debug poison in \
          waiter.ww_ctx; wait-list scans treat it as a context and dereference it",
         scenarios: &["mixed-ctx-wd", "mixed-ctx-ww"],
@@ -327,6 +341,12 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "159720704d9d (drm/drm_exec: fix up contended obj when num_objects is 0)",
         introduced_in: Some("6.6"),
         fixed_in: Some("7.3"),
+        backports: &[
+            "6.6.y: queued in stable-rc (2026-09-30, 2026-10-07), release not verified",
+            "6.18.y",
+            "7.2.y",
+            "6.12.y: not seen",
+        ],
         description: "drm_exec_prepare_array with zero objects returns 0 without locking the contended \
          object, so drm_exec_retry_on_contention restarts the loop forever",
         scenarios: &["exec-empty-array"],
@@ -342,6 +362,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          mainline drm_exec.c at 1fc5a74b still lists it)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "drm_exec_lock_contended records the slow-locked object in objects[] at once, so a \
          retry that no longer asks for it keeps it locked and listed",
         scenarios: &["exec-evict-set"],
@@ -356,6 +377,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "drm_exec v3 review (Feb 2023): merged code only drops the prelocked reference",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "the prelocked object is both in objects[] and in prelocked and drm_exec_unlock_all \
          unlocks both: bad unlock balance when a retry ends before it is re-requested",
         scenarios: &["exec-evict-giveup"],
@@ -370,6 +392,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (set_current_state() has always been smp_store_mb())",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "set_current_state without its full barrier: the Wait-Die waiter's check_kill can \
          miss ww->ctx published by a fast-path holder that missed WAITERS (loom only)",
         scenarios: &["ring2-wd"],
@@ -384,6 +407,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (the acquired > 0 guard of __ww_mutex_kill dates from 040a0a371005)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "__ww_mutex_kill returns -EDEADLK even when the context holds no lock",
         scenarios: &["contend3-wd"],
         engines: ALL_ENGINES,
@@ -397,6 +421,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (__ww_ctx_less uses the wrapping signed difference)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "__ww_ctx_less compares raw stamps; once the class stamp wraps, the oldest context \
          looks youngest and is killed or wounded",
         scenarios: &["abba-wrap-wd", "abba-wrap-ww"],
@@ -411,6 +436,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (the -EALREADY test compares ww->ctx with our own ctx)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "the slow path returns -EALREADY whenever the lock has a holder context",
         scenarios: &["abba-wd"],
         engines: ALL_ENGINES,
@@ -424,6 +450,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none: re-labelled a mutation. fc5d96670eb2 as merged (v6.13) already takes the resource out of its bulk range before swapping it out, so no release had this; B14 (Ainsworth, 2026-06, unmerged) is the explicit membership flag",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "swapout moves a swapped resource to bdev->unevictable without taking it out of its \
          bulk range (what fc5d96670eb2 avoids), and membership is recomputed from bo->bulk_move && !ttm_resource_unevictable(): \
          del_bulk_move becomes a no-op and pos->first/last keep pointing at it",
@@ -439,6 +466,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "3db7d7d58341 + fcfe64715b42 (drm/ttm: apply the swapout bulk_move fix to the intended condition, 2026-09)",
         introduced_in: Some("7.1"),
         fixed_in: Some("7.3"),
+        backports: &[
+            "7.0.y got b2ed01e7ad (the bug) in 7.0.10; the ret > 0 fix is Cc stable v7.1+",
+        ],
         description: "the 2026 swapout fix takes the resource out of its bulk only `if (!ret)`, but ttm_tt_swapout \
          returns a page count: a swapped resource stays in the range while membership is recomputed \
          from the mutable predicate (spec ttm_lru.md §10.7)",
@@ -454,6 +484,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "4481913607e5 (drm/ttm: fix bulk_move corruption when adding a entry; CVE-2023-53444)",
         introduced_in: Some("6.0"),
         fixed_in: Some("6.5"),
+        backports: &[],
         description: "ttm_lru_bulk_move_pos_tail moves the range's first entry behind last without advancing \
          pos->first: the range no longer describes the list",
         scenarios: &["ttm-bulk-bump"],
@@ -468,6 +499,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "0f9cd1ea10d3 (drm/ttm: fix bulk move handling v2)",
         introduced_in: Some("6.0"),
         fixed_in: Some("6.1"),
+        backports: &[],
         description: "ttm_resource_add_bulk_move does not skip pinned resources: a pinned BO joining a VM puts \
          its resource (on bdev->unevictable) into the bulk range",
         scenarios: &["ttm-vm-pin"],
@@ -482,6 +514,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "d91c411c744b (drm/ttm: update bulk move object of ghost BO)",
         introduced_in: Some("6.0"),
         fixed_in: Some("6.1"),
+        backports: &[],
         description: "ttm_buffer_object_transfer copies bo->bulk_move into the ghost and never clears it: the \
          ghost is released while its resource is still in the bulk range",
         scenarios: &["ttm-ghost"],
@@ -496,6 +529,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap)",
         introduced_in: None,
         fixed_in: Some("6.3"),
+        backports: &[],
         description: "ttm_bo_pin leaves the resource on its evictable LRU until the next bump (before \
          \"Move pinned objects off LRU lists when pinning\") and the eviction and swapout \
          callbacks do not check pin_count: a BO pinned and unlocked with dma_resv_unlock is evicted",
@@ -511,6 +545,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "\"drm/ttm, drm/amdgpu, drm/xe: Consider hitch moves within bulk sublist moves\" (v6.11)",
         introduced_in: Some("6.11"),
         fixed_in: Some("6.11"),
+        backports: &[],
         description: "ttm_lru_bulk_move_tail moves a walker's hitch along with the bulk range it sits in: the \
          walk resumes at the list tail and skips everything behind the old range",
         scenarios: &["ttm-walk-bulk-bump"],
@@ -525,6 +560,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "9c51ba1db37c (drm/ttm: Fix potential ttm_mem_evict_first races) and 7120a447c7fe",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "ttm_bo_evict_first evicts whatever the BO holds after the blocking reserve, without \
          re-checking that it is still the resource it picked from this manager",
         scenarios: &["ttm-evict-all-race"],
@@ -539,6 +575,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "1df6a2ebd750 (drm/ttm: Fix two race conditions + fix busy codepaths); ttm_bo_get_unless_zero",
         introduced_in: Some("6.11"),
         fixed_in: Some("6.11"),
+        backports: &[],
         description: "the LRU walker references a BO found on the LRU with kref_get although its release may \
          already be running (kref 0)",
         scenarios: &["ttm-walk-release"],
@@ -553,6 +590,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "bb8aa27eff6f v2 (\"Fix Handling -EALREADY from ticketlocking in the loop by skipping to the next item\")",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "a BO already locked by the evictor's own ticket makes the ticketed walk end with \
          -EALREADY instead of skipping it: exhaustive eviction gives up with memory evictable",
         scenarios: &["ttm-evict-ticket"],
@@ -567,6 +605,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "\"drm/ttm: Slightly clean up LRU list iteration\" (msgid 20240705153206.68526-3)",
         introduced_in: Some("6.11"),
         fixed_in: Some("6.11"),
+        backports: &[],
         description: "in \"Allow TTM LRU list nodes of different types\" ttm_resource_manager_next computed the \
          first resource of a later priority list and discarded it: lower priorities are never walked",
         scenarios: &["ttm-walk-priorities"],
@@ -581,6 +620,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "80944d334182 (drm/xe: Defer buffer object shrinker write-backs and GPU waits)",
         introduced_in: Some("6.15"),
         fixed_in: Some("6.16"),
+        backports: &[],
         description: "the Xe shrinker allows GPU waits and writeback on its only pass: kswapd stalls on a busy \
          BO although idle BOs would have met the target",
         scenarios: &["ttm-shrink-kswapd"],
@@ -595,6 +635,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "379b3c983fc0 (drm/xe: Fix incorrect migration of backed-up object to VRAM)",
         introduced_in: Some("6.15"),
         fixed_in: Some("6.15"),
+        backports: &[],
         description: "a move decides tt_has_data from POPULATED or the old SWAPPED flag only: a BO backed up by \
          the shrinker is cleared instead of restored when validated into VRAM",
         scenarios: &["ttm-shrink-revalidate"],
@@ -609,6 +650,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none yet (mainline behaviour, docs/findings.md): ttm_lru_bulk_move_add should put the first entry of an empty range on the range's list",
         introduced_in: Some("6.13"),
         fixed_in: None,
+        backports: &[],
         description: "ttm_bo_unpin on the only member of a bulk range: ttm_lru_bulk_move_add makes it \
          pos->first/last without a list move and move_to_lru_tail is a no-op for last, so the \
          resource stays on bdev->unevictable, invisible to eviction, until the next bulk bump",
@@ -626,6 +668,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          when it lies inside the range, and otherwise just deregister the cursor",
         introduced_in: Some("6.11"),
         fixed_in: None,
+        backports: &[],
         description: "a walker yields the first BO of a VM's bulk range and registers with the bulk; \
          after it unlocks the VM resv, that BO and the next leave the VM \
          (ttm_bo_set_bulk_move(bo, NULL) only advances pos->first) and the VM submits: \
@@ -645,6 +688,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          was obtained onto still_in_lru; remove dying ones from the LRU",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "drm_gem_lru_scan moves a dying object (refcount 0) onto its on-stack still_in_lru \
          and drops the lock to shrink the next object; drm_gem_object_release reads \
          obj->lru (the stack list), the scan splices and returns, and drm_gem_lru_remove \
@@ -661,6 +705,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "16ce101db85d (mm/memory.c: fix race when faulting a device private page; CVE-2022-3523, v6.1)",
         introduced_in: Some("4.14"),
         fixed_in: Some("6.1"),
+        backports: &[],
         description: "do_swap_page drops the PTL and calls migrate_to_ram holding no reference on the \
          device page: a concurrent eviction migrates and frees it (page_free, zdd released) \
          before migrate_to_ram reads page->zone_device_data",
@@ -676,6 +721,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "B28: 1afaeb8293c9 (mm/migrate: Trylock device page in do_swap_page, v6.15)",
         introduced_in: Some("6.1"),
         fixed_in: Some("6.15"),
+        backports: &["no 6.6.y / 6.12.y backport seen"],
         description: "every faulting CPU takes get_page on the device page and runs migrate_to_ram without \
          the page lock: each migration's exact reference check in folio_migrate_mapping sees \
          the other faulters' references and aborts, and the faults retry (livelock)",
@@ -691,6 +737,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "B29: b570f37a2ce4 (mm: Fix a hmm_range_fault() livelock / starvation problem, v7.0-rc3; CVE-2026-43404)",
         introduced_in: Some("6.15"),
         fixed_in: Some("7.0"),
+        backports: &[],
         description: "a failed device-folio trylock in do_swap_page returns 0 and hmm_range_fault retries \
          at once without sleeping: on a non-preemptible CPU the lru_add_drain_all work the \
          lock holder waits for never runs (livelock)",
@@ -706,6 +753,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "T4 (Oct 2025): \"drm/amdkfd: Fix svm_bo and vram page refcount\" (Philip Yang; Jason Gunthorpe: VRAM may only be reused after page_free)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "the driver returns an allocation's VRAM when its migration to RAM returns, while the \
          CPU fault still holds its do_swap_page reference: a GPU fault reuses the page and \
          zone_device_page_init resets its refcount; the fault's put_page then frees the new page",
@@ -721,6 +769,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "df8c37810b5a + 1b36ea2fc687 + 794f5493f518 + 7bd68ce21d39 (GPU SVM timeslicing, strict atomic migration, devmem_only; v6.15-rc7)",
         introduced_in: Some("6.15"),
         fixed_in: Some("6.15"),
+        backports: &[],
         description: "migrate_to_ram honours a CPU fault right after a migration to VRAM: CPU and GPU atomics \
          on one page ping-pong it and the devmem_only GPU fault fails after its 3 attempts",
         scenarios: &["svm-atomic-pingpong"],
@@ -735,6 +784,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "AMD eviction worker retry fixes (2021-23, Felix Kuehling / Philip Yang): keep svm_bo unless fully migrated; drm_pagemap: success = completion_done(&devmem->detached)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "eviction reports success when its pass migrated every page it could lock, although a \
          page locked by a CPU fault stays in VRAM: the caller frees VRAM that is still mapped",
         scenarios: &["svm-fault-evict-1", "svm-fault-evict", "svm-ttm-evict"],
@@ -749,6 +799,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (folio_migrate_mapping has always required refcount == 1 + extra for anon folios)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "migrate_vma_pages commits with the unmap-time check, which tolerates one more \
          reference on zone-device pages: a page is migrated under a reference someone else holds",
         scenarios: &["svm-fault-evict"],
@@ -763,6 +814,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (migrate_vma_finalize unlocks after remove_migration_ptes)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "finalize unlocks the source folio before replacing its migration entries",
         scenarios: &["svm-fault-evict-1"],
         engines: ALL_ENGINES,
@@ -776,6 +828,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (drm_pagemap_page_free has always put the zdd)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "page_free does not drop the page's zdd reference: devmem_release never runs and the \
          allocation's VRAM leaks",
         scenarios: &["svm-cpu-fault-2"],
@@ -790,6 +843,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "none (drivers copy after migrate_vma_setup, when the source is locked and unmapped)",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "migrate_to_devmem's copy reads the source before migrate_vma_setup unmapped it: a CPU \
          store in between is lost",
         scenarios: &["svm-gpu-cpu"],
@@ -804,6 +858,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "rejected in the 2024 dri-devel discussion (T1, Sima 29 Aug / 3 Sep): mainline uses core-mm page locks only",
         introduced_in: None,
         fixed_in: None,
+        backports: &[],
         description: "SVM migration gated by the VM's shared dma_resv: the GPU fault handler holds it while \
          range eviction sleeps on a page lock, and migrate_to_ram takes it with the fault page \
          locked: page lock -> resv against resv -> page lock",

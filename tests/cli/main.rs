@@ -314,3 +314,66 @@ fn help_says_which_engines_this_build_offers() {
     assert!(s.contains("RUSTFLAGS=\"--cfg loom\""), "{s}");
     assert!(s.contains("--no-default-features"), "{s}");
 }
+
+#[test]
+fn version_and_list_name_the_kernel_baseline() {
+    let out = run(&["--version"]);
+    assert!(text(&out.stdout).contains("kernel baseline: mainline 2026-09-21"));
+    let out = run(&["list", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(
+        v["kernel"]
+            .as_str()
+            .unwrap()
+            .starts_with("mainline 2026-09-21")
+    );
+    let sites = v["fault_sites"].as_array().expect("fault_sites");
+    assert!(sites.iter().any(|s| {
+        s["name"] == "ttm_tt_swapout"
+            && s["errnos"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e == "-ENOMEM")
+    }));
+}
+
+#[test]
+fn an_older_kernel_is_the_baseline_plus_the_fixes_it_lacks() {
+    let out = run(&["list", "--json", "--kernel", "v6.12"]);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let bugs = v["kernel_version"]["known_bugs"]
+        .as_array()
+        .expect("known_bugs");
+    assert!(bugs.iter().any(|b| b == "exec-empty-array"), "{bugs:?}");
+    // ... and the hunt finds it.
+    let dir = tmp("kernel612");
+    let out = run(&[
+        "hunt",
+        "--kernel",
+        "6.12",
+        "--scenario",
+        "exec-empty-array",
+        "--engine",
+        "shuttle",
+        "--budget",
+        "20s",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["results"][0]["variant"], "kernel-6.12");
+    assert_eq!(v["results"][0]["failures"][0]["property"], "livelock");
+    // A kernel the registry cannot describe is a one-line error, exit 2.
+    let out = run(&["hunt", "--kernel", "5.4"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("cannot describe kernel 5.4") && err.contains("6.6"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1);
+    let _ = std::fs::remove_dir_all(&dir);
+}
