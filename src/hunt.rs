@@ -9,6 +9,7 @@ use crate::cli::{HuntArgs, Pair};
 use crate::engine::failure_file::{describe_write_error, write_atomic, write_failure_dir_in};
 use crate::engine::{EngineKind, Outcome, RunConfig, explore, stop};
 use crate::report::junit;
+use crate::scenario::findings::{self, KnownFinding};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -25,6 +26,50 @@ pub struct PairResult {
     pub outcome: Outcome,
     pub seed: u64,
     pub failure_dir: Option<PathBuf>,
+    pub verdict: Verdict,
+}
+
+/// What a pair's outcome means for the hunt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Nothing found (a note may say why a known finding was not seen).
+    Clean(Option<String>),
+    /// A property failed: a finding of this hunt.
+    Failed,
+    /// The scenario's known finding of the baseline reproduced (expected).
+    KnownFinding(&'static KnownFinding),
+    /// The known finding did not reproduce although the exploration should have found
+    /// it: news (fixed upstream, or a model change).
+    FindingGone(&'static KnownFinding),
+}
+
+impl Verdict {
+    fn counts_as_failure(&self) -> bool {
+        matches!(self, Verdict::Failed | Verdict::FindingGone(_))
+    }
+}
+
+/// Judge a pair's outcome against the scenario's known finding (baseline pairs only).
+pub fn verdict(pair: &Pair, o: &Outcome) -> Verdict {
+    let known = (pair.variants() == crate::model::VariantSet::NONE)
+        .then(|| findings::known(&pair.scenario.name))
+        .flatten();
+    match (known, &o.found) {
+        (Some(k), Some(f)) if f.has(k.property) => Verdict::KnownFinding(k),
+        (_, Some(_)) => Verdict::Failed,
+        (None, None) => Verdict::Clean(None),
+        (Some(k), None) => {
+            let decided = o.exhausted_bound.is_some() && !o.incomplete;
+            if decided || o.executions >= k.reproduces_within {
+                Verdict::FindingGone(k)
+            } else {
+                Verdict::Clean(Some(format!(
+                    "known finding ({}) not reproduced within the budget: {} executions, it needs up to {}",
+                    k.property, o.executions, k.reproduces_within
+                )))
+            }
+        }
+    }
 }
 
 /// The part of the budget a pair gets: what is left, shared equally by the pairs still
@@ -69,6 +114,20 @@ struct JsonSummary {
     executions: usize,
     interrupted: bool,
     results: Vec<JsonResult>,
+    /// Known findings of the baseline reproduced by this hunt (expected; not failures).
+    known_findings: Vec<JsonKnownFinding>,
+    /// Known findings that did not reproduce although they should have (news).
+    findings_gone: Vec<JsonKnownFinding>,
+}
+
+#[derive(Serialize)]
+struct JsonKnownFinding {
+    scenario: String,
+    property: String,
+    doc: String,
+    /// The reproduced failure (empty for a finding that is gone).
+    message: String,
+    schedule_file: String,
 }
 
 /// Write text to stdout; a full disk or a closed pipe is an error, not a panic.
@@ -192,11 +251,13 @@ pub fn run(
             None if !args.json => eprintln!("{line}"),
             None => {}
         }
+        let verdict = verdict(pair, &outcome);
         results.push(PairResult {
             pair: pair.clone(),
             outcome,
             seed: cfg.seed,
             failure_dir,
+            verdict,
         });
     }
     if let Some(bar) = &progress.bar {
@@ -206,7 +267,10 @@ pub fn run(
     let elapsed = start.elapsed();
     let executions = stop::executions() - execs_before;
     let skipped = &pairs[results.len()..];
-    let failures = results.iter().filter(|r| r.outcome.found.is_some()).count();
+    let failures = results
+        .iter()
+        .filter(|r| r.verdict.counts_as_failure())
+        .count();
 
     let summary = json_summary(engine, elapsed, executions, interrupted, &results, skipped);
     let summary_path = args.out.join("summary.json");
@@ -256,11 +320,21 @@ fn json_summary(
             executions: r.outcome.executions,
             incomplete: r.outcome.incomplete,
             explored: true,
-            notes: r.outcome.notes.clone(),
+            notes: r
+                .outcome
+                .notes
+                .iter()
+                .cloned()
+                .chain(match &r.verdict {
+                    Verdict::Clean(Some(n)) => Some(n.clone()),
+                    _ => None,
+                })
+                .collect(),
             failures: r
                 .outcome
                 .found
                 .iter()
+                .filter(|_| r.verdict == Verdict::Failed)
                 .map(|f| JsonFailure {
                     property: f.failure.property.to_string(),
                     message: f.failure.message.clone(),
@@ -285,12 +359,42 @@ fn json_summary(
         notes: vec![],
         failures: vec![],
     }));
+    let finding = |r: &PairResult, k: &KnownFinding| JsonKnownFinding {
+        scenario: r.pair.scenario.name.clone(),
+        property: k.property.to_string(),
+        doc: k.doc.to_string(),
+        message: r
+            .outcome
+            .found
+            .as_ref()
+            .map(|f| f.failure.message.clone())
+            .unwrap_or_default(),
+        schedule_file: r
+            .failure_dir
+            .as_ref()
+            .map(|d| d.join("failure.json").display().to_string())
+            .unwrap_or_default(),
+    };
     JsonSummary {
         engine: engine.name().to_string(),
         elapsed_s: elapsed.as_secs_f64(),
         executions,
         interrupted,
         results: out,
+        known_findings: results
+            .iter()
+            .filter_map(|r| match r.verdict {
+                Verdict::KnownFinding(k) => Some(finding(r, k)),
+                _ => None,
+            })
+            .collect(),
+        findings_gone: results
+            .iter()
+            .filter_map(|r| match r.verdict {
+                Verdict::FindingGone(k) => Some(finding(r, k)),
+                _ => None,
+            })
+            .collect(),
     }
 }
 
@@ -308,24 +412,36 @@ fn junit_report(
             variant: r.pair.variant_name(),
             executions: r.outcome.executions,
             elapsed: r.outcome.elapsed,
-            failure: r.outcome.found.as_ref().map(|f| {
-                let replay = r.failure_dir.as_ref().map_or_else(
-                    || "not written".to_string(),
-                    |d| {
-                        format!(
-                            "{} replay {}",
-                            crate::engine::failure_file::build_command(&f.schedule),
-                            d.display()
-                        )
-                    },
-                );
-                (
-                    f.failure.property.to_string(),
-                    f.failure.message.clone(),
-                    replay,
-                    &f.trace[..],
-                )
-            }),
+            failure: match (&r.verdict, r.outcome.found.as_ref()) {
+                (Verdict::FindingGone(k), _) => Some((
+                    k.property.to_string(),
+                    format!(
+                        "known finding gone: no longer reproduces in {} executions ({})",
+                        r.outcome.executions, k.doc
+                    ),
+                    "none".to_string(),
+                    &[][..],
+                )),
+                (Verdict::Failed, Some(f)) => {
+                    let replay = r.failure_dir.as_ref().map_or_else(
+                        || "not written".to_string(),
+                        |d| {
+                            format!(
+                                "{} replay {}",
+                                crate::engine::failure_file::build_command(&f.schedule),
+                                d.display()
+                            )
+                        },
+                    );
+                    Some((
+                        f.failure.property.to_string(),
+                        f.failure.message.clone(),
+                        replay,
+                        &f.trace[..],
+                    ))
+                }
+                _ => None,
+            },
             incomplete: r.outcome.incomplete,
             skipped: false,
         })
@@ -396,8 +512,19 @@ fn summary_table(
         let o = &r.outcome;
         total += o.executions;
         let rate = o.executions as f64 / o.elapsed.as_secs_f64().max(1e-6);
-        let result = match &o.found {
-            Some(f) => {
+        let result = match (&o.found, &r.verdict) {
+            (Some(f), Verdict::KnownFinding(k)) => format!(
+                "KNOWN FINDING reproduced: {} (execution {}; {})",
+                f.failure.property, f.execution, k.doc
+            ),
+            (None, Verdict::FindingGone(k)) => {
+                failed += 1;
+                format!(
+                    "KNOWN FINDING GONE: {} no longer reproduces in {} executions ({}): fixed upstream, or the model changed",
+                    k.property, o.executions, k.doc
+                )
+            }
+            (Some(f), _) => {
                 failed += 1;
                 format!(
                     "FAIL {} (execution {}): {}",
@@ -406,7 +533,8 @@ fn summary_table(
                     truncate(&f.failure.message, 90)
                 )
             }
-            None => match o.exhausted_bound {
+            (None, Verdict::Clean(Some(note))) => format!("ok; {note}"),
+            (None, _) => match o.exhausted_bound {
                 Some(b) if !o.incomplete => format!("ok, exhausted to preemption bound {b}"),
                 Some(b) => format!("ok up to bound {b}; deeper bound incomplete"),
                 None if o.incomplete => "ok (budget spent; incomplete, not a proof)".to_string(),
@@ -464,6 +592,59 @@ fn truncate(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::{Found, Schedule};
+    use crate::model::property::{ModelFailure, Property};
+
+    fn outcome(found: Option<Property>, executions: usize, exhausted: bool) -> Outcome {
+        Outcome {
+            executions,
+            elapsed: Duration::from_secs(1),
+            found: found.map(|property| Found {
+                failure: ModelFailure {
+                    property,
+                    message: "m".into(),
+                },
+                consequence: None,
+                injected: vec![],
+                execution: 1,
+                trace: vec![],
+                timeline: Default::default(),
+                schedule: Schedule::Threads {
+                    seed: 0,
+                    inject: vec![],
+                },
+                engine: EngineKind::Threads,
+            }),
+            exhausted_bound: exhausted.then_some(2),
+            incomplete: !exhausted,
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn known_findings_are_expected_and_their_absence_is_news() {
+        let sc = crate::scenario::find("finding-stale-wound-ww").expect("scenario");
+        let base = Pair::new(sc.clone(), None, None);
+        let found = outcome(Some(Property::OldestKilled), 10, false);
+        assert!(matches!(verdict(&base, &found), Verdict::KnownFinding(_)));
+        // Another property in the same scenario is a real failure.
+        let other = outcome(Some(Property::Deadlock), 10, false);
+        assert_eq!(verdict(&base, &other), Verdict::Failed);
+        // Not seen in a short sampled run: a note, not news.
+        assert!(matches!(
+            verdict(&base, &outcome(None, 100, false)),
+            Verdict::Clean(Some(_))
+        ));
+        // Not seen although the exploration was exhaustive (or long enough): news.
+        assert!(matches!(
+            verdict(&base, &outcome(None, 100, true)),
+            Verdict::FindingGone(_)
+        ));
+        assert!(verdict(&base, &outcome(None, 1_000_000, false)).counts_as_failure());
+        // With a variant on, the scenario is an ordinary pair.
+        let var = Pair::new(sc, Some(crate::model::Variant::FifoWaiters), None);
+        assert_eq!(verdict(&var, &found), Verdict::Failed);
+    }
 
     #[test]
     fn budget_is_shared_over_the_pairs_left() {

@@ -6,6 +6,7 @@ pub mod common;
 pub mod designs;
 pub mod exec;
 pub mod file;
+pub mod findings;
 pub mod probe;
 pub mod selftest;
 pub mod svm;
