@@ -9,9 +9,12 @@
 //! kernel (a wakeup between `set_current_state` and `schedule` sets RUNNING, so `schedule`
 //! returns at once; waking a RUNNING task is a no-op).
 //!
-//! Simplifications: `wake_q_add` de-duplicates within one queue only (the kernel's "on at
-//! most one wake_q" rule only saves a redundant wakeup, and extra wakeups are legal: every
-//! kernel sleeper re-checks its condition). Spurious wakeups are not injected.
+//! A task is on at most one wake_q system-wide, as in the kernel (`task->wake_q` is one
+//! node): a second `wake_q_add` while it is queued fails, and the wakeup comes from the
+//! first queue's flush. So a queue can wake a task that has stopped waiting for what it was
+//! queued for (a stale entry), and `schedule()` then returns early for its next sleep: every
+//! sleeper re-checks its condition, as kernel sleepers must. Other spurious returns (the
+//! optimistic spinner's need_resched path) are not modelled: the spinner is left out.
 
 use crate::model::machine::Machine;
 use crate::model::sync::atomic::{Ordering, fence};
@@ -38,6 +41,9 @@ pub struct Task {
     wake: Condvar,
     /// A pending signal (`signal_pending()`): an explicit input of the scenario.
     signal: AtomicBool,
+    /// `task->wake_q.next != NULL`: queued on some wake_q (a checker-visible atomic: the
+    /// kernel's cmpxchg_relaxed / WRITE_ONCE pair races with the flush).
+    wake_q_queued: crate::model::sync::atomic::AtomicBool,
     pub machine: Arc<Machine>,
 }
 
@@ -49,6 +55,7 @@ impl Task {
             state: Mutex::new(TaskState::Running),
             wake: Condvar::new(),
             signal: AtomicBool::new(false),
+            wake_q_queued: crate::model::sync::atomic::AtomicBool::new(false),
             machine,
         }
     }
@@ -149,20 +156,33 @@ impl WakeQ {
         WakeQ { tasks: Vec::new() }
     }
 
-    /// `wake_q_add(head, task)`.
-    pub fn add(&mut self, task: &Arc<Task>, why: &'static str) {
-        if !self.tasks.iter().any(|(t, _)| t.id == task.id) {
-            self.tasks.push((Arc::clone(task), why));
+    /// `wake_q_add(head, task)` (`__wake_q_add`, kernel/sched/core.c): `smp_mb__before_atomic()`
+    /// so that a pending wakeup observes our state even when we fail, then claim the task's
+    /// one wake_q node; a task already queued (here or on another CPU's queue) gets its
+    /// wakeup from that queue's flush. Returns whether it was queued here.
+    pub fn add(&mut self, task: &Arc<Task>, why: &'static str) -> bool {
+        fence(Ordering::SeqCst);
+        if task
+            .wake_q_queued
+            .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return false;
         }
+        self.tasks.push((Arc::clone(task), why));
+        true
     }
 
     pub fn is_empty(&self) -> bool {
         self.tasks.is_empty()
     }
 
-    /// `wake_up_q(head)`, leaving the queue re-initialised.
+    /// `wake_up_q(head)`, leaving the queue re-initialised: for each task,
+    /// `WRITE_ONCE(task->wake_q.next, NULL)` (it may be queued again from now on), then
+    /// `wake_up_process()`, whose full barrier pairs with `wake_q_add`.
     pub fn wake_up_q(&mut self, waker: &Task) {
         for (t, why) in self.tasks.drain(..) {
+            t.wake_q_queued.store(false, Ordering::Relaxed);
             wake_up_process(waker, &t, why);
         }
     }
