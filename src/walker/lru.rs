@@ -924,10 +924,9 @@ impl Lru {
             if l != head {
                 match self.foreign_step(c, l) {
                     Some(r) => return Some(self.yield_res(c, r)),
-                    None => self.hard_lockup(
-                        c,
-                        format!("the hitch is on {l}, which holds no resource"),
-                    ),
+                    None => {
+                        self.hard_lockup(c, format!("the hitch is on {l}, which holds no resource"))
+                    }
                 }
             }
             let list = &self.lists[l.index()];

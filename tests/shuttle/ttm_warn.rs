@@ -13,7 +13,10 @@ fn mainline() -> VariantSet {
     VariantSet::of(Variant::UnpinSoleMember).with(Variant::BulkLeaveCursor)
 }
 
-const SCENARIOS: [&str; 2] = ["ttm-unpin-sole-member-walk", "ttm-populate-sole-member-walk"];
+const SCENARIOS: [&str; 2] = [
+    "ttm-unpin-sole-member-walk",
+    "ttm-populate-sole-member-walk",
+];
 
 /// Both triggers, both schedulers: the first WARN is `lru-structure` (B2: the range is not
 /// on its list) and its consequence is the endless `ttm_resource_manager_next`.
