@@ -77,6 +77,34 @@ pub fn register(out: &mut Vec<Scenario>) {
         }),
     ));
     out.push(ttm(
+        "ttm-unpin-sole-member-walk-pinned",
+        "as ttm-unpin-sole-member-walk, with a pinned BO P on bdev->unevictable: the walk from \
+         the stranded hitch goes round bdev->unevictable and yields P again and again, an \
+         endless walk (walk-progress; variants unpin-sole-member + bulk-leave-cursor)",
+        2,
+        8,
+        Arc::new(|m: &Arc<Machine>, main: &Arc<Task>, w: &World| {
+            let a = w.bo(main, "A", TTM_PL_VRAM, 0, true);
+            w.bo(main, "X", TTM_PL_VRAM, 0, false);
+            let p = w.bo(main, "P", TTM_PL_VRAM, 0, false);
+            dma_resv_lock(main, &w.dev, &p, None, false);
+            ttm_bo_pin(main, &w.dev, &p);
+            dma_resv_unlock(main, &w.dev, &p);
+            dma_resv_lock(main, &w.dev, &a, None, false);
+            let h = spawn(m, "walker", w, |t, w| ticket_walk(t, w, TTM_PL_VRAM));
+            wait_cursor_registered(main, w);
+            ttm_bo_pin(main, &w.dev, &a);
+            ttm_bo_unpin(main, &w.dev, &a);
+            ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
+            dma_resv_unlock(main, &w.dev, &a);
+            m.join(main, h);
+            dma_resv_lock(main, &w.dev, &p, None, false);
+            ttm_bo_unpin(main, &w.dev, &p);
+            dma_resv_unlock(main, &w.dev, &p);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
         "ttm-populate-sole-member-walk",
         "a ticketed walker registers with the VM's bulk on its only SYSTEM BO A and sleeps on \
          A's resv; the VM owner swaps A out (A leaves the bulk, goes to bdev->unevictable), \

@@ -190,6 +190,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "lru-structure",
     ),
     (
+        "finding-unpin-sole-member-walk-pinned",
+        "ttm-unpin-sole-member-walk-pinned",
+        "unpin-sole-member+bulk-leave-cursor",
+        "lru-structure",
+    ),
+    (
         "finding-populate-sole-member-walk",
         "ttm-populate-sole-member-walk",
         "unpin-sole-member+bulk-leave-cursor",

@@ -54,6 +54,26 @@ fn sole_member_warn_leads_to_endless_walk() {
     }
 }
 
+/// With another resource on `bdev->unevictable` (a pinned BO), the walk from the stranded
+/// hitch does not spin inside one call: it yields that resource over and over, which the
+/// bounded-revisit check reports (`walk-progress`), again as the WARN's consequence.
+#[test]
+fn sole_member_warn_with_pinned_bo_is_an_endless_walk() {
+    let name = "ttm-unpin-sole-member-walk-pinned";
+    let o = run(name, EngineKind::Shuttle, mainline(), 3, 2_000);
+    let f = o.found.unwrap_or_else(|| panic!("{name}: nothing found"));
+    assert_eq!(f.failure.property, Property::LruStructure, "{}", f.failure);
+    let c = f.consequence.as_ref().expect("a consequence");
+    assert_eq!(c.property, Property::WalkProgress, "{c}");
+    assert!(c.message.contains("P VRAM"), "{c}");
+    let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 5, 2_000);
+    assert!(
+        o.found.is_none(),
+        "{name} fixed: {:?}",
+        o.found.map(|f| f.failure)
+    );
+}
+
 /// The WARN alone (the model's cursor-move fix keeps the hitch on the LRU): reported as
 /// the WARN, with no consequence.
 #[test]
