@@ -12,6 +12,26 @@
 //! Everything here runs with `lru_lock` held: the caller holds the model mutex guarding
 //! [`Lru`]. [`Lru::check_invariants`] runs at the end of every critical section, i.e. at
 //! every point where `lru_lock` is free (spec §2 invariants B1–B5 and C1).
+//!
+//! WARN and continue (issue 11). The kernel checks almost none of these invariants and
+//! carries on with a broken list; so does the model, so that the consequence shows:
+//! * WARN (recorded, execution goes on, each distinct message once): the invariants B1–B3,
+//!   B5, C1 and "a pinned resource is on `bdev->unevictable`" (ours, where the kernel has
+//!   no check: they mark the moment the structure breaks), `ttm_resource_fini` of a range
+//!   member (ours), and the kernel's own `WARN_ON(!pos->first || !pos->last)` in
+//!   `ttm_lru_bulk_move_del` (then both cleared, as there) and the resv `WARN_ON` of
+//!   `ttm_lru_bulk_move_add`.
+//! * Stop (what the kernel would crash on or what it does next cannot be represented):
+//!   every dereference of a freed resource, cursor or bulk (B4 included: KASAN), `NULL
+//!   pos->last` in `ttm_lru_bulk_move_pos_tail` (NULL deref), `ttm_lru_next_res` running
+//!   off its list (the list head read as a resource: a wild pointer), `list_bulk_move_tail`
+//!   with the range's ends on different lists or inverted (CONFIG_DEBUG_LIST does not check
+//!   it: the kernel goes on with cross-linked lists the model cannot represent), a priority
+//!   past `TTM_MAX_BO_PRIORITY` (out of bounds), and a `ttm_resource_manager_next` that
+//!   never returns (`livelock`, see [`Lru::cursor_next`]).
+//! * Kernel list semantics, not stricter: `list_bulk_move_tail` splices the range from
+//!   whatever list holds it, and `ttm_resource_manager_next` follows its hitch on whatever
+//!   list it is, stopping only at `&man->lru[prio]`.
 
 use super::bo::{BoId, TtmBo};
 use super::{MemType, TTM_MAX_BO_PRIORITY, TTM_NUM_MEM_TYPES, mem_type_name};
@@ -537,7 +557,7 @@ impl Lru {
                     self.warn(
                         Property::LruStructure,
                         format!(
-                            "WARN_ON_ONCE in ttm_lru_bulk_move_add: {} and {} of bulk {} have different resvs",
+                            "WARN_ON in ttm_lru_bulk_move_add: {} and {} of bulk {} have different resvs",
                             self.res_name(first),
                             self.res_name(r),
                             self.bulks[bulk].name
