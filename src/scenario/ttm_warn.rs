@@ -54,6 +54,20 @@ fn wait_cursor_registered(main: &Arc<Task>, w: &World) {
 /// Register the WARN-and-continue scenarios.
 pub fn register(out: &mut Vec<Scenario>) {
     out.push(ttm(
+        "broken-client-ttm-unbalanced-unpin",
+        "broken client: a driver unpins a BO it never pinned; ttm_bo_unpin WARNs \
+         (WARN_ON_ONCE(!bo->pin_count)), refuses, and the driver goes on",
+        1,
+        8,
+        Arc::new(|_m: &Arc<Machine>, main: &Arc<Task>, w: &World| {
+            let a = w.bo(main, "A", TTM_PL_VRAM, 0, true);
+            dma_resv_lock(main, &w.dev, &a, None, false);
+            ttm_bo_unpin(main, &w.dev, &a);
+            dma_resv_unlock(main, &w.dev, &a);
+            w.quiesce(main);
+        }),
+    ));
+    out.push(ttm(
         "ttm-unpin-sole-member-walk",
         "a ticketed walker registers with the VM's bulk on its only BO A and sleeps on A's resv; \
          the VM owner pins and unpins A (sole member: A stays on bdev->unevictable, WARN) and \

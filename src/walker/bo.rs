@@ -683,7 +683,8 @@ pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
     }
 }
 
-/// `ttm_bo_unpin`: on 1→0, `add_bulk_move` then `move_to_lru_tail`, under `lru_lock`.
+/// `ttm_bo_unpin`: `if (WARN_ON_ONCE(!bo->pin_count)) return;`, then on 1→0
+/// `add_bulk_move` and `move_to_lru_tail`, under `lru_lock`.
 pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
     dma_resv_assert_held(cur, bo, "ttm_bo_unpin");
     cur.event(|| Ev::Call {
@@ -691,6 +692,18 @@ pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
         obj: bo.name.clone(),
         ctx: None,
     });
+    if bo.f().pin_count == 0 {
+        // A kernel WARN: the unbalanced unpin is refused and the caller goes on.
+        dev.m.warn(
+            cur.id,
+            Property::LruStructure,
+            format!(
+                "WARN_ON_ONCE(!bo->pin_count) in ttm_bo_unpin({}): unpin without a pin",
+                bo.name
+            ),
+        );
+        return;
+    }
     let res = bo.f().resource;
     match res {
         Some(r) => dev.lru(cur, |lru| {

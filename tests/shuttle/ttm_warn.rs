@@ -105,3 +105,26 @@ fn sole_member_walks_fixed_are_clean() {
         }
     }
 }
+
+/// `ttm_bo_unpin`'s `WARN_ON_ONCE(!bo->pin_count)` is a WARN: the execution goes on (the
+/// scenario's end checks run) and the WARN is what it reports.
+#[test]
+fn unbalanced_unpin_warns_and_continues() {
+    let name = "broken-client-ttm-unbalanced-unpin";
+    let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 50);
+    let f = o.found.unwrap_or_else(|| panic!("{name}: nothing found"));
+    assert_eq!(f.failure.property, Property::LruStructure, "{}", f.failure);
+    assert!(
+        f.failure.message.contains("WARN_ON_ONCE(!bo->pin_count)"),
+        "{}",
+        f.failure
+    );
+    assert!(f.consequence.is_none(), "{:?}", f.consequence);
+    assert!(
+        f.trace
+            .iter()
+            .any(|l| l.contains("ww_mutex_unlock(vm.resv)")),
+        "the execution went on after the WARN:\n{}",
+        f.trace.join("\n")
+    );
+}
