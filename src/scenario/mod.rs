@@ -12,6 +12,7 @@ pub mod selftest;
 pub mod svm;
 pub mod ttm;
 pub mod ttm_more;
+pub mod ttm_warn;
 
 use crate::model::sync::Arc;
 use crate::model::{Machine, Options, Task};

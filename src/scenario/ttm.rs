@@ -437,6 +437,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         }),
     ));
     super::ttm_more::register(out);
+    super::ttm_warn::register(out);
     for cpus in [4usize, 8, 16, 32, 64] {
         out.push(stress(cpus));
     }

@@ -683,7 +683,8 @@ pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
     }
 }
 
-/// `ttm_bo_unpin`: on 1→0, `add_bulk_move` then `move_to_lru_tail`, under `lru_lock`.
+/// `ttm_bo_unpin`: `if (WARN_ON_ONCE(!bo->pin_count)) return;`, then on 1→0
+/// `add_bulk_move` and `move_to_lru_tail`, under `lru_lock`.
 pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
     dma_resv_assert_held(cur, bo, "ttm_bo_unpin");
     cur.event(|| Ev::Call {
@@ -691,6 +692,18 @@ pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
         obj: bo.name.clone(),
         ctx: None,
     });
+    if bo.f().pin_count == 0 {
+        // A kernel WARN: the unbalanced unpin is refused and the caller goes on.
+        dev.m.warn(
+            cur.id,
+            Property::LruStructure,
+            format!(
+                "WARN_ON_ONCE(!bo->pin_count) in ttm_bo_unpin({}): unpin without a pin",
+                bo.name
+            ),
+        );
+        return;
+    }
     let res = bo.f().resource;
     match res {
         Some(r) => dev.lru(cur, |lru| {
@@ -706,6 +719,70 @@ pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
         }),
         None => bo.f().pin_count -= 1,
     }
+}
+
+/// `ttm_bo_populate` (drivers/gpu/drm/ttm/ttm_bo.c, since fc5d96670eb2, v6.13; the
+/// `memcg_account` argument of v6.16+ changes nothing here): make sure the BO's tt has its
+/// pages, restoring them in place from swap or the shmem backup, and, if it was
+/// swapped (`ttm_tt_is_swapped`: SWAPPED or BACKED_UP) and no longer is, put it back
+/// into its bulk move and on the LRU:
+///
+/// ```c
+/// swapped = ttm_tt_is_swapped(tt);
+/// ret = ttm_tt_populate(bdev, tt, ctx);
+/// if (ret)
+///         return ret;
+/// if (swapped && !ttm_tt_is_swapped(tt) && !bo->pin_count && bo->resource) {
+///         spin_lock(&bdev->lru_lock);
+///         ttm_resource_add_bulk_move(bo->resource, bo);
+///         ttm_resource_move_to_lru_tail(bo->resource);
+///         spin_unlock(&bdev->lru_lock);
+/// }
+/// ```
+///
+/// Callers repopulate in place: the CPU fault handler (`ttm_bo_vm_fault_reserved`),
+/// `ttm_bo_kmap` / `ttm_bo_vmap`, `ttm_bo_setup_export`, and moves into a non-SYSTEM
+/// placement. The `add_bulk_move` + `move_to_lru_tail` pair is the one of `ttm_bo_unpin`:
+/// for the only member of its bulk range it leaves the resource on `bdev->unevictable`
+/// (docs/findings.md §3, variant unpin-sole-member), the second trigger of that finding.
+///
+/// Simplified: the model's `ttm_tt_populate` restores the pages of a swapped and of a
+/// backed-up tt alike (xe's `ttm_tt_restore` and `ttm_tt_swapin` both clear the flag on
+/// success) and has no failure of its own here, so the error return is not modelled.
+pub fn ttm_bo_populate(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> i32 {
+    dma_resv_assert_held(cur, bo, "ttm_bo_populate");
+    cur.event(|| Ev::Call {
+        f: "ttm_bo_populate",
+        obj: bo.name.clone(),
+        ctx: None,
+    });
+    let Some(swapped) = bo.f().tt.as_ref().map(Tt::is_swapped) else {
+        return 0;
+    };
+    ttm_tt_populate(cur, dev, bo);
+    let (now_swapped, pinned, res) = {
+        let mut f = bo.f();
+        // ttm_tt_swapin / ttm_tt_restore copied the contents back into the pages.
+        if f.data == Data::Stored && !f.tt.as_ref().is_some_and(Tt::is_swapped) {
+            f.data = Data::Resident;
+        }
+        (
+            f.tt.as_ref().is_some_and(Tt::is_swapped),
+            f.pin_count != 0,
+            f.resource,
+        )
+    };
+    if swapped
+        && !now_swapped
+        && !pinned
+        && let Some(r) = res
+    {
+        dev.lru(cur, |lru| {
+            lru.add_bulk_move(r);
+            lru.move_to_lru_tail(r, cur.id);
+        });
+    }
+    0
 }
 
 /// `ttm_bo_set_bulk_move` (resv held).

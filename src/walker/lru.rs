@@ -12,12 +12,32 @@
 //! Everything here runs with `lru_lock` held: the caller holds the model mutex guarding
 //! [`Lru`]. [`Lru::check_invariants`] runs at the end of every critical section, i.e. at
 //! every point where `lru_lock` is free (spec §2 invariants B1–B5 and C1).
+//!
+//! WARN and continue (issue 11). The kernel checks almost none of these invariants and
+//! carries on with a broken list; so does the model, so that the consequence shows:
+//! * WARN (recorded, execution goes on, each distinct message once): the invariants B1–B3,
+//!   B5, C1 and "a pinned resource is on `bdev->unevictable`" (ours, where the kernel has
+//!   no check: they mark the moment the structure breaks), `ttm_resource_fini` of a range
+//!   member (ours), and the kernel's own `WARN_ON(!pos->first || !pos->last)` in
+//!   `ttm_lru_bulk_move_del` (then both cleared, as there) and the resv `WARN_ON` of
+//!   `ttm_lru_bulk_move_add`.
+//! * Stop (what the kernel would crash on or what it does next cannot be represented):
+//!   every dereference of a freed resource, cursor or bulk (B4 included: KASAN), `NULL
+//!   pos->last` in `ttm_lru_bulk_move_pos_tail` (NULL deref), `ttm_lru_next_res` running
+//!   off its list (the list head read as a resource: a wild pointer), `list_bulk_move_tail`
+//!   with the range's ends on different lists or inverted (CONFIG_DEBUG_LIST does not check
+//!   it: the kernel goes on with cross-linked lists the model cannot represent), a priority
+//!   past `TTM_MAX_BO_PRIORITY` (out of bounds), and a `ttm_resource_manager_next` that
+//!   never returns (`livelock`, see [`Lru::cursor_next`]).
+//! * Kernel list semantics, not stricter: `list_bulk_move_tail` splices the range from
+//!   whatever list holds it, and `ttm_resource_manager_next` follows its hitch on whatever
+//!   list it is, stopping only at `&man->lru[prio]`.
 
 use super::bo::{BoId, TtmBo};
 use super::{MemType, TTM_MAX_BO_PRIORITY, TTM_NUM_MEM_TYPES, mem_type_name};
 use crate::model::property::Property;
 use crate::model::sync::Arc;
-use crate::model::trace::{Record, raise};
+use crate::model::trace::{Record, raise, warn};
 use crate::model::variants::{Variant, VariantSet};
 
 pub type ResId = usize;
@@ -147,6 +167,9 @@ pub struct Lru {
     inserts: Vec<u64>,
     variants: VariantSet,
     rec: Arc<Record>,
+    /// WARNs already issued (message text): a broken state that persists is reported once,
+    /// like `WARN_ON_ONCE`, instead of at every later `lru_lock` section.
+    warned: std::cell::RefCell<Vec<String>>,
 }
 
 fn is_res(i: &Item) -> bool {
@@ -167,6 +190,7 @@ impl Lru {
             inserts: Vec::new(),
             variants,
             rec,
+            warned: Default::default(),
         }
     }
 
@@ -176,6 +200,25 @@ impl Lru {
 
     fn fail(&self, p: Property, msg: String) -> ! {
         raise(&self.rec, p, msg)
+    }
+
+    /// A kernel `WARN_ON` (or a structural check of ours where the kernel has none): record
+    /// it on the task running the current `lru_lock` section and carry on, so that what the
+    /// broken state leads to shows (`found.consequence`). Each distinct message once.
+    fn warn(&self, p: Property, msg: String) {
+        {
+            let mut w = self.warned.borrow_mut();
+            if w.contains(&msg) {
+                return;
+            }
+            w.push(msg.clone());
+        }
+        let task = if self.section_task == u16::MAX {
+            0
+        } else {
+            self.section_task
+        };
+        warn(&self.rec, task, p, msg)
     }
 
     pub fn list(&self, l: ListId) -> &[Item] {
@@ -406,7 +449,9 @@ impl Lru {
             // Without an explicit membership record nothing notices a range endpoint
             // being freed: that is the bug (B4 breaks, checked below).
         } else if let Some(b) = self.res[r].bulk {
-            self.fail(
+            // No kernel check: the model's B4 precursor, a WARN so that the dangling
+            // pos->first/last it leaves shows as the use-after-free it leads to.
+            self.warn(
                 Property::LruStructure,
                 format!(
                     "ttm_resource_fini({}) while it is still in bulk {}",
@@ -509,10 +554,10 @@ impl Lru {
                 let a = self.bo_of(first).resv_uid();
                 let b = self.bo_of(r).resv_uid();
                 if a != b {
-                    self.fail(
+                    self.warn(
                         Property::LruStructure,
                         format!(
-                            "WARN_ON_ONCE in ttm_lru_bulk_move_add: {} and {} of bulk {} have different resvs",
+                            "WARN_ON in ttm_lru_bulk_move_add: {} and {} of bulk {} have different resvs",
                             self.res_name(first),
                             self.res_name(r),
                             self.bulks[bulk].name
@@ -557,8 +602,9 @@ impl Lru {
         self.check_bulk_live(bulk, "ttm_lru_bulk_move_del");
         let mut pos = self.pos(bulk, r);
         let (Some(first), Some(last)) = (pos.first, pos.last) else {
-            // WARN_ON(!pos->first) in the kernel: the range is already empty.
-            self.fail(
+            // `WARN_ON(!pos->first || !pos->last)`: the kernel warns, clears both and
+            // goes on.
+            self.warn(
                 Property::LruStructure,
                 format!(
                     "WARN in ttm_lru_bulk_move_del({}): bulk {} range is empty",
@@ -566,6 +612,8 @@ impl Lru {
                     self.bulks[bulk].name
                 ),
             );
+            self.set_pos(bulk, r, Pos::default());
+            return;
         };
         if first == r && last == r {
             pos = Pos::default();
@@ -650,7 +698,20 @@ impl Lru {
             if let Some(last) = pos.last {
                 self.live_res(last, "ttm_bulk_move_adjust_cursors: pos->last");
                 if self.v(Variant::BulkLeaveCursor) || self.hitch_in_range(c, pos) {
+                    let was = self.cursors[c].hitch;
                     self.move_after(Item::Hitch(c), Item::Res(last));
+                    let now = self.cursors[c].hitch;
+                    if now != was
+                        && let Some(now) = now
+                    {
+                        let owner = self.cursors[c].owner;
+                        self.rec.event(self.section_task, || {
+                            crate::model::trace::Ev::Note(format!(
+                                "ttm_resource_cursor_move_bulk_tail parks cpu{owner}'s hitch behind {} on {now}",
+                                self.res_name(last)
+                            ))
+                        });
+                    }
                 }
             }
             self.cursors[c].bulk = None;
@@ -694,34 +755,58 @@ impl Lru {
                 self.live_res(first, "ttm_lru_bulk_move_tail: pos->first");
                 self.live_res(last, "ttm_lru_bulk_move_tail: pos->last");
                 let l = Self::pos_list(m, p);
-                let (Some(a), Some(b)) = (
-                    self.pos_in(l, Item::Res(first)),
-                    self.pos_in(l, Item::Res(last)),
-                ) else {
-                    self.fail(
+                // list_bulk_move_tail(&man->lru[p], &first->lru, &last->lru) relinks
+                // first..last wherever they are: a range stranded on another list (the
+                // unpin-sole-member WARN) is spliced over from there, hitches inside it
+                // included. Only a range whose ends lie on different lists, or in the
+                // wrong order, is list corruption the model cannot follow (the moved
+                // "segment" would contain a list head).
+                let from = match (self.res[first].list, self.res[last].list) {
+                    (Some(x), Some(y)) if x == y => x,
+                    (x, y) => self.fail(
                         Property::LruStructure,
                         format!(
-                            "list_bulk_move_tail: range {}..{} of bulk {} is not on {l} (list corruption)",
+                            "list_bulk_move_tail: range {}..{} of bulk {} has its ends on different lists ({} and {}): the splice cross-links them (list corruption)",
                             self.res_name(first),
                             self.res_name(last),
-                            self.bulks[bulk].name
+                            self.bulks[bulk].name,
+                            x.map_or("no list".into(), |x| x.to_string()),
+                            y.map_or("no list".into(), |x| x.to_string()),
                         ),
-                    );
+                    ),
+                };
+                let (Some(a), Some(b)) = (
+                    self.pos_in(from, Item::Res(first)),
+                    self.pos_in(from, Item::Res(last)),
+                ) else {
+                    unreachable!("B1: a resource is on the list it records");
                 };
                 if a > b {
                     self.fail(
                         Property::LruStructure,
                         format!(
-                            "list_bulk_move_tail: {} comes after {} on {l} (range inverted)",
+                            "list_bulk_move_tail: {} comes after {} on {from} (range inverted: the splice moves the list head, list corruption)",
                             self.res_name(first),
                             self.res_name(last)
                         ),
                     );
                 }
-                let list = &mut self.lists[l.index()];
-                let run: Vec<Item> = list.drain(a..=b).collect();
+                let run: Vec<Item> = self.lists[from.index()].drain(a..=b).collect();
                 let moved = run.iter().filter(|i| is_res(i)).count() as u64;
-                list.extend(run);
+                if from != l {
+                    self.rec.event(task, || {
+                        crate::model::trace::Ev::Note(format!(
+                            "list_bulk_move_tail splices {}..{} of bulk {} from {from} onto {l}",
+                            self.res_name(first),
+                            self.res_name(last),
+                            self.bulks[bulk].name
+                        ))
+                    });
+                }
+                self.lists[l.index()].extend(run.iter().copied());
+                for item in run {
+                    self.set_item_list(item, Some(l));
+                }
                 self.note_exposure(task, moved);
             }
         }
@@ -834,25 +919,43 @@ impl Lru {
 
     /// `ttm_resource_manager_next`: the first resource behind the hitch (skipping other
     /// hitches), moving on to the next priority at a list end; NULL when all are done.
+    ///
+    /// Kernel list semantics: `list_for_each_entry_continue(lru, &man->lru[prio], link)`
+    /// follows `next` pointers from the hitch and stops only at `&man->lru[prio]`. A hitch
+    /// that sits on another list (stranded on `bdev->unevictable` by a bulk bump after the
+    /// unpin-sole-member WARN, docs/findings.md §3) never meets that head: the loop runs
+    /// round the foreign list, passing its head (read as a `ttm_lru_item`, see
+    /// [`Lru::foreign_step`]), and yields whatever resource it meets there, again and
+    /// again (bounded revisits, `walk-progress`); a foreign list that holds no resource
+    /// at all spins inside this call with `lru_lock` held (`livelock`: a hard lockup).
     pub fn cursor_next(&mut self, c: CursorId) -> Option<ResId> {
         loop {
+            let man = self.cursors[c].man;
+            let prio = self.cursors[c].priority;
+            let head = ListId::Man(man, prio);
             let Some(l) = self.cursors[c].hitch else {
-                self.fail(
-                    Property::LruStructure,
-                    format!("ttm_resource_manager_next: cursor {c}'s hitch is not linked"),
+                // list_del_init left the hitch linked to itself: the loop meets neither
+                // a resource nor &man->lru[prio].
+                self.hard_lockup(
+                    c,
+                    "the hitch is unlinked (list_del_init: it points at itself)".into(),
                 );
             };
+            if l != head {
+                match self.foreign_step(c, l) {
+                    Some(r) => return Some(self.yield_res(c, r)),
+                    None => {
+                        self.hard_lockup(c, format!("the hitch is on {l}, which holds no resource"))
+                    }
+                }
+            }
             let list = &self.lists[l.index()];
             let p = list
                 .iter()
                 .position(|i| *i == Item::Hitch(c))
                 .expect("hitch");
             if let Some(Item::Res(r)) = list[p + 1..].iter().find(|i| is_res(i)).copied() {
-                self.live_res(r, "ttm_resource_manager_next");
-                self.cursor_check_bulk(c, r);
-                self.move_after(Item::Hitch(c), Item::Res(r));
-                self.note_yield(c, r);
-                return Some(r);
+                return Some(self.yield_res(c, r));
             }
             self.cursors[c].priority += 1;
             let prio = self.cursors[c].priority;
@@ -860,7 +963,6 @@ impl Lru {
                 self.check_no_skip(c);
                 return None;
             }
-            let man = self.cursors[c].man;
             self.move_head(Item::Hitch(c), ListId::Man(man, prio));
             self.cursor_detach_bulk(c);
             if self.v(Variant::NextMissingReturn) {
@@ -873,6 +975,53 @@ impl Lru {
                 return None;
             }
         }
+    }
+
+    /// The found resource: `ttm_resource_cursor_check_bulk`, hitch behind it, return it.
+    fn yield_res(&mut self, c: CursorId, r: ResId) -> ResId {
+        self.live_res(r, "ttm_resource_manager_next");
+        self.cursor_check_bulk(c, r);
+        self.move_after(Item::Hitch(c), Item::Res(r));
+        self.note_yield(c, r);
+        r
+    }
+
+    /// `list_for_each_entry_continue` from a hitch on a list `l` that is not the walk's
+    /// `&man->lru[prio]`: the first resource going round `l` from the hitch (behind it,
+    /// then past `l`'s head, from `l`'s start), or None when `l` holds none.
+    ///
+    /// Passing `l`'s head, the kernel reads it as a `ttm_lru_item` and tests its `type`:
+    /// the word behind `bdev->unevictable` is `bdev->dev_mapping` (a pointer), behind
+    /// `man->lru[p]` it is `man->lru[p + 1].next` or `man->move` — never 0 =
+    /// `TTM_LRU_RESOURCE` in practice, so the head is skipped like a hitch. (Were it read
+    /// as a resource, the walk would dereference a wild pointer: worse, not better.)
+    fn foreign_step(&self, c: CursorId, l: ListId) -> Option<ResId> {
+        let list = &self.lists[l.index()];
+        let p = list.iter().position(|i| *i == Item::Hitch(c))?;
+        list[p + 1..]
+            .iter()
+            .chain(list[..p].iter())
+            .find_map(|i| match i {
+                Item::Res(r) => Some(*r),
+                Item::Hitch(_) => None,
+            })
+    }
+
+    /// `ttm_resource_manager_next` never returns: it spins under `lru_lock` (the kernel's
+    /// hard-lockup / RCU-stall detector, or a hung machine).
+    fn hard_lockup(&self, c: CursorId, why: String) -> ! {
+        let e = &self.cursors[c];
+        self.fail(
+            Property::Livelock,
+            format!(
+                "ttm_resource_manager_next by cpu{} on {} never terminates: {why}; \
+                 list_for_each_entry_continue stops only at &man->lru[{}], which it never \
+                 meets, so the loop spins with lru_lock held (hard lockup)",
+                e.owner,
+                mem_type_name(e.man),
+                e.priority
+            ),
+        )
     }
 
     fn note_yield(&mut self, c: CursorId, r: ResId) {
@@ -943,7 +1092,7 @@ impl Lru {
                     Item::Res(r) => {
                         seen_res[*r] += 1;
                         if self.res[*r].list.map(|l| l.index()) != Some(li) {
-                            self.fail(
+                            self.warn(
                                 Property::LruStructure,
                                 format!(
                                     "B1: {} is linked on a list it does not record",
@@ -965,13 +1114,13 @@ impl Lru {
             }
         }
         if let Some(r) = seen_res.iter().position(|n| *n > 1) {
-            self.fail(
+            self.warn(
                 Property::LruStructure,
                 format!("B1: {} is on more than one list position", self.res_name(r)),
             );
         }
         if let Some(c) = seen_hitch.iter().position(|n| *n > 1) {
-            self.fail(
+            self.warn(
                 Property::LruStructure,
                 format!("B1: hitch of cursor {c} linked twice"),
             );
@@ -989,7 +1138,7 @@ impl Lru {
             // C1.
             for c in &b.cursor_list {
                 if self.cursors[*c].bulk != Some(bi) {
-                    self.fail(
+                    self.warn(
                         Property::LruStructure,
                         format!(
                             "C1: cursor {c} is on bulk {}'s cursor_list but cursor->bulk differs",
@@ -1003,7 +1152,7 @@ impl Lru {
             if let Some(b) = c.bulk
                 && !self.bulks[b].cursor_list.contains(&ci)
             {
-                self.fail(
+                self.warn(
                     Property::LruStructure,
                     format!(
                         "C1: cursor {ci} points at bulk {} but is not on its cursor_list",
@@ -1021,7 +1170,7 @@ impl Lru {
                 .map(|e| e.pages)
                 .sum();
             if sum != man.usage {
-                self.fail(
+                self.warn(
                     Property::LruStructure,
                     format!(
                         "B5: {} man->usage is {} but its live resources hold {sum} pages",
@@ -1043,7 +1192,7 @@ impl Lru {
                 let f = self.bos[b].f();
                 if f.pin_count > 0 && f.resource == Some(r) && e.list != Some(ListId::Unevictable) {
                     drop(f);
-                    self.fail(
+                    self.warn(
                         Property::LruStructure,
                         format!(
                             "{} of a pinned BO is on {} instead of bdev->unevictable",
@@ -1066,7 +1215,7 @@ impl Lru {
                     if let Item::Res(r) = item
                         && self.bulk_member(*r) == Some(bi)
                     {
-                        self.fail(
+                        self.warn(
                             Property::LruStructure,
                             format!(
                                 "B3: {} is a member of bulk {} whose range on {l} is empty",
@@ -1079,14 +1228,17 @@ impl Lru {
                 return;
             }
             (Some(f), Some(la)) => (f, la),
-            _ => self.fail(
-                Property::LruStructure,
-                format!(
-                    "B2: bulk {} pos[{}][{p}] has only one of first/last",
-                    b.name,
-                    mem_type_name(m)
-                ),
-            ),
+            _ => {
+                self.warn(
+                    Property::LruStructure,
+                    format!(
+                        "B2: bulk {} pos[{}][{p}] has only one of first/last",
+                        b.name,
+                        mem_type_name(m)
+                    ),
+                );
+                return;
+            }
         };
         for (what, r) in [("first", first), ("last", last)] {
             if self.res[r].finished {
@@ -1105,7 +1257,7 @@ impl Lru {
             self.pos_in(l, Item::Res(first)),
             self.pos_in(l, Item::Res(last)),
         ) else {
-            self.fail(
+            self.warn(
                 Property::LruStructure,
                 format!(
                     "B2: bulk {} range {}..{} is not on {l} ({} is on {}, {} on {})",
@@ -1122,9 +1274,10 @@ impl Lru {
                         .map_or("no list".into(), |x| x.to_string()),
                 ),
             );
+            return;
         };
         if a > z {
-            self.fail(
+            self.warn(
                 Property::LruStructure,
                 format!(
                     "B2: bulk {} range inverted: {} after {}",
@@ -1133,6 +1286,7 @@ impl Lru {
                     self.res_name(last)
                 ),
             );
+            return;
         }
         for (i, item) in self.lists[l.index()].iter().enumerate() {
             let Item::Res(r) = item else { continue };
@@ -1141,7 +1295,7 @@ impl Lru {
             if inside {
                 let owner = self.res[*r].bo.map(|x| self.bos[x].f().bulk_move);
                 if owner != Some(Some(bi)) || !member {
-                    self.fail(
+                    self.warn(
                         Property::LruStructure,
                         format!(
                             "B3: {} inside bulk {}'s range {}..{} is not a member of that bulk",
@@ -1153,7 +1307,7 @@ impl Lru {
                     );
                 }
             } else if member {
-                self.fail(
+                self.warn(
                     Property::LruStructure,
                     format!("B3: {} is a member of bulk {} but lies outside its range {}..{} on {l} (the range no longer describes the list)", self.res_name(*r), b.name, self.res_name(first), self.res_name(last)),
                 );

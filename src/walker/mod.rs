@@ -4,7 +4,9 @@
 //! Layout, following the kernel files:
 //!
 //! * [`lru`]: `drivers/gpu/drm/ttm/ttm_resource.c` — LRU lists, typed LRU items, bulk
-//!   moves, resource cursors with hitches, and the structural invariants B1–B5, C1.
+//!   moves, resource cursors with hitches, and the structural invariants B1–B5, C1 (kernel
+//!   WARNs and our structural checks record and let the execution go on; what the kernel
+//!   would crash on, or spin on forever, stops it: see the module doc).
 //! * [`bo`]: `ttm_bo.c` / `ttm_tt.c` — the device, buffer objects, resources, pin/unpin,
 //!   set_bulk_move, reserve/unreserve, release / resurrection / delayed delete, ghosts.
 //! * [`iter`]: `ttm_bo_util.c` — the guarded BO iteration and `ttm_lru_walk_for_evict`.

@@ -125,7 +125,11 @@ where
         body(&m, &t);
     });
     let rec = slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let failure = rec.as_ref().and_then(|r| r.failure());
+    // After a kernel WARN the execution went on: the first WARN is the reported failure
+    // (as the engines report it, `Found::failure`).
+    let failure = rec
+        .as_ref()
+        .and_then(|r| r.warnings().into_iter().next().or_else(|| r.failure()));
     let trace = rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default();
     let panic = match r {
         Ok(()) => None,

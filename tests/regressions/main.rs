@@ -29,6 +29,9 @@ const FIND_EXECUTIONS: usize = 100_000;
 const CLEAN_EXECUTIONS: usize = 2_000;
 
 /// Regressions whose scenario is written in Rust: (entry, scenario, variant, property).
+/// `variant` may name several variants joined by `+` that only together re-create the
+/// kernel's behaviour (e.g. a WARN and the mainline code that turns it into a hang); the
+/// entry is then checked with all of them on, and clean with all of them off.
 const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
     (
         "b10-exec-prelocked-listed",
@@ -181,6 +184,24 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "walk-skip",
     ),
     (
+        "finding-unpin-sole-member-walk",
+        "ttm-unpin-sole-member-walk",
+        "unpin-sole-member+bulk-leave-cursor",
+        "lru-structure",
+    ),
+    (
+        "finding-unpin-sole-member-walk-pinned",
+        "ttm-unpin-sole-member-walk-pinned",
+        "unpin-sole-member+bulk-leave-cursor",
+        "lru-structure",
+    ),
+    (
+        "finding-populate-sole-member-walk",
+        "ttm-populate-sole-member-walk",
+        "unpin-sole-member+bulk-leave-cursor",
+        "lru-structure",
+    ),
+    (
         "gem-2026-lru-scan-release-race",
         "design-gem-lru-scan-release",
         "gem-lru-release-race",
@@ -196,7 +217,11 @@ struct Entry {
     scenario: Scenario,
     /// The scenario file, relative to the crate root (None: a Rust scenario).
     file: Option<PathBuf>,
+    /// The variant, or the first of a `+` combination.
     variant: Variant,
+    /// Every variant the entry turns on.
+    variants: VariantSet,
+    names: Vec<String>,
     property: Property,
 }
 
@@ -207,12 +232,17 @@ fn root() -> PathBuf {
 fn entries() -> Vec<Entry> {
     let mut out = Vec::new();
     for (name, sc, variant, property) in RUST_ENTRIES {
+        let list: Vec<Variant> = variant
+            .split('+')
+            .map(|v| Variant::from_name(v).unwrap_or_else(|| panic!("{name}: no variant {v}")))
+            .collect();
         out.push(Entry {
             name: name.to_string(),
             scenario: scenario::find(sc).unwrap_or_else(|| panic!("{name}: no scenario {sc}")),
             file: None,
-            variant: Variant::from_name(variant)
-                .unwrap_or_else(|| panic!("{name}: no variant {variant}")),
+            variant: list[0],
+            variants: list.iter().fold(VariantSet::NONE, |s, v| s.with(*v)),
+            names: list.iter().map(|v| v.name().to_string()).collect(),
             property: Property::from_name(property)
                 .unwrap_or_else(|| panic!("{name}: no property {property}")),
         });
@@ -233,6 +263,8 @@ fn entries() -> Vec<Entry> {
                     scenario: f.scenario.clone(),
                     file: Some(rel.clone()),
                     variant: *variant,
+                    variants: VariantSet::of(*variant),
+                    names: vec![variant.name().to_string()],
                     property: *property,
                 });
             }
@@ -289,7 +321,7 @@ fn table_covers_the_historical_variants() {
 #[test]
 fn each_race_is_found_with_its_variant() {
     for e in entries() {
-        let (n, found) = search(&e, VariantSet::of(e.variant), FIND_EXECUTIONS);
+        let (n, found) = search(&e, e.variants, FIND_EXECUTIONS);
         let f = found.unwrap_or_else(|| {
             panic!(
                 "{}: variant {} not found in {n} executions",
@@ -329,7 +361,7 @@ fn saved_schedules_replay() {
         });
         assert_eq!(saved.scenario, e.scenario.name, "{}", path.display());
         assert_eq!(saved.property, e.property, "{}", path.display());
-        let again = replay_schedule(&e.scenario, VariantSet::of(e.variant), &saved.schedule)
+        let again = replay_schedule(&e.scenario, e.variants, &saved.schedule)
             .unwrap_or_else(|err| {
                 panic!(
                     "{}: {err}; the model changed: bash scripts/rerecord-regressions.sh",
@@ -360,8 +392,15 @@ fn saved_schedules_replay() {
 #[test]
 #[ignore]
 fn record_schedules() {
+    // `RECORD_ONLY=entry,entry` re-records just those entries.
+    let only = std::env::var("RECORD_ONLY").ok();
     for e in entries() {
-        let (n, found) = search(&e, VariantSet::of(e.variant), FIND_EXECUTIONS);
+        if let Some(only) = &only
+            && !only.split(',').any(|n| n == e.name)
+        {
+            continue;
+        }
+        let (n, found) = search(&e, e.variants, FIND_EXECUTIONS);
         let f = found.unwrap_or_else(|| panic!("{}: not found in {n} executions", e.name));
         assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
         let path = schedule_path(&e);
@@ -369,7 +408,7 @@ fn record_schedules() {
         let file = FailureFile::from_found_in(
             &e.scenario.name,
             e.file.as_deref(),
-            &[e.variant.name().to_string()],
+            &e.names,
             seed(&e.name),
             &f,
             &rel,

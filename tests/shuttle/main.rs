@@ -290,3 +290,4 @@ fn svm_fixed_model_longer() {
         assert_clean(&sc.name, EngineKind::ShuttlePct { depth: 3 }, 3_000);
     }
 }
+mod ttm_warn;
