@@ -654,7 +654,11 @@ pub static REGISTRY: &[VariantInfo] = &[
         description: "ttm_bo_unpin on the only member of a bulk range: ttm_lru_bulk_move_add makes it \
          pos->first/last without a list move and move_to_lru_tail is a no-op for last, so the \
          resource stays on bdev->unevictable, invisible to eviction, until the next bulk bump",
-        scenarios: &["ttm-unpin-sole-member"],
+        scenarios: &[
+            "ttm-unpin-sole-member",
+            "ttm-unpin-sole-member-walk",
+            "ttm-populate-sole-member-walk",
+        ],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
     },
