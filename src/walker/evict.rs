@@ -44,8 +44,11 @@ pub fn ttm_bo_validate(
     for force_space in [false, true] {
         match ttm_bo_alloc_resource(cur, dev, bo, mem, ctx, force_space) {
             Ok(r) => {
-                ttm_bo_handle_move_mem(cur, dev, bo, r);
-                ret = 0;
+                // ttm_bo_move_buffer: a failed move frees the new resource.
+                ret = ttm_bo_handle_move_mem(cur, dev, bo, r);
+                if ret != 0 {
+                    ttm_resource_free(cur, dev, bo, r);
+                }
                 break;
             }
             Err(e) if e == -ENOSPC => continue,
@@ -213,15 +216,22 @@ pub fn ttm_bo_evict(
     {
         return err;
     }
+    // ttm_bo_mem_space over the evict placements: a full TT (-ENOSPC) falls back to
+    // SYSTEM; any other allocation error (-ENOMEM) ends the eviction.
     let mut target = evict_target(dev.res_mem(r));
     let new = loop {
         match ttm_resource_alloc(cur, dev, bo, target) {
             Ok(n) => break n,
-            Err(_) if target != TTM_PL_SYSTEM => target = TTM_PL_SYSTEM,
+            Err(e) if e == -ENOSPC && target != TTM_PL_SYSTEM => target = TTM_PL_SYSTEM,
             Err(e) => return e,
         }
     };
-    ttm_bo_handle_move_mem(cur, dev, bo, new);
+    // A failed move frees the new resource (e8188c461ee0); the BO keeps the old one.
+    let ret = ttm_bo_handle_move_mem(cur, dev, bo, new);
+    if ret != 0 {
+        ttm_resource_free(cur, dev, bo, new);
+        return ret;
+    }
     ledger_evicted(dev, r);
     0
 }
@@ -286,8 +296,15 @@ pub fn ttm_bo_validate_exhaustive(
 ) -> i32 {
     let was_oldest = dev.class.is_oldest_initialised(ticket);
     let since = dev.class.contexts_initialised();
+    let injected = injected_into(cur);
     let ret = ttm_bo_validate(cur, dev, bo, mem, ctx);
-    if ret != 0 && was_oldest && !dev.class.older_initialised_since(ticket, since) {
+    // A failure injected into this validate (an allocation, move or wait that failed)
+    // is propagated as the kernel propagates it: exhaustiveness holds for the others.
+    if ret != 0
+        && was_oldest
+        && injected_into(cur) == injected
+        && !dev.class.older_initialised_since(ticket, since)
+    {
         check_exhaustive(cur, dev, ticket, bo, mem, ret);
     }
     ret
