@@ -643,8 +643,16 @@ fn tt_populate_pages(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     tt.populated = true;
     tt.swapped = false;
     tt.backed_up = false;
+    let res = f.resource;
     drop(f);
-    dev.ledger(|l| l.sys_pages += bo.pages);
+    dev.ledger(|l| {
+        l.sys_pages += bo.pages;
+        // Brought back in place (same resource): a new residency, which may be swapped
+        // or evicted again.
+        if restored && let Some(r) = res {
+            l.evicted.retain(|e| *e != r);
+        }
+    });
     if restored {
         dev.note(
             cur,
