@@ -307,17 +307,24 @@ impl Shrinker for WalkShrinker {
                 trylock_only: true,
             };
             let target = (sc.nr_to_scan - freed) as i64;
-            crate::walker::iter::ttm_lru_walk_for_evict(cur, &self.dev, man, arg, target, |_, bo| {
-                if !ttm_bo_shrink_suitable(bo, &ctx) {
-                    return -(crate::model::trace::EBUSY as i64);
-                }
-                scanned += bo.pages;
-                let l = ttm_bo_shrink(cur, &self.dev, &ctx, bo, flags);
-                if l > 0 {
-                    freed += l as u64;
-                }
-                l
-            });
+            crate::walker::iter::ttm_lru_walk_for_evict(
+                cur,
+                &self.dev,
+                man,
+                arg,
+                target,
+                |_, bo| {
+                    if !ttm_bo_shrink_suitable(bo, &ctx) {
+                        return -(crate::model::trace::EBUSY as i64);
+                    }
+                    scanned += bo.pages;
+                    let l = ttm_bo_shrink(cur, &self.dev, &ctx, bo, flags);
+                    if l > 0 {
+                        freed += l as u64;
+                    }
+                    l
+                },
+            );
         }
         sc.nr_scanned = scanned;
         if scanned == 0 {

@@ -397,9 +397,13 @@ pub fn ttm_bo_check_alive(cur: &Task, bo: &TtmBo, op: &str) {
 /// Failures injected into `cur` so far in this execution (a check of an outcome that an
 /// injected failure can explain compares this before and after the operation).
 pub fn injected_into(cur: &Task) -> usize {
-    cur.machine
-        .rec
-        .with(|r| r.inject.injected.iter().filter(|i| i.task == cur.id).count())
+    cur.machine.rec.with(|r| {
+        r.inject
+            .injected
+            .iter()
+            .filter(|i| i.task == cur.id)
+            .count()
+    })
 }
 
 /// `dma_resv_locking_ctx`: the ticket holding the resv, if any.
@@ -756,10 +760,9 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
     // the variant only knows POPULATED and the old SWAPPED flag).
     let (had_tt, populated, swapped, backed_up) = {
         let f = bo.f();
-        f.tt.as_ref()
-            .map_or((false, false, false, false), |t| {
-                (true, t.populated, t.swapped, t.backed_up)
-            })
+        f.tt.as_ref().map_or((false, false, false, false), |t| {
+            (true, t.populated, t.swapped, t.backed_up)
+        })
     };
     let has_data = populated || swapped || (backed_up && !dev.m.variant(Variant::BackupNotData));
     // out_err: a tt created by this move goes again; a populated one stays populated.

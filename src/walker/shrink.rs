@@ -11,8 +11,8 @@
 use super::bo::*;
 use super::iter::{OpCtx, WalkArg, for_each_reserved_guarded};
 use super::{ENOSPC, MemType, TTM_PL_SYSTEM, TTM_PL_TT};
-use crate::model::property::Property;
 use crate::model::fault::{self, site};
+use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::sync::atomic::{AtomicU64, Ordering};
 use crate::model::task::Task;
@@ -81,7 +81,10 @@ pub fn ttm_bo_shrink(
     let res = bo.f().resource;
     let bulk = bo.f().bulk_move.is_some();
     let old_code = dev.m.variant(Variant::ShrinkBackupRebump);
-    if old_code && bulk && let Some(r) = res {
+    if old_code
+        && bulk
+        && let Some(r) = res
+    {
         dev.lru(cur, |lru| lru.del_bulk_move(r));
     }
     let lret = ttm_tt_backup(cur, dev, bo, flags);

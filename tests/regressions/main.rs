@@ -348,7 +348,11 @@ fn each_race_is_found_with_its_variant() {
         });
         assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
         if e.inject > 0 {
-            assert!(!f.injected.is_empty(), "{}: found without injection", e.name);
+            assert!(
+                !f.injected.is_empty(),
+                "{}: found without injection",
+                e.name
+            );
         }
     }
 }

@@ -49,8 +49,17 @@ fn ttm_error_path_variants_are_found_with_injection() {
                     info.name, o.executions
                 )
             });
-            assert!(f.has(info.property), "{} on {name}: {}", info.name, f.failure);
-            assert!(!f.injected.is_empty(), "{}: found without injection", info.name);
+            assert!(
+                f.has(info.property),
+                "{} on {name}: {}",
+                info.name,
+                f.failure
+            );
+            assert!(
+                !f.injected.is_empty(),
+                "{}: found without injection",
+                info.name
+            );
             assert!(
                 f.trace.iter().any(|l| l.contains("[injected]")),
                 "{}: the trace names the injected failure",
@@ -178,5 +187,9 @@ fn ttm_use_after_put_is_a_use_after_free() {
     );
     let f = o.found.expect("found");
     assert_eq!(f.failure.property, Property::UseAfterFree, "{}", f.failure);
-    assert!(f.failure.message.contains("ttm_bo_reserve(X)"), "{}", f.failure);
+    assert!(
+        f.failure.message.contains("ttm_bo_reserve(X)"),
+        "{}",
+        f.failure
+    );
 }
