@@ -174,7 +174,7 @@ fn evict_or_clean_up(
     ctx: &OpCtx,
 ) -> i32 {
     if bo.f().deleted {
-        let r = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+        let r = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
         if r == 0 {
             ttm_bo_cleanup_memtype_use(cur, dev, bo);
         }
@@ -201,7 +201,7 @@ pub fn ttm_bo_evict(
         obj: bo.name.clone(),
         ctx: None,
     });
-    let w = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    let w = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
     if w != 0 {
         return w;
     }

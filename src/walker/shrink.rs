@@ -73,7 +73,7 @@ pub fn ttm_bo_shrink(
             return ret as i64;
         }
     }
-    let ret = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    let ret = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
     if ret != 0 {
         return ret as i64;
     }

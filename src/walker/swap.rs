@@ -68,7 +68,7 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
         }
     }
     if bo.f().deleted {
-        let ret = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+        let ret = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
         if ret != 0 {
             return out(ret as i64);
         }
@@ -95,7 +95,7 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
         ledger_evicted(dev, r);
         r = n;
     }
-    let ret = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    let ret = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
     if ret != 0 {
         return out(ret as i64);
     }
