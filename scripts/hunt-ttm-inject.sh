@@ -17,6 +17,10 @@ for s in d['scenarios']:
     if (n.startswith('ttm-') or n.startswith('design-')) and 'broken-client' not in n and not n.startswith('design-next-candidate-') and '-measure-' not in n and 'fairness' not in n:
         print(n)
 "); do
+  # Budget 2 only on the loom-sized scenarios (<= 5 tasks).
+  if [ "$INJ" -ge 2 ]; then
+    case "$s" in ttm-stress-8|ttm-stress-16|ttm-stress-32|ttm-stress-64|ttm-busy-gpu-*|ttm-shrink-16) continue;; esac
+  fi
   "$BIN" hunt --scenario "$s" --inject "$INJ" --budget "$BUD" --engine "$ENG" --json --out "$OUT" > "$OUT/$s.json" 2>/dev/null
   r=$?
   line=$(python3 -c "
