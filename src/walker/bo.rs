@@ -509,6 +509,7 @@ pub fn ttm_bo_unreserve(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 
 /// `ttm_bo_move_to_lru_tail_unlocked`.
 pub fn ttm_bo_move_to_lru_tail_unlocked(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_move_to_lru_tail");
     dma_resv_assert_held(cur, bo, "ttm_bo_move_to_lru_tail");
     let res = bo.f().resource;
     if let Some(r) = res {
@@ -625,6 +626,7 @@ pub fn ttm_resource_del_bulk_move_unevictable(cur: &Task, lru: &mut Lru, r: ResI
 /// Simplified: the page-limit loop with `ttm_global_swapout` is not modelled (no global
 /// page limit), and a restore is one step (no partial `tt->restore` state).
 pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_tt_populate");
     dev.lockdep.might_alloc(cur, "ttm_tt_populate");
     if bo.f().tt.as_ref().is_some_and(|t| t.populated) {
         return 0;
@@ -863,6 +865,7 @@ pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 
 /// `ttm_bo_unpin`: on 1→0, `add_bulk_move` then `move_to_lru_tail`, under `lru_lock`.
 pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_unpin");
     dma_resv_assert_held(cur, bo, "ttm_bo_unpin");
     cur.event(|| Ev::Call {
         f: "ttm_bo_unpin",
@@ -893,6 +896,7 @@ pub fn ttm_bo_set_bulk_move(
     bo: &TtmBo,
     bulk: Option<super::BulkId>,
 ) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_set_bulk_move");
     dma_resv_assert_held(cur, bo, "ttm_bo_set_bulk_move");
     if bo.f().bulk_move == bulk {
         return;
@@ -925,6 +929,7 @@ pub fn ttm_bo_put(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
             ),
         );
     }
+    ttm_bo_check_alive(cur, bo, "ttm_bo_put");
     if bo.kref.put(&dev.m.rec) {
         ttm_bo_release(cur, dev, bo);
     }

@@ -27,6 +27,7 @@ pub fn ttm_bo_validate(
     mem: MemType,
     ctx: &OpCtx,
 ) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_validate");
     dma_resv_assert_held(cur, bo, "ttm_bo_validate");
     cur.event(|| Ev::Call {
         f: "ttm_bo_validate",

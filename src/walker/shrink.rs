@@ -59,6 +59,7 @@ pub fn ttm_bo_shrink(
     flags: ShrinkFlags,
 ) -> i64 {
     let ebusy = -(EBUSY as i64);
+    ttm_bo_check_alive(cur, bo, "ttm_bo_shrink");
     dma_resv_assert_held(cur, bo, "ttm_bo_shrink");
     let res = bo.f().resource;
     if flags.allow_move
