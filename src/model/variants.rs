@@ -65,6 +65,17 @@ pub enum Variant {
     BulkLeaveCursor,
     /// May 2026: drm_gem_lru_scan moves a dying object onto its on-stack still_in_lru.
     GemLruReleaseRace,
+    /// b2ed01e7ad (CVE-2026-52965): a failed ttm_tt_swapout re-adds and bumps the BO
+    /// behind the walk's hitch.
+    SwapoutFailRebump,
+    /// 1d59f36e95f7: ttm_bo_shrink re-adds the BO to its bulk (behind the hitch) when
+    /// ttm_tt_backup fails.
+    ShrinkBackupRebump,
+    /// 97e000acf2e2: ttm_buffer_object_transfer reserves the fence slot after handing the
+    /// resource to the ghost, and frees the ghost with its resv locked on failure.
+    GhostReserveAfterTransfer,
+    /// a590f03d8de7: swapout leaks the new SYSTEM resource when the move fails.
+    SwapoutMoveLeak,
     /// CVE-2022-3523: do_swap_page calls migrate_to_ram with no page reference.
     FaultNoRef,
     /// B28: do_swap_page takes a reference but no page lock around migrate_to_ram.
@@ -163,7 +174,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 39] = [
+    pub const ALL: [Variant; 43] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -192,6 +203,10 @@ impl Variant {
         Variant::UnpinSoleMember,
         Variant::BulkLeaveCursor,
         Variant::GemLruReleaseRace,
+        Variant::SwapoutFailRebump,
+        Variant::ShrinkBackupRebump,
+        Variant::GhostReserveAfterTransfer,
+        Variant::SwapoutMoveLeak,
         Variant::FaultNoRef,
         Variant::FaultRefNoTrylock,
         Variant::FaultTrylockSpin,
@@ -700,6 +715,70 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["design-gem-lru-scan-release"],
         engines: SHUTTLE_ONLY,
         property: Property::UseAfterFree,
+    },
+    VariantInfo {
+        variant: Variant::SwapoutFailRebump,
+        name: "swapout-fail-rebump",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "b2ed01e7ad3d (drm/ttm: Fix ttm_bo_swapout() infinite LRU walk on swapout failure; CVE-2026-52965, v7.1-rc3)",
+        introduced_in: Some("6.13"),
+        fixed_in: Some("7.1"),
+        backports: &["7.0.10 (Cc stable v6.13+)"],
+        description: "when ttm_tt_swapout fails (-ENOMEM from shmem), ttm_bo_swapout_cb re-adds the resource to \
+         its bulk move and moves it to the LRU tail, behind the walk cursor's hitch; the error \
+         becomes -EBUSY, then 0, and the walk meets the same BO again without end",
+        scenarios: &["ttm-swapout-fail"],
+        engines: SHUTTLE_ONLY,
+        property: Property::WalkProgress,
+    },
+    VariantInfo {
+        variant: Variant::ShrinkBackupRebump,
+        name: "shrink-backup-rebump",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "1d59f36e95f7 (drm/ttm: Fix ttm_bo_shrink() infinite LRU walk on backup failure, v7.1)",
+        introduced_in: Some("6.15"),
+        fixed_in: Some("7.1"),
+        backports: &["7.0.y (Cc stable v6.15+)"],
+        description: "ttm_bo_shrink takes a bulk BO out of its range before ttm_tt_backup and re-adds it when the \
+         backup fails: ttm_lru_bulk_move_add moves it to the range tail, behind the shrinker walk's \
+         hitch, and a walk that skips -EBUSY meets it again without end",
+        scenarios: &["ttm-shrink-backup-fail"],
+        engines: SHUTTLE_ONLY,
+        property: Property::WalkProgress,
+    },
+    VariantInfo {
+        variant: Variant::GhostReserveAfterTransfer,
+        name: "ghost-reserve-after-transfer",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "97e000acf2e2 (drm/ttm: fix error handling in ttm_buffer_object_transfer, v6.16-rc5)",
+        introduced_in: None,
+        fixed_in: Some("6.16"),
+        backports: &[],
+        description: "ttm_buffer_object_transfer hands the BO's resource to the ghost before \
+         dma_resv_reserve_fences; when that fails (-ENOMEM) the ghost is kfree'd with its resv \
+         locked while the resource on the LRU still points to it: the next LRU walk dereferences \
+         freed memory",
+        scenarios: &["ttm-ghost-reserve-fail"],
+        engines: SHUTTLE_ONLY,
+        property: Property::UseAfterFree,
+    },
+    VariantInfo {
+        variant: Variant::SwapoutMoveLeak,
+        name: "swapout-move-leak",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "a590f03d8de7 (drm/ttm: Don't leak a resource on swapout move error, v6.5-rc3)",
+        introduced_in: None,
+        fixed_in: Some("6.5"),
+        backports: &[],
+        description: "when ttm_bo_handle_move_mem fails in ttm_bo_swapout_cb, the new SYSTEM resource is never \
+         freed: it stays on the manager's LRU and in man->usage, owned by no BO",
+        scenarios: &["ttm-swapout-fail"],
+        engines: SHUTTLE_ONLY,
+        property: Property::PageLedger,
     },
     VariantInfo {
         variant: Variant::FaultNoRef,

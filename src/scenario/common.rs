@@ -28,6 +28,23 @@ pub fn expect_ok(m: &Machine, ret: i32, what: impl FnOnce() -> String) {
     }
 }
 
+/// [`expect_ok`] for a call whose failure may be an injected one: a non-zero `ret` is
+/// accepted exactly when a failure was injected into this task in this execution (the
+/// kernel caller sees that error, or one it maps it to, and returns it).
+pub fn expect_ok_or_injected(cur: &Task, ret: i32, what: impl FnOnce() -> String) {
+    if ret != 0 && !crate::model::fault::task_saw_injection(cur, cur.id) {
+        cur.machine.fail(
+            Property::Expectation,
+            format!(
+                "{}: {} (no failure was injected into {})",
+                what(),
+                crate::model::trace::errno_name(ret),
+                crate::model::trace::cpu_name(cur.id)
+            ),
+        );
+    }
+}
+
 /// `dummy_load()` of test-ww_mutex: hold the locks for a while (a scheduling point).
 pub fn dummy_load() {
     yield_now();

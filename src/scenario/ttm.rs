@@ -4,7 +4,7 @@
 //! many CPUs at once and must stay clean on the fixed model.
 
 use super::Scenario;
-use super::common::{expect, expect_ok};
+use super::common::{expect, expect_ok_or_injected};
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EBUSY;
 use crate::model::{Machine, Options, Task};
@@ -95,6 +95,22 @@ impl World {
                 format!("{sys} system pages are accounted to tts but {populated} are populated"),
             );
         }
+        // Every live resource belongs to the BO it points to (a resource that is nobody's
+        // bo->resource is leaked: it stays on the LRU and in man->usage).
+        let leaked = self.dev.lru(cur, |lru| {
+            lru.res
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| !e.finished)
+                .find(|(r, e)| e.bo.is_none_or(|b| lru.bos[b].f().resource != Some(*r)))
+                .map(|(r, _)| lru.res_name(r))
+        });
+        if let Some(r) = leaked {
+            self.dev.fail(
+                crate::model::property::Property::PageLedger,
+                format!("{r} is leaked: on the LRU and in man->usage, but no BO's resource"),
+            );
+        }
         for b in &bos {
             expect(
                 &cur.machine,
@@ -103,6 +119,48 @@ impl World {
             );
         }
     }
+}
+
+/// A driver's pipelined move of `bo` (reserved here) into `mem` as
+/// `ttm_bo_move_accel_cleanup` → `ttm_bo_move_to_ghost` does it: allocate the new
+/// resource, hand the old one to a ghost (`ttm_buffer_object_transfer`), make the new one
+/// `bo->resource`, populate it, unreserve, drop the ghost. Error paths as the kernel's:
+/// a failed allocation ends the move; a failed transfer makes the driver move fail and
+/// `ttm_bo_handle_move_mem`'s caller frees the new resource (`ttm_resource_free`); the
+/// new tt's populate failing leaves the BO in `mem` unpopulated (the next use populates).
+/// Every failure must be one injected into this task.
+pub(super) fn pipelined_move(main: &Arc<Task>, w: &World, bo: &Arc<TtmBo>, mem: MemType) {
+    dma_resv_lock(main, &w.dev, bo, None, false);
+    let new = match ttm_resource_alloc(main, &w.dev, bo, mem) {
+        Ok(r) => r,
+        Err(e) => {
+            expect_injected(main, e, "ttm_resource_alloc of the move target");
+            ttm_bo_unreserve(main, &w.dev, bo);
+            return;
+        }
+    };
+    let ghost = match ttm_buffer_object_transfer(main, &w.dev, bo) {
+        Ok(g) => g,
+        Err(e) => {
+            expect_injected(main, e, "ttm_buffer_object_transfer");
+            ttm_resource_free(main, &w.dev, bo, new);
+            ttm_bo_unreserve(main, &w.dev, bo);
+            return;
+        }
+    };
+    bo.f().resource = Some(new);
+    let ret = ttm_tt_populate(main, &w.dev, bo);
+    if ret != 0 {
+        expect_injected(main, ret, "ttm_tt_populate of the new tt");
+    }
+    ttm_bo_unreserve(main, &w.dev, bo);
+    ttm_bo_put(main, &w.dev, &ghost);
+}
+
+/// A kernel call of `cur` failed with `ret`: legitimate only if a failure was injected
+/// into this task (the kernel propagates it), else an `expectation` failure.
+pub(super) fn expect_injected(cur: &Arc<Task>, ret: i32, what: &str) {
+    super::common::expect_ok_or_injected(cur, ret, || what.to_string());
 }
 
 /// A skipping walker: visits every BO of `man` (trylock only), lets others run while it
@@ -269,13 +327,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             let a0 = w.bo(main, "A0", TTM_PL_VRAM, 0, true);
             w.bo(main, "A1", TTM_PL_VRAM, 0, true);
             let h = spawn(m, "walker", w, |t, w| skip_walk(t, &w.dev, TTM_PL_VRAM));
-            dma_resv_lock(main, &w.dev, &a0, None, false);
-            let new = ttm_resource_alloc(main, &w.dev, &a0, TTM_PL_TT).expect("TT has room");
-            let ghost = ttm_buffer_object_transfer(main, &w.dev, &a0);
-            a0.f().resource = Some(new);
-            ttm_tt_populate(main, &w.dev, &a0);
-            ttm_bo_unreserve(main, &w.dev, &a0);
-            ttm_bo_put(main, &w.dev, &ghost);
+            pipelined_move(main, w, &a0, TTM_PL_TT);
             m.join(main, h);
             w.quiesce(main);
         }),
@@ -297,7 +349,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             });
             let ret = w.validate(main, &e, TTM_PL_VRAM);
             m.join(main, h);
-            expect_ok(m, ret, || "validate E into VRAM".into());
+            expect_ok_or_injected(main, ret, || "validate E into VRAM".into());
             w.quiesce(main);
         }),
     ));
@@ -312,11 +364,11 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.bo(main, "Y", TTM_PL_VRAM, 0, false);
             let h = spawn(m, "evict_all", w, |t, w| {
                 let ret = ttm_resource_manager_evict_all(t, &w.dev, TTM_PL_VRAM);
-                expect_ok(&t.machine, ret, || "evict_all".into());
+                expect_ok_or_injected(t, ret, || "evict_all".into());
             });
             let ret = w.validate(main, &x, TTM_PL_TT);
             m.join(main, h);
-            expect_ok(m, ret, || "validate X into TT".into());
+            expect_ok_or_injected(main, ret, || "validate X into TT".into());
             w.quiesce(main);
         }),
     ));
@@ -366,9 +418,9 @@ pub fn register(out: &mut Vec<Scenario>) {
                 .find(|b| &*b.name == "A0")
                 .expect("A0");
             let r = dma_resv_lock(main, &w.dev, &vm, Some(&ticket), false);
-            expect_ok(m, r, || "lock VM".into());
+            expect_ok_or_injected(main, r, || "lock VM".into());
             let r = dma_resv_lock(main, &w.dev, &e, Some(&ticket), false);
-            expect_ok(m, r, || "lock E".into());
+            expect_ok_or_injected(main, r, || "lock E".into());
             ttm_bo_validate_exhaustive(main, &w.dev, &ticket, &e, TTM_PL_VRAM, &OpCtx::default());
             ttm_bo_unreserve(main, &w.dev, &e);
             ttm_bo_unreserve(main, &w.dev, &vm);
@@ -414,7 +466,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             w.touch(main, &y);
             m.join(main, h);
             let ret = w.validate(main, &x, TTM_PL_VRAM);
-            expect_ok(m, ret, || "validate X into VRAM".into());
+            expect_ok_or_injected(main, ret, || "validate X into VRAM".into());
             w.quiesce(main);
         }),
     ));
@@ -538,7 +590,7 @@ fn broken_clients(out: &mut Vec<Scenario>) {
                 crate::walker::lockdep::LockKind::Blocking { nest: false },
             );
             dma_resv_lock(main, &w.dev, &x, None, false);
-            ttm_tt_populate(main, &w.dev, &x);
+            let _ = ttm_tt_populate(main, &w.dev, &x);
             ttm_tt_unpopulate(&w.dev, &x);
             dma_resv_unlock(main, &w.dev, &x);
             w.dev.lockdep.release(main, "driver_vm_lock");

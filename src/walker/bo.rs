@@ -15,11 +15,12 @@ use super::lockdep::{LockKind, Lockdep, RESV};
 use super::lru::{Lru, Manager, ResId};
 use super::{MemType, TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM, mem_type_name};
 use crate::model::Machine;
+use crate::model::fault::{self, site};
 use crate::model::kref::Kref;
 use crate::model::property::Property;
 use crate::model::sync::{Arc, Mutex, yield_now};
 use crate::model::task::Task;
-use crate::model::trace::{EBUSY, Ev, cpu_name};
+use crate::model::trace::{EBUSY, ERESTARTSYS, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::{WwAcquireCtx, WwClass, WwMutex};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -317,7 +318,9 @@ impl TtmDevice {
     /// Scenario setup: place a fresh BO in `mem` with written contents (resv held by the
     /// caller): `ttm_resource_alloc` plus the tt population of a bind.
     pub fn setup_place(&self, cur: &Task, bo: &Arc<TtmBo>, mem: MemType) {
-        let r = ttm_resource_alloc(cur, self, bo, mem).unwrap_or_else(|e| {
+        // Scenario setup is not a kernel operation under test: the fallible calls are
+        // made without their fault sites (`__ttm_resource_alloc`, `__ttm_tt_populate`).
+        let r = ttm_resource_alloc_nofail(cur, self, bo, mem).unwrap_or_else(|e| {
             self.fail(
                 Property::Expectation,
                 format!(
@@ -329,7 +332,7 @@ impl TtmDevice {
         });
         bo.f().resource = Some(r);
         if mem != TTM_PL_VRAM {
-            ttm_tt_populate(cur, self, bo);
+            tt_populate_pages(cur, self, bo);
         }
         let mut f = bo.f();
         f.data = Data::Resident;
@@ -365,6 +368,42 @@ pub fn dma_resv_assert_held(cur: &Task, bo: &TtmBo, what: &str) {
             ),
         );
     }
+}
+
+/// Every operation on a BO first checks that its memory is still there: a BO whose final
+/// `ttm_bo_put` released it (`ttm_bo_release` done, or the reference count already 0 for
+/// a caller that owns no reference) is freed memory, and touching it is what KASAN would
+/// report as a use-after-free (rather than the downstream symptom, such as an unlock by a
+/// non-owner of a lock in freed memory).
+pub fn ttm_bo_check_alive(cur: &Task, bo: &TtmBo, op: &str) {
+    let destroyed = bo.f().destroyed;
+    if destroyed || bo.kref.read() == 0 {
+        cur.machine.fail(
+            Property::UseAfterFree,
+            format!(
+                "{op}({}) by {} after its final ttm_bo_put ({})",
+                bo.name,
+                cpu_name(cur.id),
+                if destroyed {
+                    "ttm_bo_release freed it"
+                } else {
+                    "kref is 0, release in progress"
+                }
+            ),
+        );
+    }
+}
+
+/// Failures injected into `cur` so far in this execution (a check of an outcome that an
+/// injected failure can explain compares this before and after the operation).
+pub fn injected_into(cur: &Task) -> usize {
+    cur.machine.rec.with(|r| {
+        r.inject
+            .injected
+            .iter()
+            .filter(|i| i.task == cur.id)
+            .count()
+    })
 }
 
 /// `dma_resv_locking_ctx`: the ticket holding the resv, if any.
@@ -448,6 +487,7 @@ pub fn ttm_bo_reserve(
     no_wait: bool,
     ticket: Option<&Arc<WwAcquireCtx>>,
 ) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_reserve");
     if no_wait {
         if dma_resv_trylock(cur, dev, bo) {
             0
@@ -462,12 +502,14 @@ pub fn ttm_bo_reserve(
 /// `ttm_bo_unreserve`: bump the BO to its LRU tail, then unlock. Every ordinary
 /// reserve/unreserve bumps; walkers use plain `dma_resv_unlock`.
 pub fn ttm_bo_unreserve(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_unreserve");
     ttm_bo_move_to_lru_tail_unlocked(cur, dev, bo);
     dma_resv_unlock(cur, dev, bo);
 }
 
 /// `ttm_bo_move_to_lru_tail_unlocked`.
 pub fn ttm_bo_move_to_lru_tail_unlocked(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_move_to_lru_tail");
     dma_resv_assert_held(cur, bo, "ttm_bo_move_to_lru_tail");
     let res = bo.f().resource;
     if let Some(r) = res {
@@ -505,7 +547,27 @@ pub fn ttm_lru_bulk_move_tail(
 /// `ttm_resource_alloc`: the manager's alloc (which runs `ttm_resource_init`), then, in a
 /// second `lru_lock` section, `ttm_resource_add_bulk_move`. The new resource is not yet
 /// `bo->resource` (the caller assigns it).
+///
+/// Fault site `ttm_resource_alloc`: the manager's node allocation (`kzalloc` in
+/// `ttm_range_man_alloc` / `amdgpu_gtt_mgr_new` / `xe_ttm_vram_mgr_new`) fails with
+/// -ENOMEM before anything is initialised; a full manager is -ENOSPC (capacity, not
+/// injected).
 pub fn ttm_resource_alloc(
+    cur: &Task,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    mem: MemType,
+) -> Result<ResId, i32> {
+    if let Some(e) = fault::should_fail(cur, site::TTM_RESOURCE_ALLOC, || {
+        format!("{}, {}", bo.name, mem_type_name(mem))
+    }) {
+        return Err(e);
+    }
+    ttm_resource_alloc_nofail(cur, dev, bo, mem)
+}
+
+/// [`ttm_resource_alloc`] without its fault site (scenario setup).
+fn ttm_resource_alloc_nofail(
     cur: &Task,
     dev: &TtmDevice,
     bo: &TtmBo,
@@ -535,12 +597,49 @@ pub fn ttm_resource_free(cur: &Task, dev: &TtmDevice, bo: &TtmBo, r: ResId) {
     });
 }
 
+/// `ttm_resource_del_bulk_move_unevictable` (`ttm_resource.c`, b2ed01e7ad): take a
+/// resource that has just become unevictable (swapped / backed up) out of its bulk
+/// range, bypassing the `!ttm_resource_unevictable()` guard; `WARN_ON_ONCE` if it is not
+/// unevictable. Called inside an `lru_lock` section.
+pub fn ttm_resource_del_bulk_move_unevictable(cur: &Task, lru: &mut Lru, r: ResId) {
+    if !lru.unevictable(r) {
+        cur.machine.warn(
+            cur.id,
+            Property::LruStructure,
+            format!(
+                "WARN_ON_ONCE(!ttm_resource_unevictable) in ttm_resource_del_bulk_move_unevictable({})",
+                lru.res_name(r)
+            ),
+        );
+    }
+    lru.del_bulk_move(r);
+}
+
 // ------------------------------------------------------------------- tt / ledger
 
-/// `ttm_tt_populate`: allocate the system pages (a reclaiming allocation: lockdep records
-/// fs_reclaim under whatever is held).
-pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
+/// `ttm_tt_populate` (`drivers/gpu/drm/ttm/ttm_tt.c`): allocate the system pages (a
+/// reclaiming allocation: lockdep records fs_reclaim under whatever is held). Fault site
+/// `ttm_tt_populate`: `ttm_pool_alloc()` / the driver's populate fails with -ENOMEM; the
+/// kernel then rolls the page accounting back (`error:`) and the tt stays as it was
+/// (unpopulated, still SWAPPED / BACKED_UP if it was). Returns 0 or the -errno.
+///
+/// Simplified: the page-limit loop with `ttm_global_swapout` is not modelled (no global
+/// page limit), and a restore is one step (no partial `tt->restore` state).
+pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_tt_populate");
     dev.lockdep.might_alloc(cur, "ttm_tt_populate");
+    if bo.f().tt.as_ref().is_some_and(|t| t.populated) {
+        return 0;
+    }
+    if let Some(e) = fault::should_fail(cur, site::TTM_TT_POPULATE, || bo.name.to_string()) {
+        return e;
+    }
+    tt_populate_pages(cur, dev, bo);
+    0
+}
+
+/// The successful part of [`ttm_tt_populate`] (also scenario setup).
+fn tt_populate_pages(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     let mut f = bo.f();
     let tt = f.tt.get_or_insert_with(Tt::default);
     if tt.populated {
@@ -550,8 +649,16 @@ pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     tt.populated = true;
     tt.swapped = false;
     tt.backed_up = false;
+    let res = f.resource;
     drop(f);
-    dev.ledger(|l| l.sys_pages += bo.pages);
+    dev.ledger(|l| {
+        l.sys_pages += bo.pages;
+        // Brought back in place (same resource): a new residency, which may be swapped
+        // or evicted again.
+        if restored && let Some(r) = res {
+            l.evicted.retain(|e| *e != r);
+        }
+    });
     if restored {
         dev.note(
             cur,
@@ -583,14 +690,47 @@ pub fn ledger_freed(cur: &Task, dev: &TtmDevice, pages: u64) {
     });
 }
 
-/// Wait for the BO's fences (`ttm_bo_wait_ctx`): -EBUSY with `no_wait_gpu`, else a
-/// blocking wait (a scheduling point; the fence then has signalled).
+/// Wait for the BO's fences (`ttm_bo_wait_ctx`, `drivers/gpu/drm/ttm/ttm_bo_util.c`):
+/// -EBUSY with `no_wait_gpu` on a busy BO, else a blocking
+/// `dma_resv_wait_timeout(.., ctx->interruptible, 15 * HZ)` (a scheduling point; the
+/// fence then has signalled). Fault site `ttm_bo_wait_ctx` on a wait that really sleeps:
+/// the timeout (`ret == 0` → -EBUSY) or, with `interruptible`, a pending signal
+/// (-ERESTARTSYS; a non-interruptible wait cannot see it, so it is the timeout there).
+/// On failure the fence is still unsignalled.
 pub fn ttm_bo_wait_ctx(cur: &Task, dev: &TtmDevice, bo: &TtmBo, no_wait_gpu: bool) -> i32 {
+    ttm_bo_wait_ctx_intr(cur, dev, bo, no_wait_gpu, false)
+}
+
+/// [`ttm_bo_wait_ctx`] with `ctx->interruptible`.
+pub fn ttm_bo_wait_ctx_intr(
+    cur: &Task,
+    dev: &TtmDevice,
+    bo: &TtmBo,
+    no_wait_gpu: bool,
+    interruptible: bool,
+) -> i32 {
     if !bo.busy.load(Ordering::SeqCst) {
         return 0;
     }
     if no_wait_gpu {
         return -EBUSY;
+    }
+    if let Some(e) = fault::should_fail(cur, site::TTM_BO_WAIT_CTX, || bo.name.to_string()) {
+        return if e == -ERESTARTSYS && !interruptible {
+            -EBUSY
+        } else {
+            e
+        };
+    }
+    dma_resv_wait_idle(cur, dev, bo);
+    0
+}
+
+/// `dma_resv_wait_timeout(.., false, MAX_SCHEDULE_TIMEOUT)`: cannot fail (the delayed
+/// delete's wait).
+fn dma_resv_wait_idle(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
+    if !bo.busy.load(Ordering::SeqCst) {
+        return;
     }
     dev.ledger(|l| *l.blocking(cur.id) += 1);
     dev.note(
@@ -599,27 +739,66 @@ pub fn ttm_bo_wait_ctx(cur: &Task, dev: &TtmDevice, bo: &TtmBo, no_wait_gpu: boo
     );
     yield_now();
     bo.busy.store(false, Ordering::SeqCst);
-    0
 }
 
 // ------------------------------------------------------------------------- moves
 
-/// `ttm_bo_handle_move_mem` / `ttm_bo_move_memcpy`: move the contents into `new` (a
-/// resource already allocated), make it `bo->resource`, free the old one. The contents
-/// survive if they are resident or stored (`tt_has_data` uses `ttm_tt_is_swapped`, the
-/// B24 rule); a populated target gets tt pages.
-pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new: ResId) {
+/// `ttm_bo_handle_move_mem` / `ttm_bo_move_memcpy` (`drivers/gpu/drm/ttm/ttm_bo.c`):
+/// move the contents into `new` (a resource already allocated), make it `bo->resource`,
+/// free the old one. The contents survive if they are resident or stored (`tt_has_data`
+/// uses `ttm_tt_is_swapped`, the B24 rule); a populated target gets tt pages.
+///
+/// Error path (kernel order: `ttm_tt_create`, `ttm_bo_populate`, then the driver's
+/// `bdev->funcs->move`): a failed populate or move returns the -errno with `bo->resource`
+/// unchanged; a tt this call created is destroyed again (`out_err: if (!old_use_tt)
+/// ttm_bo_tt_destroy(bo)`). The caller frees `new` (`ttm_resource_free(bo, &mem)`).
+/// Fault site `ttm_bo_handle_move_mem`: the driver move (copy / blit) fails.
+/// Simplified: -EMULTIHOP (bounce through a temporary placement) is not modelled.
+pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new: ResId) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_handle_move_mem");
     let new_mem = dev.res_mem(new);
     let old = bo.f().resource;
     // tt_has_data: populated, or held by swap/backup (ttm_tt_is_swapped, the B24 fix;
     // the variant only knows POPULATED and the old SWAPPED flag).
-    let (populated, swapped, backed_up) = bo.f().tt.as_ref().map_or((false, false, false), |t| {
-        (t.populated, t.swapped, t.backed_up)
-    });
+    let (had_tt, populated, swapped, backed_up) = {
+        let f = bo.f();
+        f.tt.as_ref().map_or((false, false, false, false), |t| {
+            (true, t.populated, t.swapped, t.backed_up)
+        })
+    };
     let has_data = populated || swapped || (backed_up && !dev.m.variant(Variant::BackupNotData));
+    // out_err: a tt created by this move goes again; a populated one stays populated.
+    let out_err = |e: i32| {
+        if !had_tt {
+            ttm_tt_unpopulate(dev, bo);
+            bo.f().tt = None;
+        }
+        dev.note(
+            cur,
+            format!(
+                "ttm_bo_handle_move_mem({}) -> {}: {} keeps its resource",
+                bo.name,
+                crate::model::trace::errno_name(e),
+                bo.name
+            ),
+        );
+        e
+    };
     if has_data || new_mem != TTM_PL_VRAM {
         // The multihop restore brings a swapped/backed-up tt back first.
-        ttm_tt_populate(cur, dev, bo);
+        let ret = ttm_tt_populate(cur, dev, bo);
+        if ret != 0 {
+            return out_err(ret);
+        }
+        let mut f = bo.f();
+        if f.data == Data::Stored && f.tt.as_ref().is_some_and(|t| t.populated) {
+            f.data = Data::Resident;
+        }
+    }
+    if let Some(e) = fault::should_fail(cur, site::TTM_BO_MOVE, || {
+        format!("{}, {}", bo.name, mem_type_name(new_mem))
+    }) {
+        return out_err(e);
     }
     {
         let mut f = bo.f();
@@ -645,6 +824,7 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
     }
     // The new resource becomes bo->resource: put it where unevictability says.
     dev.lru(cur, |lru| lru.move_to_lru_tail(new, cur.id));
+    0
 }
 
 // --------------------------------------------------------------- pin, bulk, put
@@ -686,6 +866,7 @@ pub fn ttm_bo_pin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 /// `ttm_bo_unpin`: `if (WARN_ON_ONCE(!bo->pin_count)) return;`, then on 1→0
 /// `add_bulk_move` and `move_to_lru_tail`, under `lru_lock`.
 pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_unpin");
     dma_resv_assert_held(cur, bo, "ttm_bo_unpin");
     cur.event(|| Ev::Call {
         f: "ttm_bo_unpin",
@@ -792,6 +973,7 @@ pub fn ttm_bo_set_bulk_move(
     bo: &TtmBo,
     bulk: Option<super::BulkId>,
 ) {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_set_bulk_move");
     dma_resv_assert_held(cur, bo, "ttm_bo_set_bulk_move");
     if bo.f().bulk_move == bulk {
         return;
@@ -824,6 +1006,7 @@ pub fn ttm_bo_put(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
             ),
         );
     }
+    ttm_bo_check_alive(cur, bo, "ttm_bo_put");
     if bo.kref.put(&dev.m.rec) {
         ttm_bo_release(cur, dev, bo);
     }
@@ -901,7 +1084,7 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
 /// `ttm_bo_delayed_delete` (the work item): wait idle, blocking resv lock without a
 /// ticket, clean up, unlock, put.
 pub fn ttm_bo_delayed_delete(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
-    ttm_bo_wait_ctx(cur, dev, bo, false);
+    dma_resv_wait_idle(cur, dev, bo);
     dma_resv_lock(cur, dev, bo, None, false);
     ttm_bo_cleanup_memtype_use(cur, dev, bo);
     dma_resv_unlock(cur, dev, bo);
@@ -919,12 +1102,25 @@ pub fn ttm_device_flush_delayed(cur: &Arc<Task>, dev: &TtmDevice) {
     }
 }
 
-/// `ttm_buffer_object_transfer` for a pipelined move: a ghost BO takes over the old
-/// resource (`res->bo` re-pointed under `lru_lock`), gets a private, trylocked resv and a
-/// copy of the BO (so, of `bulk_move`); `ttm_bo_set_bulk_move(ghost, NULL)` removes the
-/// resource from the bulk (the d91c411c744b fix; variant B17 lacks it); the ghost is
-/// bumped, unlocked and its creator's reference dropped.
-pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) -> Arc<TtmBo> {
+/// `ttm_buffer_object_transfer` (`drivers/gpu/drm/ttm/ttm_bo_util.c`) for a pipelined
+/// move: a ghost BO takes over the old resource (`res->bo` re-pointed under `lru_lock`),
+/// gets a private, trylocked resv and a copy of the BO (so, of `bulk_move`);
+/// `ttm_bo_set_bulk_move(ghost, NULL)` removes the resource from the bulk (the
+/// d91c411c744b fix; variant B17 lacks it); the ghost is bumped, unlocked and its
+/// creator's reference dropped by the caller.
+///
+/// Error path: `dma_resv_reserve_fences(&fbo->base.base._resv, 1)` (fault site
+/// `dma_resv_reserve_fences`, -ENOMEM) comes before any hand-over since 97e000acf2e2:
+/// on failure the ghost's resv is unlocked and the ghost freed, the BO keeps its
+/// resource, and the error goes back to the driver's move. Variant
+/// `ghost-reserve-after-transfer` reserves after the hand-over and frees the ghost with
+/// its resv locked while the resource points to it.
+pub fn ttm_buffer_object_transfer(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    bo: &Arc<TtmBo>,
+) -> Result<Arc<TtmBo>, i32> {
+    ttm_bo_check_alive(cur, bo, "ttm_buffer_object_transfer");
     dma_resv_assert_held(cur, bo, "ttm_buffer_object_transfer");
     let name = format!("ghost({})", bo.name);
     let src = bo.f().clone();
@@ -950,6 +1146,18 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
             "WARN_ON(!dma_resv_trylock(&fbo->base.base._resv))".into(),
         );
     }
+    let late_reserve = dev.m.variant(Variant::GhostReserveAfterTransfer);
+    let reserve_fences = |ghost_name: &str| {
+        fault::should_fail(cur, site::DMA_RESV_RESERVE_FENCES, || {
+            format!("{ghost_name}._resv")
+        })
+    };
+    if !late_reserve && let Some(e) = reserve_fences(&name) {
+        // dma_resv_unlock(&fbo->base.base._resv); kfree(fbo); return ret;
+        dma_resv_unlock(cur, dev, &ghost);
+        ghost.f().destroyed = true;
+        return Err(e);
+    }
     let ghost = dev.lru(cur, |lru| {
         ghost.id = lru.bos.len();
         let g = Arc::new(ghost);
@@ -968,9 +1176,19 @@ pub fn ttm_buffer_object_transfer(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<Ttm
     if !dev.m.variant(Variant::GhostKeepsBulk) {
         ttm_bo_set_bulk_move(cur, dev, &ghost, None);
     }
+    if late_reserve && let Some(e) = reserve_fences(&name) {
+        // Before 97e000acf2e2: kfree(fbo) with its _resv still locked, after the
+        // resource was handed to it.
+        ghost.f().destroyed = true;
+        dev.note(
+            cur,
+            format!("kfree({name}) with {name}._resv locked, its resource still pointing to it"),
+        );
+        return Err(e);
+    }
     ttm_bo_move_to_lru_tail_unlocked(cur, dev, &ghost);
     dma_resv_unlock(cur, dev, &ghost);
-    ghost
+    Ok(ghost)
 }
 
 /// Eviction safety (the ledger): a pinned, dying or already-evicted residency must never

@@ -27,6 +27,7 @@ pub fn ttm_bo_validate(
     mem: MemType,
     ctx: &OpCtx,
 ) -> i32 {
+    ttm_bo_check_alive(cur, bo, "ttm_bo_validate");
     dma_resv_assert_held(cur, bo, "ttm_bo_validate");
     cur.event(|| Ev::Call {
         f: "ttm_bo_validate",
@@ -44,8 +45,11 @@ pub fn ttm_bo_validate(
     for force_space in [false, true] {
         match ttm_bo_alloc_resource(cur, dev, bo, mem, ctx, force_space) {
             Ok(r) => {
-                ttm_bo_handle_move_mem(cur, dev, bo, r);
-                ret = 0;
+                // ttm_bo_move_buffer: a failed move frees the new resource.
+                ret = ttm_bo_handle_move_mem(cur, dev, bo, r);
+                if ret != 0 {
+                    ttm_resource_free(cur, dev, bo, r);
+                }
                 break;
             }
             Err(e) if e == -ENOSPC => continue,
@@ -171,7 +175,7 @@ fn evict_or_clean_up(
     ctx: &OpCtx,
 ) -> i32 {
     if bo.f().deleted {
-        let r = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+        let r = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
         if r == 0 {
             ttm_bo_cleanup_memtype_use(cur, dev, bo);
         }
@@ -198,7 +202,7 @@ pub fn ttm_bo_evict(
         obj: bo.name.clone(),
         ctx: None,
     });
-    let w = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    let w = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
     if w != 0 {
         return w;
     }
@@ -213,15 +217,22 @@ pub fn ttm_bo_evict(
     {
         return err;
     }
+    // ttm_bo_mem_space over the evict placements: a full TT (-ENOSPC) falls back to
+    // SYSTEM; any other allocation error (-ENOMEM) ends the eviction.
     let mut target = evict_target(dev.res_mem(r));
     let new = loop {
         match ttm_resource_alloc(cur, dev, bo, target) {
             Ok(n) => break n,
-            Err(_) if target != TTM_PL_SYSTEM => target = TTM_PL_SYSTEM,
+            Err(e) if e == -ENOSPC && target != TTM_PL_SYSTEM => target = TTM_PL_SYSTEM,
             Err(e) => return e,
         }
     };
-    ttm_bo_handle_move_mem(cur, dev, bo, new);
+    // A failed move frees the new resource (e8188c461ee0); the BO keeps the old one.
+    let ret = ttm_bo_handle_move_mem(cur, dev, bo, new);
+    if ret != 0 {
+        ttm_resource_free(cur, dev, bo, new);
+        return ret;
+    }
     ledger_evicted(dev, r);
     0
 }
@@ -286,8 +297,15 @@ pub fn ttm_bo_validate_exhaustive(
 ) -> i32 {
     let was_oldest = dev.class.is_oldest_initialised(ticket);
     let since = dev.class.contexts_initialised();
+    let injected = injected_into(cur);
     let ret = ttm_bo_validate(cur, dev, bo, mem, ctx);
-    if ret != 0 && was_oldest && !dev.class.older_initialised_since(ticket, since) {
+    // A failure injected into this validate (an allocation, move or wait that failed)
+    // is propagated as the kernel propagates it: exhaustiveness holds for the others.
+    if ret != 0
+        && was_oldest
+        && injected_into(cur) == injected
+        && !dev.class.older_initialised_since(ticket, since)
+    {
         check_exhaustive(cur, dev, ticket, bo, mem, ret);
     }
     ret

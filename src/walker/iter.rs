@@ -128,6 +128,20 @@ impl<'a> BoCursor<'a> {
                     };
                     let r = res?;
                     let bo = Arc::clone(&lru.bos[lru.res[r].bo.expect("LRU resource has a bo")]);
+                    // ttm_lru_walk_trylock dereferences res->bo: it must not be freed
+                    // memory (a resource handed to a BO that was then kfree'd).
+                    if bo.f().destroyed {
+                        cur.machine.fail(
+                            Property::UseAfterFree,
+                            format!(
+                                "{} walks {}: {}->bo is {}, which was freed (res->bo dangles)",
+                                cpu_name(cur.id),
+                                super::mem_type_name(lru.res[r].mem_type),
+                                lru.res_name(r),
+                                bo.name
+                            ),
+                        );
+                    }
                     let locked = self.trylock(&bo);
                     let can_ticket = self.arg.ticket.is_some()
                         && !self.arg.ctx.no_wait_gpu

@@ -11,6 +11,7 @@
 use super::bo::*;
 use super::iter::{OpCtx, WalkArg, for_each_reserved_guarded};
 use super::{ENOSPC, MemType, TTM_PL_SYSTEM, TTM_PL_TT};
+use crate::model::fault::{self, site};
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::sync::atomic::{AtomicU64, Ordering};
@@ -42,9 +43,14 @@ pub fn ttm_bo_shrink_suitable(bo: &TtmBo, ctx: &OpCtx) -> bool {
         && (!ctx.no_wait_gpu || !bo.busy.load(std::sync::atomic::Ordering::SeqCst))
 }
 
-/// `ttm_bo_shrink(ctx, bo, flags)` (resv held): optionally move to SYSTEM, wait, take it
-/// out of the bulk, back up (or purge) the tt. The backed-up resource stays on the
-/// manager LRU, outside the bulk (spec §8.1 step 7).
+/// `ttm_bo_shrink(ctx, bo, flags)` (`ttm_bo_util.c`, resv held): optionally move to
+/// SYSTEM, wait, back up (or purge) the tt; only when the backup freed pages
+/// (`lret > 0`, 1d59f36e95f7) is the resource taken out of its bulk range
+/// (`ttm_resource_del_bulk_move_unevictable`) and bumped (onto `unevictable`: a
+/// backed-up tt is `ttm_tt_is_swapped`). A failed backup leaves the LRU untouched and
+/// returns -EBUSY (-EINTR is passed on). Variant `shrink-backup-rebump` is the code
+/// before 1d59f36e95f7: out of the bulk first, re-added (behind the walk's hitch) when
+/// the backup fails.
 pub fn ttm_bo_shrink(
     cur: &Arc<Task>,
     dev: &TtmDevice,
@@ -53,6 +59,7 @@ pub fn ttm_bo_shrink(
     flags: ShrinkFlags,
 ) -> i64 {
     let ebusy = -(EBUSY as i64);
+    ttm_bo_check_alive(cur, bo, "ttm_bo_shrink");
     dma_resv_assert_held(cur, bo, "ttm_bo_shrink");
     let res = bo.f().resource;
     if flags.allow_move
@@ -67,22 +74,35 @@ pub fn ttm_bo_shrink(
             return ret as i64;
         }
     }
-    let ret = ttm_bo_wait_ctx(cur, dev, bo, ctx.no_wait_gpu);
+    let ret = ttm_bo_wait_ctx_intr(cur, dev, bo, ctx.no_wait_gpu, ctx.interruptible);
     if ret != 0 {
         return ret as i64;
     }
     check_evictable(cur, dev, bo, None, None, "shrinks");
     let res = bo.f().resource;
     let bulk = bo.f().bulk_move.is_some();
-    if bulk && let Some(r) = res {
-        dev.lru(cur, |lru| lru.del_bulk_move(r));
-    }
-    let lret = ttm_tt_backup(cur, dev, bo, flags);
-    if lret <= 0
+    let old_code = dev.m.variant(Variant::ShrinkBackupRebump);
+    if old_code
         && bulk
         && let Some(r) = res
     {
-        dev.lru(cur, |lru| lru.add_bulk_move(r));
+        dev.lru(cur, |lru| lru.del_bulk_move(r));
+    }
+    let lret = ttm_tt_backup(cur, dev, bo, flags);
+    if old_code {
+        if lret <= 0
+            && bulk
+            && let Some(r) = res
+        {
+            dev.lru(cur, |lru| lru.add_bulk_move(r));
+        }
+    } else if lret > 0
+        && let Some(r) = res
+    {
+        dev.lru(cur, |lru| {
+            ttm_resource_del_bulk_move_unevictable(cur, lru, r);
+            lru.move_to_lru_tail(r, cur.id);
+        });
     }
     if lret < 0 && lret != -(EINTR as i64) {
         return ebusy;
@@ -92,8 +112,14 @@ pub fn ttm_bo_shrink(
 
 /// `ttm_tt_backup(bdev, tt, {purge, writeback})`: frees the pages (purge drops the
 /// contents) and marks the tt BACKED_UP; returns pages freed. Writeback is a blocking
-/// action (shmem I/O).
+/// action (shmem I/O). Fault site `ttm_tt_backup`: `ttm_backup_backup_page()` (shmem)
+/// fails for the first page with -ENOMEM, or a signal interrupts it (-EINTR); the tt
+/// stays populated and not BACKED_UP (`ttm_tt_backup` sets the flags only for
+/// `ret > 0`). Simplified: no partial backup (a tt is one unit).
 pub fn ttm_tt_backup(cur: &Task, dev: &TtmDevice, bo: &TtmBo, flags: ShrinkFlags) -> i64 {
+    if let Some(e) = fault::should_fail(cur, site::TTM_TT_BACKUP, || bo.name.to_string()) {
+        return e as i64;
+    }
     {
         let mut f = bo.f();
         let purgeable = f.tt.as_ref().is_some_and(|t| t.purgeable);
@@ -111,6 +137,8 @@ pub fn ttm_tt_backup(cur: &Task, dev: &TtmDevice, bo: &TtmBo, flags: ShrinkFlags
                     ),
                 );
             }
+            // ttm_tt_backup sets BACKED_UP for any ret > 0, a purge included.
+            tt.backed_up = true;
             f.data = Data::Purged;
         } else {
             tt.backed_up = true;
@@ -299,6 +327,12 @@ impl XeShrinker {
         if flags.purge && !purgeable {
             return -(EBUSY as i64);
         }
+        // Fault site `xe_bo_shrink`: the runtime-PM reference for a CCS copy cannot be
+        // taken in reclaim (-EBUSY, before `*scanned` is charged), or the move notify /
+        // purge allocation fails (-ENOMEM).
+        if let Some(e) = fault::should_fail(cur, site::XE_BO_SHRINK, || bo.name.to_string()) {
+            return e as i64;
+        }
         *scanned += bo.pages;
         let flags = ShrinkFlags {
             purge: purgeable,
@@ -430,6 +464,7 @@ impl Shrinker for XeShrinker {
             == 0;
         let idle_at_start = self.idle_pages(cur);
         let blocking_before = dev.ledger(|l| *l.blocking(cur.id));
+        let injected_before = injected_into(cur);
         let ctx = OpCtx {
             no_wait_gpu: !sc.kswapd,
             ..Default::default()
@@ -457,7 +492,10 @@ impl Shrinker for XeShrinker {
         self.active
             .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
         let blocked = dev.ledger(|l| *l.blocking(cur.id)) - blocking_before;
-        if self.stall_check && lone && blocked > 0 && idle_at_start >= sc.nr_to_scan {
+        // A no-wait pass that an injected failure cut short legitimately falls back to
+        // the waiting pass.
+        let clean = injected_into(cur) == injected_before;
+        if self.stall_check && lone && clean && blocked > 0 && idle_at_start >= sc.nr_to_scan {
             dev.fail(
                 Property::ReclaimStall,
                 format!(

@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use ttm_model::engine::failure_file::{FailureFile, write_atomic};
-use ttm_model::engine::{EngineKind, Found, RunConfig, explore, replay_schedule};
+use ttm_model::engine::{EngineKind, Found, InjectConfig, RunConfig, explore, replay_schedule};
 use ttm_model::model::{Property, Variant, VariantSet};
 use ttm_model::scenario::{self, Scenario, file};
 
@@ -209,6 +209,40 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// Regressions reachable only through an error path: (entry, scenario, variant,
+/// property, inject budget). The search, the clean run and the replay all run with that
+/// many injected failures per execution (the saved schedule carries the failure plan).
+const INJECT_ENTRIES: &[(&str, &str, &str, &str, u32)] = &[
+    (
+        "cve-2026-52965-swapout-fail-rebump",
+        "ttm-swapout-fail",
+        "swapout-fail-rebump",
+        "walk-progress",
+        1,
+    ),
+    (
+        "ttm-2026-shrink-backup-rebump",
+        "ttm-shrink-backup-fail",
+        "shrink-backup-rebump",
+        "walk-progress",
+        1,
+    ),
+    (
+        "ttm-2025-ghost-reserve-after-transfer",
+        "ttm-ghost-reserve-fail",
+        "ghost-reserve-after-transfer",
+        "use-after-free",
+        1,
+    ),
+    (
+        "ttm-2023-swapout-move-leak",
+        "ttm-swapout-fail",
+        "swapout-move-leak",
+        "page-ledger",
+        1,
+    ),
+];
+
 /// Folders whose scenario files contribute entries.
 const FILE_DIRS: &[&str] = &["scenarios", "tests/regressions"];
 
@@ -223,6 +257,8 @@ struct Entry {
     variants: VariantSet,
     names: Vec<String>,
     property: Property,
+    /// Injected failures per execution (0: none).
+    inject: u32,
 }
 
 fn root() -> PathBuf {
@@ -245,6 +281,24 @@ fn entries() -> Vec<Entry> {
             names: list.iter().map(|v| v.name().to_string()).collect(),
             property: Property::from_name(property)
                 .unwrap_or_else(|| panic!("{name}: no property {property}")),
+            inject: 0,
+        });
+    }
+    for (name, sc, variant, property, inject) in INJECT_ENTRIES {
+        out.push(Entry {
+            name: name.to_string(),
+            scenario: scenario::find(sc).unwrap_or_else(|| panic!("{name}: no scenario {sc}")),
+            file: None,
+            variant: Variant::from_name(variant)
+                .unwrap_or_else(|| panic!("{name}: no variant {variant}")),
+            variants: VariantSet::of(
+                Variant::from_name(variant)
+                    .unwrap_or_else(|| panic!("{name}: no variant {variant}")),
+            ),
+            names: vec![variant.to_string()],
+            property: Property::from_name(property)
+                .unwrap_or_else(|| panic!("{name}: no property {property}")),
+            inject: *inject,
         });
     }
     for dir in FILE_DIRS {
@@ -266,6 +320,7 @@ fn entries() -> Vec<Entry> {
                     variants: VariantSet::of(*variant),
                     names: vec![variant.name().to_string()],
                     property: *property,
+                    inject: 0,
                 });
             }
         }
@@ -285,6 +340,7 @@ fn search(e: &Entry, variants: VariantSet, executions: usize) -> (usize, Option<
     cfg.seed = seed(&e.name);
     cfg.max_executions = Some(executions);
     cfg.budget = Duration::from_secs(3600);
+    cfg.inject = InjectConfig::budget(e.inject);
     let o = explore(&e.scenario, &cfg);
     (o.executions, o.found)
 }
@@ -330,6 +386,13 @@ fn each_race_is_found_with_its_variant() {
             )
         });
         assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
+        if e.inject > 0 {
+            assert!(
+                !f.injected.is_empty(),
+                "{}: found without injection",
+                e.name
+            );
+        }
     }
 }
 
@@ -392,11 +455,13 @@ fn saved_schedules_replay() {
 #[test]
 #[ignore]
 fn record_schedules() {
-    // `RECORD_ONLY=entry,entry` re-records just those entries.
-    let only = std::env::var("RECORD_ONLY").ok();
+    // RECORD_ONLY=a,b re-records only the entries whose names contain one of those.
+    let only: Option<Vec<String>> = std::env::var("RECORD_ONLY")
+        .ok()
+        .map(|v| v.split(',').map(str::to_string).collect());
     for e in entries() {
         if let Some(only) = &only
-            && !only.split(',').any(|n| n == e.name)
+            && !only.iter().any(|o| e.name.contains(o.as_str()))
         {
             continue;
         }
