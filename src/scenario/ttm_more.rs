@@ -10,7 +10,6 @@ use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EDEADLK;
 use crate::walker::evict::{ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all};
 use crate::walker::iter::OpCtx;
-use crate::walker::lockdep::{LockKind, RESV, TICKET};
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::swap::ttm_device_swapout;
 use crate::walker::*;
@@ -35,8 +34,6 @@ fn drm_exec_lock_all(
     'retry: loop {
         let mut held: Vec<usize> = Vec::new();
         if let Some(c) = contended.take() {
-            dev.lockdep
-                .acquire(cur, RESV, LockKind::Blocking { nest: true });
             ww_mutex_lock_slow(cur, bos[c].resv(), ticket);
             held.push(c);
         }
@@ -64,9 +61,6 @@ fn drm_exec_lock_all(
 /// `fence`), a bulk bump when `vm_bo` shares the VM resv, unlock. The oldest ticket must not fail while enough evictable
 /// memory exists (eviction-exhaustive).
 fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, fence: bool) {
-    w.dev
-        .lockdep
-        .acquire(cur, TICKET, LockKind::Blocking { nest: false });
     let ticket = ww_acquire_init(cur, &w.dev.class);
     let set = [Arc::clone(vm_bo), Arc::clone(bo)];
     drm_exec_lock_all(cur, &w.dev, &set, &ticket);
@@ -81,7 +75,6 @@ fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, 
     ttm_bo_unreserve(cur, &w.dev, bo);
     dma_resv_unlock(cur, &w.dev, vm_bo);
     ww_acquire_fini(cur, &ticket);
-    w.dev.lockdep.release(cur, TICKET);
 }
 
 /// D0 and D1 fill VRAM (with `third`), E0 and E1 wait in SYSTEM; two CPUs each submit a
