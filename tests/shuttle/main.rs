@@ -167,6 +167,8 @@ fn ttm_broken_clients_are_caught() {
         ("broken-client-ttm-pin-unlocked", Property::LruLocking),
         ("broken-client-ttm-hibernate-once", Property::Expectation),
         ("broken-client-ttm-scan-overreports", Property::PageLedger),
+        ("broken-client-shrinker-ww-lock", Property::LockOrder),
+        ("broken-client-shrinker-drm-exec", Property::LockOrder),
     ] {
         let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 20_000);
         let f = o
@@ -287,5 +289,27 @@ fn svm_fixed_model_longer() {
     for sc in scenario::all().into_iter().filter(|s| s.area == "svm") {
         assert_clean(&sc.name, EngineKind::Shuttle, 5_000);
         assert_clean(&sc.name, EngineKind::ShuttlePct { depth: 3 }, 3_000);
+    }
+}
+
+/// A shrinker that takes a ww ticket (or runs a drm_exec transaction) on BO reservations
+/// inside scan_objects is reported by the machine's lockdep with the primed chain, without
+/// any lockdep call in the scenario (issue 11).
+#[test]
+fn shrinker_ww_lock_reports_the_chain() {
+    for name in [
+        "broken-client-shrinker-ww-lock",
+        "broken-client-shrinker-drm-exec",
+    ] {
+        let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 1_000);
+        let f = o.found.unwrap_or_else(|| panic!("{name}: not found"));
+        assert_eq!(f.failure.property, Property::LockOrder, "{name}: {}", f.failure);
+        assert!(
+            f.failure.message.contains(
+                "reservation_ww_class_acquire -> reservation_ww_class_mutex -> fs_reclaim"
+            ) && f.failure.message.contains("reservation_ww_class_acquire blocking inside reclaim"),
+            "{name}: {}",
+            f.failure
+        );
     }
 }
