@@ -31,9 +31,9 @@ use proptest::strategy::Union;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use std::collections::BTreeMap;
 use std::sync::Mutex as StdMutex;
-use ttm_model::model::{ModelFailure, Property};
 use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::{EALREADY, EDEADLK};
+use ttm_model::model::{ModelFailure, Property};
 use ttm_model::ww::{
     Algo, WwAcquireCtx, WwClass, WwMutex, mutex_unlock, ww_acquire_done, ww_acquire_fini,
     ww_acquire_init, ww_mutex_is_locked, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock,
@@ -901,10 +901,7 @@ fn misuse_reports() {
             Property::EalreadyMisuse,
         ),
         // lockdep (one context: lockdep on).
-        (
-            vec![Lock { lock: 0, ctx: None }],
-            Property::Lockdep,
-        ),
+        (vec![Lock { lock: 0, ctx: None }], Property::Lockdep),
         (
             vec![
                 AcquireFini { ctx: 0 },

@@ -303,11 +303,19 @@ fn shrinker_ww_lock_reports_the_chain() {
     ] {
         let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 1_000);
         let f = o.found.unwrap_or_else(|| panic!("{name}: not found"));
-        assert_eq!(f.failure.property, Property::LockOrder, "{name}: {}", f.failure);
+        assert_eq!(
+            f.failure.property,
+            Property::LockOrder,
+            "{name}: {}",
+            f.failure
+        );
         assert!(
             f.failure.message.contains(
                 "reservation_ww_class_acquire -> reservation_ww_class_mutex -> fs_reclaim"
-            ) && f.failure.message.contains("reservation_ww_class_acquire blocking inside reclaim"),
+            ) && f
+                .failure
+                .message
+                .contains("reservation_ww_class_acquire blocking inside reclaim"),
             "{name}: {}",
             f.failure
         );
