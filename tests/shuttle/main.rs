@@ -321,3 +321,37 @@ fn shrinker_ww_lock_reports_the_chain() {
         );
     }
 }
+
+/// The ww scenarios stay clean with injected failures (`--inject 1`; the small drm_exec
+/// ones with 2): every drm_exec caller propagates the injected -ENOMEM of
+/// drm_exec_obj_locked / dma_resv_reserve_fences and calls drm_exec_fini.
+#[test]
+fn ww_scenarios_clean_under_injection() {
+    use ttm_model::engine::inject::InjectConfig;
+    for sc in scenario::default_set() {
+        if sc.area != "ww" {
+            continue;
+        }
+        let budgets: &[u32] = if sc.name.starts_with("exec-") {
+            &[1, 2]
+        } else {
+            &[1]
+        };
+        for &n in budgets {
+            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+            cfg.seed = 11;
+            cfg.max_executions = Some(if sc.tasks > 5 { 200 } else { 1_000 });
+            cfg.budget = Duration::from_secs(60);
+            cfg.inject = InjectConfig::budget(n);
+            let o = explore(&sc, &cfg);
+            if let Some(f) = &o.found {
+                panic!(
+                    "{} (--inject {n}) failed: {}\n{}",
+                    sc.name,
+                    f.failure,
+                    f.trace.join("\n")
+                );
+            }
+        }
+    }
+}
