@@ -361,3 +361,46 @@ fn skipping_drm_exec_fini_after_an_error_leaves_locks() {
         Some(Property::Lockdep)
     );
 }
+
+// ------------------------------------------------------------------ after -EDEADLK
+
+/// The kernel-doc of `ww_mutex_lock` allows "opt not to acquire the contended lock, back
+/// off and proceed". DEBUG_WW_MUTEXES flags it when the same context acquires another
+/// lock next (`contending_lock != ww`), and not when the caller proceeds with a fresh
+/// context. `fresh`: fini + init before taking C.
+fn proceed_after_edeadlk(fresh: bool) -> Option<Property> {
+    property(move |m, t, c| {
+        let (a, b, cl) = (
+            WwMutex::new(m, "A", c),
+            WwMutex::new(m, "B", c),
+            WwMutex::new(m, "C", c),
+        );
+        // An older context of another task holds B (the calls never block here).
+        let older_task = m.new_task("older");
+        let older = ww_acquire_init(&older_task, c);
+        assert_eq!(ww_mutex_lock(&older_task, &b, Some(&older)), 0);
+        let mut ctx = ww_acquire_init(t, c);
+        assert_eq!(ww_mutex_lock(t, &a, Some(&ctx)), 0);
+        assert_eq!(ww_mutex_lock(t, &b, Some(&ctx)), -EDEADLK);
+        ww_mutex_unlock(t, &a);
+        if fresh {
+            ww_acquire_fini(t, &ctx);
+            ctx = ww_acquire_init(t, c);
+        }
+        assert_eq!(ww_mutex_lock(t, &cl, Some(&ctx)), 0);
+        ww_mutex_unlock(t, &cl);
+        ww_acquire_fini(t, &ctx);
+        ww_mutex_unlock(&older_task, &b);
+        ww_acquire_fini(&older_task, &older);
+    })
+}
+
+#[test]
+fn proceeding_with_the_same_context_after_edeadlk_is_flagged() {
+    assert_eq!(proceed_after_edeadlk(false), Some(Property::ClientProtocol));
+}
+
+#[test]
+fn proceeding_with_a_fresh_context_after_edeadlk_is_clean() {
+    assert_eq!(proceed_after_edeadlk(true), None);
+}
