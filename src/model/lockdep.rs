@@ -263,6 +263,39 @@ impl Lockdep {
         }
     }
 
+    /// `lock_acquire(.., nest_lock)` of a lock taken with an explicit nest lock
+    /// (`spin_lock_nest_lock`, `mutex_lock_nest_lock`): "Nested lock was not taken" unless
+    /// `cur` holds `nest`; a same-class lock already held is no recursion when `nest` sits
+    /// below it (`check_deadlock` returns 2: neither checked nor adding dependencies).
+    pub fn acquire_nest(
+        &self,
+        cur: &Task,
+        class: &'static str,
+        kind: LockKind,
+        nest: &'static str,
+    ) {
+        if self.debug_locks() && !self.holds(cur, nest) {
+            self.report(
+                cur,
+                Property::Lockdep,
+                format!(
+                    "WARNING: Nested lock was not taken: {} takes {class} with nest lock {nest}, which it does not hold",
+                    cpu_name(cur.id)
+                ),
+            );
+        }
+        let serialised = self.with_held(cur.id, |h| {
+            let n = h.iter().position(|x| x.class == nest);
+            let s = h.iter().position(|x| x.class == class);
+            matches!((n, s), (Some(n), Some(s)) if n < s)
+        });
+        if serialised {
+            self.with_held(cur.id, |h| h.push(Held { class, kind }));
+        } else {
+            self.acquire(cur, class, kind);
+        }
+    }
+
     /// `lock_release`.
     pub fn release(&self, cur: &Task, class: &'static str) {
         self.with_held(cur.id, |h| {

@@ -30,7 +30,11 @@
 //! (`common::inorder_transaction`); `drm_exec X [Y,Z] ..` a drm_exec transaction whose
 //! body prepares each object (`[..]` = one `drm_exec_prepare_array`, `[]` an empty one)
 //! with `drm_exec_retry_on_contention` after every call. The end of every execution
-//! checks that every lock is free. New object kinds (BOs, bulk moves, pages) and their
+//! checks that every lock is free. Every lock of a file scenario is seen by the machine's
+//! lockdep (`ww::lockdep_ww`): an actor that takes two locks of the class without a
+//! context, opens a second context, or calls `ww_acquire_init` while holding a lock taken
+//! without one is reported as `lockdep`, as a kernel with PROVE_LOCKING would; a
+//! `drm_exec` op propagates an injected -ENOMEM (`hunt --inject`) and ends the transaction. New object kinds (BOs, bulk moves, pages) and their
 //! operations are added to `OBJECT_KINDS`, `ObjectSpec` and `parse_op`.
 
 use super::common::{check_quiescent, dummy_load, expect, inorder_transaction};

@@ -12,7 +12,6 @@ use crate::walker::evict::{
     ttm_bo_validate, ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all,
 };
 use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
-use crate::walker::lockdep::TICKET;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::swap::ttm_device_swapout;
 use crate::walker::*;
@@ -405,11 +404,6 @@ pub fn register(out: &mut Vec<Scenario>) {
                 yield_now();
                 dma_resv_unlock(t, &w.dev, &y);
             });
-            w.dev.lockdep.acquire(
-                main,
-                TICKET,
-                crate::walker::lockdep::LockKind::Blocking { nest: false },
-            );
             let ticket = ww_acquire_init(main, &w.dev.class);
             let vm = w
                 .dev
@@ -425,7 +419,6 @@ pub fn register(out: &mut Vec<Scenario>) {
             ttm_bo_unreserve(main, &w.dev, &e);
             ttm_bo_unreserve(main, &w.dev, &vm);
             ww_acquire_fini(main, &ticket);
-            w.dev.lockdep.release(main, TICKET);
             m.join(main, h);
             w.quiesce(main);
         }),

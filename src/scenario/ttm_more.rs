@@ -10,7 +10,6 @@ use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EDEADLK;
 use crate::walker::evict::{ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all};
 use crate::walker::iter::OpCtx;
-use crate::walker::lockdep::{LockKind, RESV, TICKET};
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::swap::ttm_device_swapout;
 use crate::walker::*;
@@ -35,8 +34,6 @@ fn drm_exec_lock_all(
     'retry: loop {
         let mut held: Vec<usize> = Vec::new();
         if let Some(c) = contended.take() {
-            dev.lockdep
-                .acquire(cur, RESV, LockKind::Blocking { nest: true });
             ww_mutex_lock_slow(cur, bos[c].resv(), ticket);
             held.push(c);
         }
@@ -64,9 +61,6 @@ fn drm_exec_lock_all(
 /// `fence`), a bulk bump when `vm_bo` shares the VM resv, unlock. The oldest ticket must not fail while enough evictable
 /// memory exists (eviction-exhaustive).
 fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, fence: bool) {
-    w.dev
-        .lockdep
-        .acquire(cur, TICKET, LockKind::Blocking { nest: false });
     let ticket = ww_acquire_init(cur, &w.dev.class);
     let set = [Arc::clone(vm_bo), Arc::clone(bo)];
     drm_exec_lock_all(cur, &w.dev, &set, &ticket);
@@ -81,7 +75,6 @@ fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, 
     ttm_bo_unreserve(cur, &w.dev, bo);
     dma_resv_unlock(cur, &w.dev, vm_bo);
     ww_acquire_fini(cur, &ticket);
-    w.dev.lockdep.release(cur, TICKET);
 }
 
 /// D0 and D1 fill VRAM (with `third`), E0 and E1 wait in SYSTEM; two CPUs each submit a
@@ -234,6 +227,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         out.push(busy_gpu(cpus));
     }
     out.push(shrink_hammer(16, 3));
+    broken_client_shrinker_ww(out);
     out.push(ttm(
         "broken-client-ttm-hibernate-once",
         "a suspend path that calls ttm_device_swapout once instead of looping as \
@@ -539,4 +533,96 @@ pub fn shrink_hammer(cpus: usize, bos: usize) -> Scenario {
             w.quiesce(main);
         }),
     )
+}
+
+/// A driver shrinker whose `scan_objects` locks BO reservations under a ww ticket (issue
+/// 11): `ticket`: `ww_acquire_init` + `dma_resv_lock(bo, ticket)` (`ww_mutex_lock`);
+/// otherwise the drm_exec transaction of [`drm_exec_lock_all`] over every BO.
+struct TicketShrinker {
+    dev: Arc<TtmDevice>,
+    nr_deferred: crate::model::sync::atomic::AtomicU64,
+    drm_exec: bool,
+}
+
+impl Shrinker for TicketShrinker {
+    fn name(&self) -> &str {
+        if self.drm_exec {
+            "broken-drm-exec"
+        } else {
+            "broken-ww-ticket"
+        }
+    }
+    fn ledger_device(&self) -> &TtmDevice {
+        &self.dev
+    }
+    fn nr_deferred(&self) -> &crate::model::sync::atomic::AtomicU64 {
+        &self.nr_deferred
+    }
+    fn batch(&self) -> u64 {
+        1
+    }
+    fn count_objects(&self, _: &Arc<Task>, _: &crate::walker::shrink::ShrinkControl) -> u64 {
+        2
+    }
+    /// Broken: a blocking reservation lock inside reclaim. `dma_resv_lockdep()` primed
+    /// `reservation_ww_class_acquire -> reservation_ww_class_mutex -> fs_reclaim`, so the
+    /// ticket (or the resv) taken with `fs_reclaim` held closes the cycle; shrinkers may only
+    /// trylock (`ttm_bo_shrink` through the LRU walk's trylock path).
+    fn scan_objects(&self, cur: &Arc<Task>, sc: &mut crate::walker::shrink::ShrinkControl) -> u64 {
+        let dev = &self.dev;
+        let bos = dev.bos(cur);
+        let ticket = ww_acquire_init(cur, &dev.class);
+        if self.drm_exec {
+            drm_exec_lock_all(cur, dev, &bos, &ticket);
+            for bo in bos.iter().rev() {
+                dma_resv_unlock(cur, dev, bo);
+            }
+        } else if let Some(bo) = bos.first() {
+            let r = dma_resv_lock(cur, dev, bo, Some(&ticket), false);
+            if r == 0 {
+                dma_resv_unlock(cur, dev, bo);
+            }
+        }
+        ww_acquire_fini(cur, &ticket);
+        sc.nr_scanned = 1;
+        0
+    }
+}
+
+/// The broken shrinkers that lock reservations through a ww ticket or drm_exec inside
+/// `scan_objects`: reported by the machine's lockdep (`lock-order`, with the primed chain),
+/// with no explicit annotation in the scenario.
+fn broken_client_shrinker_ww(out: &mut Vec<Scenario>) {
+    for (name, drm_exec) in [
+        ("broken-client-shrinker-ww-lock", false),
+        ("broken-client-shrinker-drm-exec", true),
+    ] {
+        out.push(ttm(
+            name,
+            if drm_exec {
+                "a shrinker locks every BO's dma_resv with a drm_exec-style ticket transaction \
+                 inside scan_objects: lock-order (fs_reclaim -> reservation_ww_class_acquire \
+                 against the dma_resv_lockdep() chain)"
+            } else {
+                "a shrinker takes a ww ticket and ww_mutex_lock()s a BO's dma_resv inside \
+                 scan_objects: lock-order (fs_reclaim -> reservation_ww_class_acquire against \
+                 the dma_resv_lockdep() chain)"
+            },
+            2,
+            8,
+            Arc::new(move |m, main, w| {
+                w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
+                w.bo(main, "Y", TTM_PL_SYSTEM, 0, false);
+                let s: Arc<dyn Shrinker> = Arc::new(TicketShrinker {
+                    dev: Arc::clone(&w.dev),
+                    nr_deferred: crate::model::sync::atomic::AtomicU64::new(0),
+                    drm_exec,
+                });
+                let h = spawn(m, "kswapd", w, move |t, w| {
+                    shrink_slab(t, &w.dev, &[s], true, 0);
+                });
+                m.join(main, h);
+            }),
+        ));
+    }
 }

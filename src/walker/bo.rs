@@ -11,7 +11,7 @@
 //! * Page contents are a version number per BO and a location (the page ledger), not
 //!   data; a move copies the version, a clear resets it.
 
-use super::lockdep::{LockKind, Lockdep, RESV};
+use super::lockdep::{LockKind, Lockdep};
 use super::lru::{Lru, Manager, ResId};
 use super::{MemType, TTM_PL_SYSTEM, TTM_PL_TT, TTM_PL_VRAM, mem_type_name};
 use crate::model::Machine;
@@ -414,11 +414,7 @@ pub fn dma_resv_locking_ctx(lock: &WwMutex) -> Option<Arc<WwAcquireCtx>> {
 /// `dma_resv_trylock` (legal under `lru_lock`).
 pub fn dma_resv_trylock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> bool {
     dev.resv_attempts.fetch_add(1, Ordering::Relaxed);
-    let ok = crate::ww::ww_mutex_trylock(cur, bo.resv(), None);
-    if ok {
-        dev.lockdep.acquire(cur, RESV, LockKind::Trylock);
-    }
-    ok
+    crate::ww::ww_mutex_trylock(cur, bo.resv(), None)
 }
 
 /// `dma_resv_lock(_interruptible)` with an optional ticket: a sleeping lock, so never
@@ -452,22 +448,11 @@ pub fn dma_resv_lock_raw(
             ),
         );
     }
-    dev.lockdep.acquire(
-        cur,
-        RESV,
-        LockKind::Blocking {
-            nest: ticket.is_some(),
-        },
-    );
-    let ret = if interruptible {
+    if interruptible {
         crate::ww::ww_mutex_lock_interruptible(cur, lock, ticket)
     } else {
         crate::ww::ww_mutex_lock(cur, lock, ticket)
-    };
-    if ret != 0 {
-        dev.lockdep.release(cur, RESV);
     }
-    ret
 }
 
 pub fn dma_resv_unlock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
@@ -475,8 +460,8 @@ pub fn dma_resv_unlock(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 }
 
 pub fn dma_resv_unlock_raw(cur: &Arc<Task>, dev: &TtmDevice, lock: &WwMutex) {
+    let _ = dev;
     crate::ww::ww_mutex_unlock(cur, lock);
-    dev.lockdep.release(cur, RESV);
 }
 
 /// `ttm_bo_reserve(bo, interruptible, no_wait, ticket)`.

@@ -12,6 +12,7 @@ use crate::model::task::{Task, WakeQ};
 use crate::model::trace::{EDEADLK, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, ww_ctx_less};
+use crate::ww::lockdep_ww::debug_locks_warn;
 use crate::ww::mutex::{MUTEX_FLAG_WAITERS, WaitList, Waiter, WwMutex};
 
 fn less(cur: &Task, a: &WwAcquireCtx, b: &WwAcquireCtx) -> bool {
@@ -19,59 +20,58 @@ fn less(cur: &Task, a: &WwAcquireCtx, b: &WwAcquireCtx) -> bool {
 }
 
 /// `ww_mutex_lock_acquired(ww, ww_ctx)`: the DEBUG_WW_MUTEXES checks (each one a
-/// `client-protocol` failure with the kernel's meaning), then `acquired++`, `ww->ctx = ctx`.
+/// `DEBUG_LOCKS_WARN_ON`: a `client-protocol` WARN with the kernel's meaning, after which
+/// the execution continues), then `acquired++`, `ww->ctx = ctx`.
+///
+/// What DEBUG_WW_MUTEXES flags after an -EDEADLK, exactly (kernel/locking/ww_mutex.h,
+/// include/linux/ww_mutex.h): `contending_lock` is set by `__ww_mutex_kill` (a second
+/// -EDEADLK while it is set warns), and cleared only here, by the next *successful*
+/// acquisition with that context (lock, lock_slow, interruptible or ctx-trylock), or by
+/// `ww_acquire_init`; that acquisition must be of the contended lock and with nothing
+/// else held (`acquired == 0`). So the kernel-doc's "opt not to acquire the contended
+/// lock, back off and proceed" is flagged as soon as the same context acquires any other
+/// ww_mutex; proceeding with a fresh context (`ww_acquire_fini` + `ww_acquire_init`) or
+/// without one is not. Unlocking, `ww_acquire_fini` and failed attempts do not touch it.
 pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCtx) {
-    let m = &cur.machine;
+    let warn = |msg: String| debug_locks_warn(cur, Property::ClientProtocol, msg);
     if ww.ctx.load(Ordering::Relaxed) != 0 {
-        m.fail(
-            Property::ClientProtocol,
-            format!(
-                "{} acquired {} with ww->ctx still set: it was released with mutex_unlock() \
+        warn(format!(
+            "{} acquired {} with ww->ctx still set: it was released with mutex_unlock() \
                  instead of ww_mutex_unlock()",
-                cpu_name(cur.id),
-                ww.name
-            ),
-        );
+            cpu_name(cur.id),
+            ww.name
+        ));
     }
     if ctx.done_acquire.load(std::sync::atomic::Ordering::SeqCst) {
-        m.fail(
-            Property::ClientProtocol,
-            format!(
-                "ctx#{} locked {} after ww_acquire_done/fini",
-                ctx.id, ww.name
-            ),
-        );
+        warn(format!(
+            "ctx#{} locked {} after ww_acquire_done/fini",
+            ctx.id, ww.name
+        ));
     }
     if let Some(contending) = ctx.contending() {
         if contending != ww.uid {
-            m.fail(
-                Property::ClientProtocol,
-                format!(
-                    "ctx#{} acquired {} after -EDEADLK on another ww_mutex without first \
+            warn(format!(
+                "ctx#{} acquired {} after -EDEADLK on another ww_mutex without first \
                      slow-locking the contended one",
-                    ctx.id, ww.name
-                ),
-            );
+                ctx.id, ww.name
+            ));
         }
         if ctx.acquired() > 0 {
-            m.fail(
-                Property::ClientProtocol,
-                format!(
-                    "ctx#{} re-locked contended {} after -EDEADLK while still holding {} \
+            warn(format!(
+                "ctx#{} re-locked contended {} after -EDEADLK while still holding {} \
                      lock(s): it forgot to unlock everything first",
-                    ctx.id,
-                    ww.name,
-                    ctx.acquired()
-                ),
-            );
+                ctx.id,
+                ww.name,
+                ctx.acquired()
+            ));
         }
         ctx.set_contending(None);
     }
     if ctx.class_id != ww.class.id {
-        m.fail(
-            Property::ClientProtocol,
-            format!("ctx#{} of another ww_class locked {}", ctx.id, ww.name),
-        );
+        warn(format!(
+            "ctx#{} of another ww_class locked {}",
+            ctx.id, ww.name
+        ));
     }
     ctx.acquired
         .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -186,7 +186,7 @@ pub(crate) fn ww_mutex_set_context_fastpath(cur: &Task, lock: &WwMutex, ctx: &Ar
         return;
     }
     let mut wake_q = WakeQ::new();
-    let list = lock.lock_wait_lock();
+    let list = lock.lock_wait_lock(cur);
     __ww_mutex_check_waiters(cur, lock, &list, ctx, &mut wake_q);
     drop(list);
     wake_q.wake_up_q(cur);
@@ -206,7 +206,8 @@ pub(crate) fn __ww_mutex_kill(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) ->
             );
         }
         if ctx.contending().is_some() {
-            cur.machine.fail(
+            debug_locks_warn(
+                cur,
                 Property::ClientProtocol,
                 format!(
                     "ctx#{} got a second -EDEADLK (on {}) before resolving the first: \
@@ -356,7 +357,8 @@ pub(crate) fn __ww_mutex_unlock(cur: &Task, lock: &WwMutex) {
         let ctx = lock.class.ctx(id);
         let n = ctx.acquired();
         if n == 0 {
-            cur.machine.fail(
+            debug_locks_warn(
+                cur,
                 Property::ClientProtocol,
                 format!(
                     "ww_mutex_unlock({}): holder ctx#{} has acquired == 0",
@@ -364,8 +366,9 @@ pub(crate) fn __ww_mutex_unlock(cur: &Task, lock: &WwMutex) {
                 ),
             );
         }
+        // `if (lock->ctx->acquired > 0) lock->ctx->acquired--;`
         ctx.acquired
-            .store(n - 1, std::sync::atomic::Ordering::SeqCst);
+            .store(n.saturating_sub(1), std::sync::atomic::Ordering::SeqCst);
         lock.ctx.store(0, Ordering::Relaxed);
     }
 }

@@ -16,12 +16,17 @@ use crate::model::sync::Arc;
 use crate::model::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::model::task::Task;
 use crate::model::trace::Ev;
+use crate::ww::lockdep_ww;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering as Std};
 
 /// `struct ww_class`: `DEFINE_WD_CLASS` (Wait-Die) or `DEFINE_WW_CLASS` (Wound-Wait).
 #[derive(Debug)]
 pub struct WwClass {
     pub name: &'static str,
+    /// Lockdep class of the acquire contexts (`#ww_class "_acquire"`, `acquire_key`).
+    pub acquire_name: &'static str,
+    /// Lockdep class of the ww_mutexes (`#ww_class "_mutex"`, `mutex_key`).
+    pub mutex_name: &'static str,
     pub id: usize,
     stamp: AtomicU64,
     pub is_wait_die: bool,
@@ -63,11 +68,21 @@ impl WwClass {
         static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
         let id = NEXT_ID.fetch_add(1, Std::Relaxed);
         let is_wait_die = algo == Algo::WaitDie;
+        let (acquire_name, mutex_name) = crate::ww::lockdep_ww::class_names(name);
         let slots = (1..=CTX_SLOTS)
-            .map(|i| Arc::new(WwAcquireCtx::slot(i, is_wait_die, id)))
+            .map(|i| {
+                Arc::new(WwAcquireCtx::slot(
+                    i,
+                    is_wait_die,
+                    id,
+                    (acquire_name, mutex_name),
+                ))
+            })
             .collect();
         Arc::new(WwClass {
             name,
+            acquire_name,
+            mutex_name,
             id,
             stamp: AtomicU64::new(stamp_base),
             is_wait_die,
@@ -146,6 +161,8 @@ pub struct WwAcquireCtx {
     stamp: std::sync::atomic::AtomicU64,
     pub is_wait_die: bool,
     pub class_id: usize,
+    /// The class's lockdep classes (`_acquire`, `_mutex`), for `ww_acquire_fini`.
+    pub(crate) lockdep_names: (&'static str, &'static str),
     pub(crate) acquired: AtomicUsize,
     pub(crate) wounded: AtomicBool,
     pub(crate) done_acquire: std::sync::atomic::AtomicBool,
@@ -166,13 +183,19 @@ pub struct WwAcquireCtx {
 
 impl WwAcquireCtx {
     /// A context slot of `class` (see [`WwClass::new`]: slots exist before any task runs).
-    fn slot(id: usize, is_wait_die: bool, class_id: usize) -> WwAcquireCtx {
+    fn slot(
+        id: usize,
+        is_wait_die: bool,
+        class_id: usize,
+        lockdep_names: (&'static str, &'static str),
+    ) -> WwAcquireCtx {
         WwAcquireCtx {
             id,
             task: std::sync::atomic::AtomicU16::new(0),
             stamp: std::sync::atomic::AtomicU64::new(0),
             is_wait_die,
             class_id,
+            lockdep_names,
             acquired: AtomicUsize::new(0),
             wounded: AtomicBool::new(false),
             done_acquire: std::sync::atomic::AtomicBool::new(false),
@@ -237,6 +260,7 @@ pub fn ww_acquire_init(cur: &Task, class: &Arc<WwClass>) -> Arc<WwAcquireCtx> {
             used + 1,
             class.is_wait_die,
             class.id,
+            (class.acquire_name, class.mutex_name),
         )));
     }
     let ctx = Arc::clone(&g[used]);
@@ -253,37 +277,56 @@ pub fn ww_acquire_init(cur: &Task, class: &Arc<WwClass>) -> Arc<WwAcquireCtx> {
             ctx.id, class.name
         ))
     });
+    // CONFIG_DEBUG_LOCK_ALLOC: ctx->dep_map, then first_lock_dep_map nested under it.
+    lockdep_ww::acquire_init(cur, class);
     ctx
 }
 
-/// `ww_acquire_done(ctx)`: debug marker, warns when called twice.
+/// `ww_acquire_done(ctx)`: debug marker; `DEBUG_LOCKS_WARN_ON(ctx->done_acquire)` when
+/// called twice (a WARN: the execution continues).
 pub fn ww_acquire_done(cur: &Task, ctx: &WwAcquireCtx) {
     if ctx.done_acquire.swap(true, Std::SeqCst) {
-        cur.machine.fail(
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::ClientProtocol,
-            format!("ww_acquire_done(ctx#{}) called twice", ctx.id),
+            format!(
+                "DEBUG_LOCKS_WARN_ON(ctx->done_acquire): ww_acquire_done(ctx#{}) called twice",
+                ctx.id
+            ),
         );
     }
     cur.event(|| Ev::Note(format!("ww_acquire_done(ctx#{})", ctx.id)));
 }
 
-/// `ww_acquire_fini(ctx)`: debug warns on locks still held or a second fini. The kernel's
-/// non-debug build does nothing; the model always checks.
+/// `ww_acquire_fini(ctx)`: lockdep releases `first_lock_dep_map` and `ctx->dep_map`;
+/// DEBUG_WW_MUTEXES warns on locks still held (`DEBUG_LOCKS_WARN_ON(ctx->acquired)`). A
+/// second fini is lockdep's "bad unlock balance" (or, without DEBUG_LOCK_ALLOC, the
+/// `acquired = ~0U` poison tripping the same warn): reported as `client-protocol`. The
+/// kernel's non-debug build does nothing; the model always checks. Each is a WARN.
 pub fn ww_acquire_fini(cur: &Task, ctx: &WwAcquireCtx) {
+    let twice = ctx.finished.swap(true, Std::SeqCst);
+    if !twice {
+        lockdep_ww::acquire_fini(cur, ctx.lockdep_names);
+    }
     let held = ctx.acquired();
     if held != 0 {
-        cur.machine.fail(
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::ClientProtocol,
             format!(
-                "ww_acquire_fini(ctx#{}) with {held} lock(s) still held",
+                "DEBUG_LOCKS_WARN_ON(ctx->acquired): ww_acquire_fini(ctx#{}) with {held} lock(s) still held",
                 ctx.id
             ),
         );
     }
-    if ctx.finished.swap(true, Std::SeqCst) {
-        cur.machine.fail(
+    if twice {
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::ClientProtocol,
-            format!("ww_acquire_fini(ctx#{}) called twice", ctx.id),
+            format!(
+                "ww_acquire_fini(ctx#{}) called twice (bad unlock balance of its dep_map)",
+                ctx.id
+            ),
         );
     }
     ctx.done_acquire.store(true, Std::SeqCst);

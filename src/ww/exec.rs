@@ -5,9 +5,14 @@
 //! The fixed model carries the B10 patch ("drm/exec: don't immediately add the prelocked
 //! obj"): the slow-locked contended object is kept in `prelocked` and only listed when
 //! the caller asks for it again; variant `exec-prelocked-listed` is mainline drm_exec.c
-//! (1fc5a74b), which lists it at once. Allocation failures (-ENOMEM from kvrealloc and
-//! from dma_resv_reserve_fences) are not modelled: the object array always grows, so
-//! the paths covered are the locking ones.
+//! (1fc5a74b), which lists it at once. Allocation failures are fault sites
+//! (`model::fault`): `drm_exec_obj_locked` (-ENOMEM from the `kvrealloc_array` of
+//! `exec->objects`) and `dma_resv_reserve_fences` (-ENOMEM from `dma_resv_list_alloc`),
+//! with the kernel's error paths (unlock the object just locked, drop the reference, and
+//! return the error, which the caller propagates out of the loop before `drm_exec_fini`).
+//! The array's capacity is not modelled: the kernel reallocates when it is full (from the
+//! first object on when `drm_exec_init`'s `kvmalloc_array` failed and left
+//! `max_objects == 0`), so every listing may be the one that reallocates.
 //!
 //! `drm_exec_until_all_locked { ... }` becomes [`DrmExec::until_all_locked`] with a
 //! closure returning `ControlFlow`: `Continue` re-evaluates the loop condition
@@ -16,6 +21,7 @@
 //! `Break(ret)` leaves the loop like the kernel's `goto error` / `break`.
 
 use crate::model::Machine;
+use crate::model::fault::{self, site};
 use crate::model::kref::Kref;
 use crate::model::property::Property;
 use crate::model::sync::{Arc, yield_now};
@@ -68,10 +74,16 @@ pub fn drm_gem_object_put(cur: &Task, obj: &GemObject) {
     }
 }
 
-/// `dma_resv_reserve_fences(obj, num_fences)`: needs the reservation held.
+/// `dma_resv_reserve_fences(obj, num_fences)` (drivers/dma-buf/dma-resv.c): needs the
+/// reservation held; -ENOMEM when `dma_resv_list_alloc` fails (fault site).
 pub fn dma_resv_reserve_fences(cur: &Task, obj: &GemObject, num_fences: usize) -> i32 {
     obj.refcount
         .check_alive(&cur.machine.rec, "dma_resv_reserve_fences");
+    if let Some(err) =
+        fault::should_fail(cur, site::DMA_RESV_RESERVE_FENCES, || obj.name.to_string())
+    {
+        return err;
+    }
     if cur.machine.holder(obj.resv.uid) != Some(cur.id) {
         cur.machine.fail(
             Property::ClientProtocol,
@@ -248,10 +260,17 @@ impl DrmExec {
         }
     }
 
-    /// `drm_exec_obj_locked(exec, obj)`: track with a reference.
-    fn obj_locked(&mut self, obj: &Arc<GemObject>) {
+    /// `drm_exec_obj_locked(exec, obj)`: track with a reference; -ENOMEM when growing
+    /// the object array fails (`kvrealloc_array`, fault site), with nothing changed.
+    fn obj_locked(&mut self, obj: &Arc<GemObject>) -> i32 {
+        if let Some(err) = fault::should_fail(&self.cur, site::DRM_EXEC_OBJ_LOCKED, || {
+            obj.name.to_string()
+        }) {
+            return err;
+        }
         drm_gem_object_get(&self.cur, obj);
         self.objects.push(Arc::clone(obj));
+        0
     }
 
     /// `drm_exec_lock_contended(exec)`: slow-lock the contended object first.
@@ -275,7 +294,13 @@ impl DrmExec {
             ww_mutex_lock_slow(&cur, &obj.resv, &ticket);
         }
         if self.lists_prelocked() {
-            self.obj_locked(&obj);
+            let ret = self.obj_locked(&obj);
+            if ret != 0 {
+                // error_unlock: / error_dropref:
+                ww_mutex_unlock(&cur, &obj.resv);
+                drm_gem_object_put(&cur, &obj);
+                return ret;
+            }
         }
         self.prelocked = Some(obj);
         0
@@ -292,10 +317,17 @@ impl DrmExec {
             return ret;
         }
         if self.prelocked.as_ref().is_some_and(|p| Arc::ptr_eq(p, obj)) {
-            if !self.lists_prelocked() {
-                self.obj_locked(obj);
-            }
             let p = self.prelocked.take().expect("checked above");
+            if !self.lists_prelocked() {
+                let ret = self.obj_locked(obj);
+                if ret != 0 {
+                    // As lock_contended's error_unlock: the prelocked object is unlocked
+                    // and its reference dropped.
+                    ww_mutex_unlock(&cur, &p.resv);
+                    drm_gem_object_put(&cur, &p);
+                    return ret;
+                }
+            }
             drm_gem_object_put(&cur, &p);
             return 0;
         }
@@ -320,7 +352,12 @@ impl DrmExec {
         if ret != 0 {
             return ret;
         }
-        self.obj_locked(obj);
+        let ret = self.obj_locked(obj);
+        if ret != 0 {
+            // error_unlock:
+            ww_mutex_unlock(&cur, &obj.resv);
+            return ret;
+        }
         0
     }
 

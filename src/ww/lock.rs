@@ -16,6 +16,7 @@ use crate::ww::algo::{
     check_wait_list_order, ww_mutex_lock_acquired, ww_mutex_set_context_fastpath,
 };
 use crate::ww::ctx::WwAcquireCtx;
+use crate::ww::lockdep_ww;
 use crate::ww::mutex::{Waiter, WaiterCtx, WwMutex};
 use std::sync::atomic::Ordering as Std;
 
@@ -48,7 +49,7 @@ fn __mutex_lock_common(
     }
 
     let mut wake_q = WakeQ::new();
-    let mut list = lock.lock_wait_lock();
+    let mut list = lock.lock_wait_lock(cur);
     // Step 4: after waiting for wait_lock, try again.
     if lock.__mutex_trylock(cur) {
         if let Some(ctx) = ww_ctx {
@@ -113,10 +114,10 @@ fn __mutex_lock_common(
         let first = lock.waiter_is_first_racy(cur);
         set_current_state(cur, state);
         if lock.__mutex_trylock_or_handoff(cur, first) {
-            list = lock.lock_wait_lock();
+            list = lock.lock_wait_lock(cur);
             break;
         }
-        list = lock.lock_wait_lock();
+        list = lock.lock_wait_lock(cur);
     }
     __set_current_state(cur, TaskState::Running);
     m.set_blocked(cur.id, None);
@@ -247,6 +248,14 @@ fn ww_mutex_lock_state(
         obj: Arc::clone(&lock.name),
         ctx: ctx.map(|c| (c.id, c.stamp())),
     });
+    // `mutex_acquire_nest(&lock->dep_map, 0, 0, &ctx->dep_map)` at the start of
+    // `__mutex_lock_common`, after the -EALREADY return (this context holds the lock).
+    let ealready = ctx.is_some_and(|c| {
+        lock.ghost_ctx.load(Std::SeqCst) == c.id && cur.machine.holder(lock.uid) == Some(cur.id)
+    });
+    if !ealready {
+        lockdep_ww::mutex_acquire(cur, lock, ctx.map(|c| &**c), false);
+    }
     let debug_build = cur.machine.opts.inject_edeadlk;
     let mut ret = if !debug_build && lock.__mutex_trylock_fast(cur) {
         if let Some(ctx) = ctx {
@@ -265,6 +274,11 @@ fn ww_mutex_lock_state(
         }
     }
     if ret != 0 {
+        // The failed attempt leaves no held lock (`mutex_release` on the error path; the
+        // injected -EDEADLK went through ww_mutex_unlock); its dependencies stay.
+        if !ealready && !injected {
+            cur.machine.lockdep.release(cur, lock.class.mutex_name);
+        }
         check_lock_return(cur, lock, ctx, ret, injected);
     }
     cur.event(|| Ev::Ret {
@@ -295,12 +309,14 @@ pub fn ww_mutex_lock_interruptible(
     )
 }
 
+/// `DEBUG_LOCKS_WARN_ON(!ctx->contending_lock)` of the `_slow` calls (a WARN).
 fn check_slow_preceded(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx, f: &str) {
     if ctx.contending().is_none() {
-        cur.machine.fail(
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::ClientProtocol,
             format!(
-                "{f}({}) by ctx#{} without a preceding -EDEADLK",
+                "DEBUG_LOCKS_WARN_ON(!ctx->contending_lock): {f}({}) by ctx#{} without a preceding -EDEADLK",
                 lock.name, ctx.id
             ),
         );
@@ -308,28 +324,19 @@ fn check_slow_preceded(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx, f: &str) 
 }
 
 /// `ww_mutex_lock_slow(lock, ctx)`: void; must follow -EDEADLK with nothing held. The
-/// kernel discards the return value; the model reports a discarded failure, because the
-/// caller then believes it owns a lock it does not (spec §2.6).
+/// kernel discards the return value (`(void)ret`), and so does the model: whatever a
+/// misuse makes it return is already flagged by DEBUG_WW_MUTEXES (a second -EDEADLK
+/// warns in `__ww_mutex_kill`; a slow lock of a lock the context holds gives -EALREADY,
+/// which the kernel does not flag, and neither does the model).
 pub fn ww_mutex_lock_slow(cur: &Arc<Task>, lock: &WwMutex, ctx: &Arc<WwAcquireCtx>) {
     check_slow_preceded(cur, lock, ctx, "ww_mutex_lock_slow");
-    let ret = ww_mutex_lock_state(
+    let _ = ww_mutex_lock_state(
         cur,
         lock,
         Some(ctx),
         TaskState::Uninterruptible,
         "ww_mutex_lock_slow",
     );
-    if ret != 0 {
-        cur.machine.fail(
-            Property::ClientProtocol,
-            format!(
-                "ww_mutex_lock_slow({}) got {} and discarded it: ctx#{} now believes it holds a lock it does not",
-                lock.name,
-                crate::model::trace::errno_name(ret),
-                ctx.id
-            ),
-        );
-    }
 }
 
 /// `ww_mutex_lock_slow_interruptible(lock, ctx)`: 0 or -EINTR.
@@ -362,6 +369,9 @@ pub fn ww_mutex_trylock(cur: &Arc<Task>, lock: &WwMutex, ctx: Option<&Arc<WwAcqu
         if let Some(ctx) = ctx {
             ww_mutex_set_context_fastpath(cur, lock, ctx);
         }
+        // `mutex_acquire_nest(&ww->base.dep_map, 0, 1, &ww_ctx->dep_map)` /
+        // `mutex_trylock`'s `mutex_acquire(.., 0, 1, ..)`: a trylock, never checked.
+        lockdep_ww::mutex_acquire(cur, lock, ctx.map(|c| &**c), true);
         ghost_acquired(cur, lock, ctx.map(|c| &**c));
     }
     cur.event(|| Ev::Ret {
@@ -372,10 +382,14 @@ pub fn ww_mutex_trylock(cur: &Arc<Task>, lock: &WwMutex, ctx: Option<&Arc<WwAcqu
     ok
 }
 
+/// Ghost bookkeeping of an unlock, and the owner check (`MUTEX_WARN_ON(__owner_task(owner)
+/// != current)` of `__mutex_unlock_slowpath` and lockdep's bad unlock balance, a WARN),
+/// then `mutex_release(&lock->dep_map)`.
 fn ghost_release(cur: &Task, lock: &WwMutex, f: &str) {
     let holder = cur.machine.holder(lock.uid);
     if holder != Some(cur.id) {
-        cur.machine.fail(
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::UnlockNotOwner,
             format!(
                 "{f}({}) by {} but it is {}",
@@ -388,8 +402,11 @@ fn ghost_release(cur: &Task, lock: &WwMutex, f: &str) {
             ),
         );
     }
-    cur.machine.set_holder(lock.uid, None);
-    lock.ghost_ctx.store(0, Std::SeqCst);
+    if holder == Some(cur.id) {
+        cur.machine.set_holder(lock.uid, None);
+        lock.ghost_ctx.store(0, Std::SeqCst);
+    }
+    lockdep_ww::mutex_release(cur, lock);
 }
 
 /// `ww_mutex_unlock(lock)`: detach the context, then release the base mutex.
@@ -422,10 +439,12 @@ pub fn ww_mutex_is_locked(lock: &WwMutex) -> bool {
     lock.__mutex_owner() != 0
 }
 
-/// `ww_mutex_destroy(lock)`: `mutex_destroy` (debug: warns if locked, poisons magic).
+/// `ww_mutex_destroy(lock)`: `mutex_destroy` (debug: `DEBUG_LOCKS_WARN_ON(mutex_is_locked)`,
+/// a WARN; poisons magic).
 pub fn ww_mutex_destroy(cur: &Task, lock: &WwMutex) {
     if ww_mutex_is_locked(lock) {
-        cur.machine.fail(
+        lockdep_ww::debug_locks_warn(
+            cur,
             Property::ClientProtocol,
             format!("ww_mutex_destroy({}) while it is locked", lock.name),
         );

@@ -4,6 +4,7 @@ pub mod algo;
 pub mod ctx;
 pub mod exec;
 pub mod lock;
+pub mod lockdep_ww;
 pub mod mutex;
 
 pub use ctx::{Algo, WwAcquireCtx, WwClass, ww_acquire_done, ww_acquire_fini, ww_acquire_init};

@@ -21,6 +21,7 @@ use crate::model::sync::{Arc, Mutex, MutexGuard};
 use crate::model::task::{Task, WakeQ};
 use crate::model::trace::cpu_name;
 use crate::ww::ctx::{WwAcquireCtx, WwClass};
+use crate::ww::lockdep_ww;
 use std::sync::atomic::{AtomicBool as StdBool, AtomicUsize as StdUsize, Ordering as Std};
 
 pub const MUTEX_FLAG_WAITERS: usize = 0x01;
@@ -277,10 +278,11 @@ impl WwMutex {
                     0 => "it is not locked".to_string(),
                     w => format!("its owner is {}", cpu_name(((w >> 3) - 1) as u16)),
                 };
-                cur.machine.fail(
+                lockdep_ww::debug_locks_warn(
+                    cur,
                     Property::UnlockNotOwner,
                     format!(
-                        "{} unlocks {} but {holder} (bad unlock balance)",
+                        "MUTEX_WARN_ON(__owner_task(owner) != current): {} unlocks {} but {holder}",
                         cpu_name(cur.id),
                         self.name
                     ),
@@ -305,7 +307,7 @@ impl WwMutex {
             }
         }
         let mut wake_q = WakeQ::new();
-        let list = self.wait_lock.lock();
+        let list = self.lock_wait_lock(cur);
         let next = list.first().map(|w| Arc::clone(&w.task));
         if let Some(next) = &next {
             wake_q.add(next, "mutex_unlock: first waiter");
@@ -317,8 +319,40 @@ impl WwMutex {
         wake_q.wake_up_q(cur);
     }
 
-    /// `lock_wait_lock` (callers flush their wake_q after the guard is dropped).
-    pub(crate) fn lock_wait_lock(&self) -> MutexGuard<'_, WaitList> {
-        self.wait_lock.lock()
+    /// `lock_wait_lock` (callers flush their wake_q after the guard is dropped):
+    /// `raw_spin_lock(&lock->wait_lock)`, recorded in lockdep (a raw spinlock: a
+    /// sleeping acquisition while it is held is reported).
+    pub(crate) fn lock_wait_lock<'a>(&'a self, cur: &'a Task) -> WaitLockGuard<'a> {
+        lockdep_ww::wait_lock_acquire(cur);
+        WaitLockGuard {
+            guard: self.wait_lock.lock(),
+            cur,
+        }
+    }
+}
+
+/// A held `wait_lock`: the model lock's guard plus the lockdep entry, released together
+/// (`raw_spin_unlock`).
+pub(crate) struct WaitLockGuard<'a> {
+    guard: MutexGuard<'a, WaitList>,
+    cur: &'a Task,
+}
+
+impl std::ops::Deref for WaitLockGuard<'_> {
+    type Target = WaitList;
+    fn deref(&self) -> &WaitList {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WaitLockGuard<'_> {
+    fn deref_mut(&mut self) -> &mut WaitList {
+        &mut self.guard
+    }
+}
+
+impl Drop for WaitLockGuard<'_> {
+    fn drop(&mut self) {
+        lockdep_ww::wait_lock_release(self.cur);
     }
 }

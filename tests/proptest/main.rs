@@ -3,6 +3,8 @@
 //! * `ww_state_machine`: sequential conformance of the ww_mutex API against a reference
 //!   model (return codes, `acquired` counts, misuse reports), both classes.
 //! * `drm_exec_kunit`: drivers/gpu/drm/tests/drm_exec_test.c ported test by test.
+//! * `locking_selftest_ww`: the ww part of lib/locking-selftest.c (`ww_tests()`), every
+//!   case with the kernel's SUCCESS / FAILURE expectation (verdict = `debug_locks`).
 //! * `ttm_lru`: TTM KUnit LRU cases ported, and generated LRU operation sequences.
 //! * `ttm_validate_kunit`: the eviction cases of drivers/gpu/drm/ttm/tests/
 //!   ttm_bo_validate_test.c ported (and, where the model cannot express a mock manager
@@ -25,6 +27,7 @@
 mod harness;
 
 mod drm_exec_kunit;
+mod locking_selftest_ww;
 mod ttm_cursor_ref;
 mod ttm_lru;
 mod ttm_validate_kunit;

@@ -31,9 +31,9 @@ use proptest::strategy::Union;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use std::collections::BTreeMap;
 use std::sync::Mutex as StdMutex;
-use ttm_model::model::Property;
 use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::{EALREADY, EDEADLK};
+use ttm_model::model::{ModelFailure, Property};
 use ttm_model::ww::{
     Algo, WwAcquireCtx, WwClass, WwMutex, mutex_unlock, ww_acquire_done, ww_acquire_fini,
     ww_acquire_init, ww_mutex_is_locked, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock,
@@ -121,6 +121,11 @@ pub struct RefState {
     ctxs: Vec<RefCtx>,
     /// Slot → index into `ctxs`.
     slots: Vec<usize>,
+    /// Lockdep is on: one context slot. With two, the second `ww_acquire_init` of the
+    /// setup is itself a lockdep splat (a second context of the class in one task), after
+    /// which lockdep is off, as `debug_locks_off()` leaves it in the kernel; the
+    /// DEBUG_WW_MUTEXES checks go on warning.
+    lockdep: bool,
     /// The property failure of the last step, or of an earlier one (terminal).
     failure: Option<(Property, &'static str)>,
     /// Return of the last step.
@@ -134,6 +139,7 @@ impl RefState {
             locks: vec![RefLock::default(); nlocks],
             ctxs: Vec::new(),
             slots: Vec::new(),
+            lockdep: nctx == 1,
             failure: None,
             last: None,
         };
@@ -220,6 +226,20 @@ impl RefState {
         let Some(slot) = ctx else {
             if self.locks[l].held {
                 return Err(Stop::Blocks);
+            }
+            // lockdep: no nest lock. A live context of the class (its first_lock_dep_map)
+            // or any held lock of the class is recursion.
+            if self.lockdep && self.slots.iter().any(|&c| !self.ctxs[c].finished) {
+                return Err(Stop::Fails(
+                    Property::Lockdep,
+                    "context-less ww_mutex_lock while holding a context of the class",
+                ));
+            }
+            if self.lockdep && self.locks.iter().any(|l| l.held) {
+                return Err(Stop::Fails(
+                    Property::Lockdep,
+                    "recursive acquisition of the class without a nest lock",
+                ));
             }
             self.locks[l].held = true;
             self.locks[l].ghost_ctx = None;
@@ -320,18 +340,18 @@ impl RefState {
             }
             Op::LockSlow { lock, ctx } => {
                 if self.ctxs[self.slots[ctx]].contending.is_none() {
+                    // A WARN: the call goes on into ww_mutex_lock, which may sleep forever.
+                    if self.lock(lock, Some(ctx)) == Err(Stop::Blocks) {
+                        return Err(Stop::Blocks);
+                    }
                     return Err(Stop::Fails(
                         Property::ClientProtocol,
                         "lock_slow without a preceding -EDEADLK",
                     ));
                 }
-                match self.lock(lock, Some(ctx))? {
-                    Ret::Code(0) => Ok(Ret::Unit),
-                    _ => Err(Stop::Fails(
-                        Property::ClientProtocol,
-                        "lock_slow discarded a failure",
-                    )),
-                }
+                // The kernel discards the return value (`(void)ret`): a -EALREADY here is
+                // not flagged by DEBUG_WW_MUTEXES, a -EDEADLK is (second -EDEADLK).
+                self.lock(lock, Some(ctx)).map(|_| Ret::Unit)
             }
             Op::AcquireDone { ctx } => {
                 let c = &mut self.ctxs[self.slots[ctx]];
@@ -363,6 +383,12 @@ impl RefState {
                 Ok(Ret::Unit)
             }
             Op::AcquireInit { ctx } => {
+                if self.lockdep && self.locks.iter().any(|l| l.held) {
+                    return Err(Stop::Fails(
+                        Property::Lockdep,
+                        "ww_acquire_init while holding a ww_mutex of its class",
+                    ));
+                }
                 let c = self.new_ctx();
                 self.slots[ctx] = c;
                 Ok(Ret::Unit)
@@ -558,14 +584,27 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
     let out: Arc<StdMutex<Vec<Observed>>> = Arc::new(StdMutex::new(Vec::new()));
     let ops: Arc<Vec<Op>> = Arc::new(ops.to_vec());
     let sink = Arc::clone(&out);
-    let run = run_model(move |m, t| {
+    let warned: Arc<StdMutex<Vec<ModelFailure>>> = Arc::new(StdMutex::new(Vec::new()));
+    let warn_sink = Arc::clone(&warned);
+    let mut run = run_model(move |m, t| {
         sink.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        // Collects the WARNs when the body ends, also by a failure's unwinding.
+        let _probe = WarnProbe {
+            rec: Arc::clone(&m.rec),
+            sink: Arc::clone(&warn_sink),
+        };
         let class = WwClass::new("ww_class", algo, 0);
         let locks: Vec<Arc<WwMutex>> = (0..nlocks)
             .map(|i| WwMutex::new(m, LOCK_NAMES[i], &class))
             .collect();
         let mut slots: Vec<Arc<WwAcquireCtx>> =
             (0..nctx).map(|_| ww_acquire_init(t, &class)).collect();
+        let base = setup_warnings(nctx);
+        assert_eq!(
+            m.rec.warnings().len(),
+            base,
+            "the setup's lockdep splats (two contexts in one task)"
+        );
         for op in ops.iter() {
             let ret = match *op {
                 Op::Lock { lock, ctx } => {
@@ -599,6 +638,10 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
                     Ret::Unit
                 }
             };
+            // A WARN ends the step as a reported misuse (the execution would go on).
+            if m.rec.warnings().len() > base {
+                m.raise_warnings();
+            }
             let snap = Snapshot {
                 acquired: slots.iter().map(|c| c.acquired()).collect(),
                 stamps: slots.iter().map(|c| c.stamp()).collect(),
@@ -610,7 +653,39 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
         }
     });
     let seen = out.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    // The reported failure is the first WARN after the setup (engine::classify_full), or
+    // the failure itself when no WARN came first.
+    let warned = warned.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let base = setup_warnings(nctx);
+    if base == 1 && run.panic.is_none() {
+        assert_eq!(
+            warned.first().map(|w| w.property),
+            Some(Property::Lockdep),
+            "two contexts in one task are a lockdep splat"
+        );
+    }
+    if let Some(w) = warned.get(base) {
+        run.failure = Some(w.clone());
+    }
     (seen, run)
+}
+
+/// WARNs of the setup: the second context of one task is a lockdep splat.
+fn setup_warnings(nctx: usize) -> usize {
+    usize::from(nctx > 1)
+}
+
+/// Copies the execution's WARNs out when dropped (at the end of the body or while a
+/// failure unwinds it).
+struct WarnProbe {
+    rec: Arc<ttm_model::model::trace::Record>,
+    sink: Arc<StdMutex<Vec<ModelFailure>>>,
+}
+
+impl Drop for WarnProbe {
+    fn drop(&mut self) {
+        *self.sink.lock().unwrap_or_else(|e| e.into_inner()) = self.rec.warnings();
+    }
 }
 
 pub struct WwApiTest<const WAIT_DIE: bool>;
@@ -817,13 +892,31 @@ fn misuse_reports() {
                     ctx: Some(0),
                 },
                 MutexUnlock { lock: 0 },
-                Lock { lock: 0, ctx: None },
+                Trylock { lock: 0, ctx: None },
                 Lock {
                     lock: 0,
                     ctx: Some(0),
                 },
             ],
             Property::EalreadyMisuse,
+        ),
+        // lockdep (one context: lockdep on).
+        (vec![Lock { lock: 0, ctx: None }], Property::Lockdep),
+        (
+            vec![
+                AcquireFini { ctx: 0 },
+                Trylock { lock: 0, ctx: None },
+                Lock { lock: 1, ctx: None },
+            ],
+            Property::Lockdep,
+        ),
+        (
+            vec![
+                AcquireFini { ctx: 0 },
+                Lock { lock: 0, ctx: None },
+                AcquireInit { ctx: 0 },
+            ],
+            Property::Lockdep,
         ),
     ];
     for algo in [Algo::WaitDie, Algo::WoundWait] {

@@ -168,6 +168,8 @@ fn ttm_broken_clients_are_caught() {
         ("broken-client-ttm-pin-unlocked", Property::LruLocking),
         ("broken-client-ttm-hibernate-once", Property::Expectation),
         ("broken-client-ttm-scan-overreports", Property::PageLedger),
+        ("broken-client-shrinker-ww-lock", Property::LockOrder),
+        ("broken-client-shrinker-drm-exec", Property::LockOrder),
     ] {
         let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 20_000);
         let f = o
@@ -293,3 +295,67 @@ fn svm_fixed_model_longer() {
     }
 }
 mod ttm_warn;
+
+/// A shrinker that takes a ww ticket (or runs a drm_exec transaction) on BO reservations
+/// inside scan_objects is reported by the machine's lockdep with the primed chain, without
+/// any lockdep call in the scenario (issue 11).
+#[test]
+fn shrinker_ww_lock_reports_the_chain() {
+    for name in [
+        "broken-client-shrinker-ww-lock",
+        "broken-client-shrinker-drm-exec",
+    ] {
+        let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 1, 1_000);
+        let f = o.found.unwrap_or_else(|| panic!("{name}: not found"));
+        assert_eq!(
+            f.failure.property,
+            Property::LockOrder,
+            "{name}: {}",
+            f.failure
+        );
+        assert!(
+            f.failure.message.contains(
+                "reservation_ww_class_acquire -> reservation_ww_class_mutex -> fs_reclaim"
+            ) && f
+                .failure
+                .message
+                .contains("reservation_ww_class_acquire blocking inside reclaim"),
+            "{name}: {}",
+            f.failure
+        );
+    }
+}
+
+/// The ww scenarios stay clean with injected failures (`--inject 1`; the small drm_exec
+/// ones with 2): every drm_exec caller propagates the injected -ENOMEM of
+/// drm_exec_obj_locked / dma_resv_reserve_fences and calls drm_exec_fini.
+#[test]
+fn ww_scenarios_clean_under_injection() {
+    use ttm_model::engine::inject::InjectConfig;
+    for sc in scenario::default_set() {
+        if sc.area != "ww" {
+            continue;
+        }
+        let budgets: &[u32] = if sc.name.starts_with("exec-") {
+            &[1, 2]
+        } else {
+            &[1]
+        };
+        for &n in budgets {
+            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+            cfg.seed = 11;
+            cfg.max_executions = Some(if sc.tasks > 5 { 200 } else { 1_000 });
+            cfg.budget = Duration::from_secs(60);
+            cfg.inject = InjectConfig::budget(n);
+            let o = explore(&sc, &cfg);
+            if let Some(f) = &o.found {
+                panic!(
+                    "{} (--inject {n}) failed: {}\n{}",
+                    sc.name,
+                    f.failure,
+                    f.trace.join("\n")
+                );
+            }
+        }
+    }
+}
