@@ -41,9 +41,11 @@ pub struct Task {
     wake: Condvar,
     /// A pending signal (`signal_pending()`): an explicit input of the scenario.
     signal: AtomicBool,
-    /// `task->wake_q.next != NULL`: queued on some wake_q (a checker-visible atomic: the
-    /// kernel's cmpxchg_relaxed / WRITE_ONCE pair races with the flush).
-    wake_q_queued: crate::model::sync::atomic::AtomicBool,
+    /// `task->wake_q.next != NULL`: queued on some wake_q. A std atomic: it is only
+    /// accessed right after a full barrier (`smp_mb__before_atomic` in `wake_q_add`,
+    /// `wake_up_process` after the clear), which the checkers do see, and a checker atomic
+    /// would add a scheduling point to every wakeup of every schedule.
+    wake_q_queued: AtomicBool,
     pub machine: Arc<Machine>,
 }
 
@@ -55,7 +57,7 @@ impl Task {
             state: Mutex::new(TaskState::Running),
             wake: Condvar::new(),
             signal: AtomicBool::new(false),
-            wake_q_queued: crate::model::sync::atomic::AtomicBool::new(false),
+            wake_q_queued: AtomicBool::new(false),
             machine,
         }
     }
@@ -164,7 +166,7 @@ impl WakeQ {
         fence(Ordering::SeqCst);
         if task
             .wake_q_queued
-            .compare_exchange(false, true, Ordering::Relaxed, Ordering::Relaxed)
+            .compare_exchange(false, true, StdOrdering::SeqCst, StdOrdering::SeqCst)
             .is_err()
         {
             return false;
@@ -182,7 +184,7 @@ impl WakeQ {
     /// `wake_up_process()`, whose full barrier pairs with `wake_q_add`.
     pub fn wake_up_q(&mut self, waker: &Task) {
         for (t, why) in self.tasks.drain(..) {
-            t.wake_q_queued.store(false, Ordering::Relaxed);
+            t.wake_q_queued.store(false, StdOrdering::SeqCst);
             wake_up_process(waker, &t, why);
         }
     }

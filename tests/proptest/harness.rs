@@ -19,6 +19,11 @@ pub struct RunResult {
     pub panic: Option<String>,
     /// The event trace of the execution, in kernel vocabulary.
     pub trace: Vec<String>,
+    /// The body ran to its end (a WARN lets it go on; a stopping failure does not).
+    pub completed: bool,
+    /// The failure that stopped the execution, ignoring WARNs (tests that judge WARNs
+    /// themselves start from this).
+    pub terminal: Option<ModelFailure>,
 }
 
 impl RunResult {
@@ -131,6 +136,8 @@ where
         .as_ref()
         .and_then(|r| r.warnings().into_iter().next().or_else(|| r.failure()));
     let trace = rec.as_ref().map(|r| r.trace_lines()).unwrap_or_default();
+    let completed = r.is_ok();
+    let terminal = rec.as_ref().and_then(|r| r.failure());
     let panic = match r {
         Ok(()) => None,
         Err(_) if failure.is_some() => None,
@@ -140,6 +147,8 @@ where
         failure,
         panic,
         trace,
+        completed,
+        terminal,
     }
 }
 

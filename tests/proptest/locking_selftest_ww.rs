@@ -101,7 +101,7 @@ fn dotest(
         v.first = m.rec.warnings().into_iter().next();
     });
     assert!(
-        run.ok(),
+        run.completed,
         "{name}: the body did not complete\n{}",
         run.explain()
     );

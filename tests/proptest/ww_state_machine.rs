@@ -664,6 +664,7 @@ fn replay(algo: Algo, nlocks: usize, nctx: usize, ops: &[Op]) -> (Vec<Observed>,
             "two contexts in one task are a lockdep splat"
         );
     }
+    run.failure = run.terminal.clone();
     if let Some(w) = warned.get(base) {
         run.failure = Some(w.clone());
     }
