@@ -87,6 +87,12 @@ pub enum Variant {
     CopyBeforeUnmap,
     /// Design rejected in 2024: SVM migration gated by the VM's shared dma_resv.
     VmResvGated,
+    /// 847b371debf3: drm_gpusvm_range_evict returns -ENOMEM from kvmalloc_array without
+    /// mmput (an error path: found with fault injection).
+    GpusvmEvictMmLeak,
+    /// Mutation: xe_drm_pagemap_populate_mm still releases the devmem allocation when
+    /// drm_pagemap_migrate_to_devmem fails, although the callee consumed it.
+    XeDevmemReleaseOnError,
 }
 
 /// Static description of a variant (DESIGN "Variants are data").
@@ -119,7 +125,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 39] = [
+    pub const ALL: [Variant; 41] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -159,6 +165,8 @@ impl Variant {
         Variant::ZddPutMissing,
         Variant::CopyBeforeUnmap,
         Variant::VmResvGated,
+        Variant::GpusvmEvictMmLeak,
+        Variant::XeDevmemReleaseOnError,
     ];
 
     pub fn bit(self) -> u64 {
@@ -584,6 +592,30 @@ impl Variant {
                 &["svm-design-vm-resv"],
                 ALL_ENGINES,
                 Property::Deadlock,
+            ),
+            GpusvmEvictMmLeak => (
+                "gpusvm-evict-mm-leak",
+                "historical",
+                "847b371debf3 \"drm/gpusvm: Fix MM reference leak in drm_gpusvm_range_evict\" \
+                 (Matthew Brost, July 2026, Fixes 99624bdff867, Cc stable)",
+                "drm_gpusvm_range_evict returns -ENOMEM when kvmalloc_array fails without the \
+                 mmput for its mmget_not_zero: the mm_struct is never freed (reachable only \
+                 through the error path: engine shuttle-inject = shuttle with --inject 1)",
+                &["svm-design-vm-resv", "svm-gpu-cpu-faults"],
+                &["shuttle-inject"],
+                Property::Expectation,
+            ),
+            XeDevmemReleaseOnError => (
+                "xe-devmem-release-on-error",
+                "mutation",
+                "none (the patch that made drm_pagemap_migrate_to_devmem consume the devmem \
+                 allocation dropped xe's `if (err) xe_svm_devmem_release(...)` in the same change)",
+                "xe_drm_pagemap_populate_mm releases the devmem allocation after a failed \
+                 drm_pagemap_migrate_to_devmem, whose zdd already released it: the second \
+                 devmem_release runs on freed memory",
+                &["svm-gpu-cpu"],
+                SHUTTLE_ONLY,
+                Property::UseAfterFree,
             ),
         };
         let area = if self == Variant::VmResvGated {
