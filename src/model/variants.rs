@@ -601,7 +601,7 @@ impl Variant {
                 "drm_gpusvm_range_evict returns -ENOMEM when kvmalloc_array fails without the \
                  mmput for its mmget_not_zero: the mm_struct is never freed (reachable only \
                  through the error path: engine shuttle-inject = shuttle with --inject 1)",
-                &["svm-design-vm-resv", "svm-gpu-cpu-faults"],
+                &["svm-design-vm-resv"],
                 &["shuttle-inject"],
                 Property::Expectation,
             ),
@@ -612,9 +612,10 @@ impl Variant {
                  allocation dropped xe's `if (err) xe_svm_devmem_release(...)` in the same change)",
                 "xe_drm_pagemap_populate_mm releases the devmem allocation after a failed \
                  drm_pagemap_migrate_to_devmem, whose zdd already released it: the second \
-                 devmem_release runs on freed memory",
+                 devmem_release runs on freed memory (reachable only through the error path: \
+                 engine shuttle-inject)",
                 &["svm-gpu-cpu"],
-                SHUTTLE_ONLY,
+                &["shuttle-inject"],
                 Property::UseAfterFree,
             ),
         };

@@ -253,6 +253,8 @@ fn cpu_faults(n: usize) -> Arc<Body> {
 fn fault_evict(faulters: usize) -> Arc<Body> {
     Arc::new(move |m, main, svm| {
         let d = setup_device_range(svm, 0, 0, 2, 1, None);
+        // The driver holds the allocation while it may evict it (Xe: TTM's BO reference).
+        devmem_get(main, svm, d);
         let hs: Vec<_> = (0..faulters)
             .map(|i| {
                 spawn(m, svm, &format!("fault va{i}"), move |t, svm| {
@@ -260,8 +262,6 @@ fn fault_evict(faulters: usize) -> Arc<Body> {
                 })
             })
             .collect();
-        // The driver holds the allocation while it evicts it (Xe: TTM's BO reference).
-        devmem_get(main, svm, d);
         drm_pagemap_evict_to_ram(main, svm, d);
         devmem_put(main, svm, d);
         join(m, main, svm, hs);
@@ -466,11 +466,11 @@ pub fn register(out: &mut Vec<Scenario>) {
         None,
         Arc::new(|m, main, svm| {
             let d = setup_device_range(svm, 0, 0, 2, 1, None);
+            // The queued eviction work holds the svm_bo (svm_range_bo_ref).
+            devmem_get(main, svm, d);
             let h = spawn(m, svm, "cpu va0", |t, svm| {
                 cpu_access(t, svm, 0, true);
             });
-            // The queued eviction work holds the svm_bo (svm_range_bo_ref).
-            devmem_get(main, svm, d);
             svm_range_evict_svm_bo_worker(main, svm, d);
             devmem_put(main, svm, d);
             join(m, main, svm, vec![h]);

@@ -698,6 +698,8 @@ pub fn mmput(cur: &Arc<Task>, svm: &Svm) {
             );
         }
         s.mm_users -= 1;
+        let n = s.mm_users;
+        cur.event(|| Ev::Note(format!("mmput(mm) (mm_users {n})")));
     });
 }
 

@@ -223,7 +223,10 @@ pub fn ttm_evict_svm_bo(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
 
 /// `mutex_lock(&prange->migrate_mutex)`: lockdep class [`MIGRATE_MUTEX`] (a sleeping
 /// lock: `might_sleep`, ordering recorded), and the ghost holder for wait-for reports.
-fn migrate_mutex_lock<'a>(cur: &Arc<Task>, svm: &'a Svm) -> crate::model::sync::MutexGuard<'a, ()> {
+pub fn migrate_mutex_lock<'a>(
+    cur: &Arc<Task>,
+    svm: &'a Svm,
+) -> crate::model::sync::MutexGuard<'a, ()> {
     svm.m
         .lockdep
         .acquire(cur, MIGRATE_MUTEX, LockKind::Blocking { nest: false });
@@ -241,7 +244,7 @@ fn migrate_mutex_lock<'a>(cur: &Arc<Task>, svm: &'a Svm) -> crate::model::sync::
     g
 }
 
-fn migrate_mutex_unlock(cur: &Arc<Task>, svm: &Svm, g: crate::model::sync::MutexGuard<'_, ()>) {
+pub fn migrate_mutex_unlock(cur: &Arc<Task>, svm: &Svm, g: crate::model::sync::MutexGuard<'_, ()>) {
     svm.m.lockdep.release(cur, MIGRATE_MUTEX);
     svm.m.set_holder(svm.migrate_mutex_ghost, None);
     drop(g);
