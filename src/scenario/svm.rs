@@ -119,17 +119,17 @@ pub fn quiesce(cur: &Arc<Task>, svm: &Svm) {
     if let Some(t) = &svm.ttm {
         t.flush_deferred_put(cur, svm);
     }
+    let mm_users = svm.mm_users.load(std::sync::atomic::Ordering::SeqCst);
+    if mm_users != 1 {
+        svm.fail(
+            Property::Expectation,
+            format!(
+                "the scenario ends with mm_users {mm_users} (1 expected: the process's own reference): {} mmget_not_zero without its mmput, the mm_struct is never freed after the process exits",
+                mm_users.saturating_sub(1)
+            ),
+        );
+    }
     svm.with(|s| {
-        if s.mm_users != 1 {
-            svm.fail(
-                Property::Expectation,
-                format!(
-                    "the scenario ends with mm_users {} (1 expected: the process's own reference): {} mmget_not_zero without its mmput, the mm_struct is never freed after the process exits",
-                    s.mm_users,
-                    s.mm_users - 1
-                ),
-            );
-        }
         for (va, pte) in s.ptes.iter().enumerate() {
             if let Pte::Migration(p) = pte {
                 svm.fail(

@@ -207,11 +207,6 @@ pub struct SvmState {
     pub invalidating: Vec<u32>,
     /// Ghost: tasks currently inside `migrate_to_ram` from `do_swap_page`.
     pub in_migrate_to_ram: Vec<u16>,
-    /// `mm->mm_users` of the one modelled mm: 1 is the process's own reference; every
-    /// `mmget_not_zero` of the SVM code (drm_pagemap_populate_mm, drm_gpusvm_get_pages,
-    /// drm_gpusvm_range_evict, drm_pagemap_evict_to_ram) must be paired with an `mmput`,
-    /// or the mm_struct is never freed after the process exits (checked at the end).
-    pub mm_users: u32,
 }
 
 /// The SVM world of one execution.
@@ -233,6 +228,13 @@ pub struct Svm {
     pub migrate_mutex_ghost: usize,
     /// TTM backing (Xe VRAM BOs, the VM resv of the rejected design), if any.
     pub ttm: Option<super::ttm_backing::TtmBacking>,
+    /// `mm->mm_users` of the one modelled mm: 1 is the process's own reference; every
+    /// `mmget_not_zero` of the SVM code (drm_pagemap_populate_mm, drm_gpusvm_get_pages,
+    /// drm_gpusvm_range_evict, drm_pagemap_evict_to_ram) must be paired with an `mmput`,
+    /// or the mm_struct is never freed after the process exits (checked at the end). A
+    /// std atomic outside the checkers' view (like `Kref`): the modelled process never
+    /// exits, so only the final count matters, not how gets and puts interleave.
+    pub mm_users: std::sync::atomic::AtomicU32,
     /// Ghost resources naming CPUs (a flush waits for a CPU to become available).
     cpu_ghosts: std::sync::Mutex<Vec<(u16, usize)>>,
 }
@@ -249,7 +251,6 @@ impl Svm {
             notifier_seq: vec![0; cfg.devices],
             invalidating: vec![0; cfg.devices],
             gpu_pte: vec![vec![None; cfg.vas]; cfg.devices],
-            mm_users: 1,
             ..Default::default()
         };
         for dev in 0..cfg.devices {
@@ -286,6 +287,7 @@ impl Svm {
             migrate_mutex: Mutex::new(()),
             migrate_mutex_ghost,
             ttm,
+            mm_users: std::sync::atomic::AtomicU32::new(1),
             cpu_ghosts: Default::default(),
         })
     }
@@ -677,30 +679,26 @@ pub fn drm_gpusvm_init(cur: &Arc<Task>, svm: &Svm) {
 
 /// `mmget_not_zero(mm)`: the modelled process never exits, so it always succeeds.
 pub fn mmget_not_zero(cur: &Arc<Task>, svm: &Svm) -> bool {
-    svm.with(|s| {
-        s.mm_users += 1;
-        let n = s.mm_users;
-        cur.event(|| Ev::Note(format!("mmget_not_zero(mm) (mm_users {n})")));
-    });
+    use std::sync::atomic::Ordering;
+    let n = svm.mm_users.fetch_add(1, Ordering::SeqCst) + 1;
+    cur.event(|| Ev::Note(format!("mmget_not_zero(mm) (mm_users {n})")));
     true
 }
 
 /// `mmput(mm)` / `mmput_async(mm)`.
 pub fn mmput(cur: &Arc<Task>, svm: &Svm) {
-    svm.with(|s| {
-        if s.mm_users <= 1 {
-            svm.fail(
-                Property::UseAfterFree,
-                format!(
-                    "{} mmput(mm) drops the process's own mm reference: the mm_struct is freed under its user",
-                    cpu_name(cur.id)
-                ),
-            );
-        }
-        s.mm_users -= 1;
-        let n = s.mm_users;
-        cur.event(|| Ev::Note(format!("mmput(mm) (mm_users {n})")));
-    });
+    use std::sync::atomic::Ordering;
+    let n = svm.mm_users.fetch_sub(1, Ordering::SeqCst) - 1;
+    if n == 0 {
+        svm.fail(
+            Property::UseAfterFree,
+            format!(
+                "{} mmput(mm) drops the process's own mm reference: the mm_struct is freed under its user",
+                cpu_name(cur.id)
+            ),
+        );
+    }
+    cur.event(|| Ev::Note(format!("mmput(mm) (mm_users {n})")));
 }
 
 // ------------------------------------------------------------ injection bookkeeping

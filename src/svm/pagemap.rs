@@ -426,39 +426,58 @@ pub(crate) fn to_ram_commit(
     let mut err = 0;
     for i in 0..src.len() {
         let Some(p) = src[i].pfn else { continue };
-        if !src[i].migrate || !svm.with(|s| want(s, p)) {
+        if !src[i].migrate {
             continue;
         }
-        svm.m
-            .lockdep
-            .might_alloc(cur, "vma_alloc_folio(GFP_HIGHUSER)");
-        let obj = || format!("for {}", svm.name(p));
-        if let Some(e) = fault::should_fail(cur, site::ALLOC_PAGE, obj) {
-            // free_pages: put_page() what was allocated (never locked).
-            for m in dst.iter_mut() {
-                if let Some(q) = m.pfn.take() {
-                    folio_put(cur, svm, q, RefKind::Init);
-                }
+        // One step: the destination is private to this task until migrate_vma_pages.
+        let r = svm.with(|s| {
+            if !want(s, p) {
+                return None;
             }
-            err = e;
-            break;
+            svm.m
+                .lockdep
+                .might_alloc(cur, "vma_alloc_folio(GFP_HIGHUSER)");
+            let obj = || format!("for {}", s.folios[p].name);
+            Some(match fault::should_fail(cur, site::ALLOC_PAGE, obj) {
+                Some(e) => Err(e),
+                None => Ok(svm.alloc_system_page(s, 0)),
+            })
+        });
+        match r {
+            None => {}
+            Some(Ok(q)) => dst[i] = Mpfn::dst(q),
+            Some(Err(e)) => {
+                // free_pages: put_page() what was allocated (never locked).
+                for m in dst.iter_mut() {
+                    if let Some(q) = m.pfn.take() {
+                        folio_put(cur, svm, q, RefKind::Init);
+                    }
+                }
+                err = e;
+                break;
+            }
         }
-        let q = svm.with(|s| svm.alloc_system_page(s, 0));
-        dst[i] = Mpfn::dst(q);
     }
-    let mut mpages = 0;
-    for m in &dst {
-        let Some(q) = m.pfn else { continue };
-        // WARN_ON_ONCE(!folio_trylock(page_folio(page))): a fresh page.
-        if !folio_trylock(cur, svm, q) {
-            svm.m.warn(
-                cur.id,
-                Property::PageLock,
-                format!("folio_trylock of the fresh page {} failed", svm.name(q)),
-            );
+    // WARN_ON_ONCE(!folio_trylock(page_folio(page))) for every fresh page (one step: no
+    // one else can reach them).
+    let mpages = svm.with(|s| {
+        let mut n = 0;
+        for m in &dst {
+            let Some(q) = m.pfn else { continue };
+            let f = &mut s.folios[q];
+            if f.locked.is_some() {
+                svm.m.warn(
+                    cur.id,
+                    Property::PageLock,
+                    format!("folio_trylock of the fresh page {} failed", f.name),
+                );
+            }
+            f.locked = Some(cur.id);
+            cur.machine.set_holder(f.ghost, Some(cur.id));
+            n += 1;
         }
-        mpages += 1;
-    }
+        n
+    });
     if err == 0 && mpages > 0 {
         let obj = || format!("{mpages} pages");
         if let Some(e) = fault::should_fail(cur, site::DRM_PAGEMAP_COPY_TO_RAM, obj) {
