@@ -46,11 +46,15 @@ fn run(name: &str, variants: VariantSet, inject: u32, max: usize) -> Outcome {
 /// The loom-sized SVM scenarios (tests/loom), clean under two injected failures too.
 const SMALL: &[&str] = &[
     "svm-cpu-fault-2",
+    "svm-cpu-fault-3",
     "svm-fault-evict-1",
     "svm-gpu-cpu",
     "svm-reuse",
+    "svm-atomic-pingpong",
+    "svm-drain-starve",
     "svm-amd-evict-fault",
     "svm-design-vm-resv",
+    "svm-ttm-alloc-evict",
 ];
 
 fn assert_clean_injected(sc: &Scenario, engine: EngineKind, inject: u32, max: usize) {
