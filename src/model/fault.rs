@@ -20,7 +20,7 @@
 
 use crate::model::task::Task;
 use crate::model::trace::{
-    EAGAIN, EBUSY, EFAULT, EINTR, EIO, ENOMEM, ENOSPC, ERESTARTSYS, Ev, errno_name,
+    EBUSY, EFAULT, EINTR, EINVAL, EIO, ENOMEM, ENOSPC, ERESTARTSYS, Ev, errno_name,
 };
 use serde::{Deserialize, Serialize};
 
@@ -105,19 +105,25 @@ sites! {
         "drivers/gpu/drm/ttm/ttm_bo_util.c: dma_resv_wait_timeout() (no_wait_gpu -> -EBUSY, signal)";
     XE_BO_SHRINK = "xe_bo_shrink", "ttm", [EBUSY, ENOMEM],
         "drivers/gpu/drm/xe/xe_bo.c: xe_bo_shrink() (pm ref, purge move, ttm_bo_shrink)";
-    // SVM
-    MIGRATE_VMA_SETUP = "migrate_vma_setup", "svm", [ENOMEM],
-        "mm/migrate_device.c: migrate_vma_collect() / kmalloc of the pfn arrays";
+    // SVM (drm_pagemap.c / drm_gpusvm.c @10dd1eaa80a5, mm/migrate_device.c, mm/hmm.c)
+    MIGRATE_VMA_SETUP = "migrate_vma_setup", "svm", [EINVAL],
+        "mm/migrate_device.c: migrate_vma_setup() argument checks (vma, range, src/dst, fault_page locked)";
     DRM_PAGEMAP_COPY_TO_DEVMEM = "copy_to_devmem", "svm", [EIO, ENOMEM],
-        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_devmem() (driver blit)";
+        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_devmem() (xe_svm_copy: migrate job / fence)";
     DRM_PAGEMAP_COPY_TO_RAM = "copy_to_ram", "svm", [EIO, ENOMEM],
-        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_ram() (driver blit)";
+        "drivers/gpu/drm/drm_pagemap.c: ops->copy_to_ram() (xe_svm_copy: migrate job / fence)";
     DEVMEM_ALLOC = "drm_pagemap_populate_mm", "svm", [ENOMEM, ENOSPC],
-        "drivers/gpu/drm/xe/xe_svm.c: xe_svm_alloc_vram() -> xe_bo_create_locked()";
+        "drivers/gpu/drm/xe/xe_svm.c: xe_drm_pagemap_populate_mm() -> xe_bo_create_locked()";
     ALLOC_PAGE = "alloc_page", "svm", [ENOMEM],
-        "drivers/gpu/drm/drm_pagemap.c: alloc_page_vma() of a system destination page";
-    HMM_RANGE_FAULT = "hmm_range_fault", "svm", [EFAULT, EAGAIN],
-        "mm/hmm.c: hmm_vma_walk / handle_mm_fault (-EFAULT: no VMA; -EBUSY is the notifier's)";
+        "drivers/gpu/drm/drm_pagemap.c: vma_alloc_folio()/folio_alloc() in drm_pagemap_migrate_populate_ram_pfn()";
+    HMM_RANGE_FAULT = "hmm_range_fault", "svm", [EFAULT, EBUSY],
+        "mm/hmm.c: hmm_vma_fault() (handle_mm_fault VM_FAULT_ERROR -> -EFAULT; notifier retry -> -EBUSY)";
+    DRM_PAGEMAP_KVCALLOC = "kvcalloc", "svm", [ENOMEM],
+        "drivers/gpu/drm/drm_pagemap.c: kvcalloc() of the migrate arrays (migrate_to_devmem, evict_to_ram, __drm_pagemap_migrate_to_ram)";
+    DRM_PAGEMAP_ZDD_ALLOC = "drm_pagemap_zdd_alloc", "svm", [ENOMEM],
+        "drivers/gpu/drm/drm_pagemap.c: kmalloc() of the zdd in drm_pagemap_migrate_to_devmem()";
+    DRM_GPUSVM_KVMALLOC = "kvmalloc_array", "svm", [ENOMEM],
+        "drivers/gpu/drm/drm_gpusvm.c: kvmalloc_array() of the hmm pfns (drm_gpusvm_get_pages, drm_gpusvm_range_evict)";
 }
 
 /// One planned failure: the `occurrence`-th call (0-based, counted per site over the

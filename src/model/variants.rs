@@ -98,6 +98,12 @@ pub enum Variant {
     CopyBeforeUnmap,
     /// Design rejected in 2024: SVM migration gated by the VM's shared dma_resv.
     VmResvGated,
+    /// 847b371debf3: drm_gpusvm_range_evict returns -ENOMEM from kvmalloc_array without
+    /// mmput (an error path: found with fault injection).
+    GpusvmEvictMmLeak,
+    /// Mutation: xe_drm_pagemap_populate_mm still releases the devmem allocation when
+    /// drm_pagemap_migrate_to_devmem fails, although the callee consumed it.
+    XeDevmemReleaseOnError,
 }
 
 /// What a variant is (DESIGN "Variants are data").
@@ -174,7 +180,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 43] = [
+    pub const ALL: [Variant; 45] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -218,6 +224,8 @@ impl Variant {
         Variant::ZddPutMissing,
         Variant::CopyBeforeUnmap,
         Variant::VmResvGated,
+        Variant::GpusvmEvictMmLeak,
+        Variant::XeDevmemReleaseOnError,
     ];
 
     pub fn bit(self) -> u64 {
@@ -948,6 +956,41 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-design-vm-resv"],
         engines: ALL_ENGINES,
         property: Property::Deadlock,
+    },
+    VariantInfo {
+        variant: Variant::GpusvmEvictMmLeak,
+        name: "gpusvm-evict-mm-leak",
+        kind: VariantKind::Historical,
+        area: "svm",
+        kernel_fix: "847b371debf3 \"drm/gpusvm: Fix MM reference leak in drm_gpusvm_range_evict\" \
+         (Matthew Brost, July 2026, Fixes 99624bdff867, Cc stable)",
+        introduced_in: Some("6.15"),
+        fixed_in: Some("7.2"),
+        backports: &["Cc stable"],
+        description: "drm_gpusvm_range_evict returns -ENOMEM when kvmalloc_array fails without the \
+         mmput for its mmget_not_zero: the mm_struct is never freed (reachable only \
+         through the error path: engine shuttle-inject = shuttle with --inject 1)",
+        scenarios: &["svm-design-vm-resv"],
+        engines: &["shuttle-inject"],
+        property: Property::Expectation,
+    },
+    VariantInfo {
+        variant: Variant::XeDevmemReleaseOnError,
+        name: "xe-devmem-release-on-error",
+        kind: VariantKind::Mutation,
+        area: "svm",
+        kernel_fix: "none (the patch that made drm_pagemap_migrate_to_devmem consume the devmem \
+         allocation dropped xe's `if (err) xe_svm_devmem_release(...)` in the same change)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "xe_drm_pagemap_populate_mm releases the devmem allocation after a failed \
+         drm_pagemap_migrate_to_devmem, whose zdd already released it: the second \
+         devmem_release runs on freed memory (reachable only through the error path: \
+         engine shuttle-inject)",
+        scenarios: &["svm-gpu-cpu"],
+        engines: &["shuttle-inject"],
+        property: Property::UseAfterFree,
     },
 ];
 

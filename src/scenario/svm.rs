@@ -16,7 +16,8 @@ use crate::model::{Machine, Options, Task};
 use crate::svm::fault::{cpu_access, hmm_range_fault};
 use crate::svm::gpusvm::xe_svm_handle_pagefault;
 use crate::svm::pagemap::{
-    Devmem, DevmemId, Zdd, drm_pagemap_evict_to_ram, drm_pagemap_migrate_to_devmem_peer,
+    Devmem, DevmemId, Zdd, devmem_get, devmem_put, drm_pagemap_evict_to_ram,
+    drm_pagemap_migrate_to_devmem_peer,
 };
 use crate::svm::sched::{cpu_enter, cpu_exit};
 use crate::svm::ttm_backing::{
@@ -101,10 +102,32 @@ pub fn setup_alias(svm: &Svm, from: Va, to: Va) {
     });
 }
 
-/// End-of-scenario checks.
+/// Set-up of an SVM BO (`xe_bo_create_vram`): `None` if it failed because a failure was
+/// injected into it (the scenario then has nothing to run; any other failure is a model
+/// bug).
+fn setup_svm_bo(main: &Arc<Task>, svm: &Svm, start: Va, n: usize) -> Option<DevmemId> {
+    let t = svm.ttm.as_ref().expect("ttm");
+    match t.xe_bo_create_vram(main, svm, 0, start, n) {
+        Ok(d) => Some(d),
+        Err(_) if crate::model::fault::task_saw_injection(main, main.id) => None,
+        Err(e) => panic!("setup: xe_bo_create_vram -> {e}"),
+    }
+}
+
+/// End-of-scenario checks (also: every `mmget_not_zero` was paired with an `mmput`).
 pub fn quiesce(cur: &Arc<Task>, svm: &Svm) {
     if let Some(t) = &svm.ttm {
         t.flush_deferred_put(cur, svm);
+    }
+    let mm_users = svm.mm_users.load(std::sync::atomic::Ordering::SeqCst);
+    if mm_users != 1 {
+        svm.fail(
+            Property::Expectation,
+            format!(
+                "the scenario ends with mm_users {mm_users} (1 expected: the process's own reference): {} mmget_not_zero without its mmput, the mm_struct is never freed after the process exits",
+                mm_users.saturating_sub(1)
+            ),
+        );
     }
     svm.with(|s| {
         for (va, pte) in s.ptes.iter().enumerate() {
@@ -166,6 +189,7 @@ fn svm_scenario(
             let ttm = ttm_vram.map(|v| TtmBacking::new(m, v));
             let svm = Svm::new(m, cfg, ttm);
             TtmBacking::install(&svm);
+            drm_gpusvm_init(main, &svm);
             cpu_enter(main, &svm);
             body(m, main, &svm);
             quiesce(main, &svm);
@@ -216,7 +240,7 @@ fn cpu_faults(n: usize) -> Arc<Body> {
         let hs: Vec<_> = (1..n)
             .map(|i| {
                 spawn(m, svm, &format!("fault{i}"), |t, svm| {
-                    cpu_access(t, svm, 0, true)
+                    cpu_access(t, svm, 0, true);
                 })
             })
             .collect();
@@ -229,14 +253,17 @@ fn cpu_faults(n: usize) -> Arc<Body> {
 fn fault_evict(faulters: usize) -> Arc<Body> {
     Arc::new(move |m, main, svm| {
         let d = setup_device_range(svm, 0, 0, 2, 1, None);
+        // The driver holds the allocation while it may evict it (Xe: TTM's BO reference).
+        devmem_get(main, svm, d);
         let hs: Vec<_> = (0..faulters)
             .map(|i| {
                 spawn(m, svm, &format!("fault va{i}"), move |t, svm| {
-                    cpu_access(t, svm, i % 2, true)
+                    cpu_access(t, svm, i % 2, true);
                 })
             })
             .collect();
         drm_pagemap_evict_to_ram(main, svm, d);
+        devmem_put(main, svm, d);
         join(m, main, svm, hs);
     })
 }
@@ -302,8 +329,12 @@ pub fn register(out: &mut Vec<Scenario>) {
         Arc::new(|m, main, svm| {
             setup_device_range(svm, 0, 0, 2, 1, None);
             let hs = vec![
-                spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true)),
-                spawn(m, svm, "cpu va1", |t, svm| cpu_access(t, svm, 1, true)),
+                spawn(m, svm, "cpu va0", |t, svm| {
+                    cpu_access(t, svm, 0, true);
+                }),
+                spawn(m, svm, "cpu va1", |t, svm| {
+                    cpu_access(t, svm, 1, true);
+                }),
             ];
             xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
             join(m, main, svm, hs);
@@ -318,7 +349,9 @@ pub fn register(out: &mut Vec<Scenario>) {
         Arc::new(|m, main, svm| {
             setup_device_range(svm, 0, 0, 1, 1, None);
             setup_system_page(svm, 1, 1, None);
-            let h = spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 0, true));
+            let h = spawn(m, svm, "cpu", |t, svm| {
+                    cpu_access(t, svm, 0, true);
+                });
             for _ in 0..2 {
                 xe_svm_handle_pagefault(main, svm, 0, 1, 1, 1, false, true);
             }
@@ -364,13 +397,11 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_device_range(svm, 1, 1, 1, 1, None);
             setup_alias(svm, 1, 2);
             let h = spawn(m, svm, "hmm_range_fault", |t, svm| {
-                hmm_range_fault(t, svm, 2, 1, None);
+                let _ = hmm_range_fault(t, svm, 2, 1, None);
             });
             let d = crate::svm::pagemap::devmem_alloc(svm, 0, 0, 2).expect("VRAM");
-            let err = drm_pagemap_migrate_to_devmem_peer(main, svm, d, Some(1));
-            if err != 0 {
-                svm.with(|s| crate::svm::pagemap::devmem_release(svm, s, main, d));
-            }
+            // Consumes the devmem allocation, even on error.
+            drm_pagemap_migrate_to_devmem_peer(main, svm, d, Some(1));
             join(m, main, svm, vec![h]);
         }),
     ));
@@ -382,7 +413,9 @@ pub fn register(out: &mut Vec<Scenario>) {
         Some(2),
         Arc::new(|m, main, svm| {
             let t = svm.ttm.as_ref().expect("ttm");
-            let d = t.xe_bo_create_vram(main, svm, 0, 0, 2).expect("VRAM");
+            let Some(d) = setup_svm_bo(main, svm, 0, 2) else {
+                return;
+            };
             setup_device_range(svm, 0, 0, 2, 1, Some(d));
             let sys = t.dev.bo_create(main, "sysbo", 1, 0, None);
             assert!(dma_resv_trylock(main, &t.dev, &sys));
@@ -390,7 +423,9 @@ pub fn register(out: &mut Vec<Scenario>) {
             dma_resv_unlock(main, &t.dev, &sys);
             let shrinker: Arc<dyn Shrinker> = XeShrinker::new(&t.dev, 1, false);
             let hs = vec![
-                spawn(m, svm, "cpu va1", |t, svm| cpu_access(t, svm, 1, true)),
+                spawn(m, svm, "cpu va1", |t, svm| {
+                    cpu_access(t, svm, 1, true);
+                }),
                 spawn(m, svm, "kswapd", move |t, svm| {
                     let dev = &svm.ttm.as_ref().expect("ttm").dev;
                     shrink_slab(t, dev, &[shrinker], true, 0);
@@ -407,12 +442,15 @@ pub fn register(out: &mut Vec<Scenario>) {
         cfg(4, 2),
         Some(2),
         Arc::new(|m, main, svm| {
-            let t = svm.ttm.as_ref().expect("ttm");
-            let d = t.xe_bo_create_vram(main, svm, 0, 0, 2).expect("VRAM");
+            let Some(d) = setup_svm_bo(main, svm, 0, 2) else {
+                return;
+            };
             setup_device_range(svm, 0, 0, 2, 1, Some(d));
             setup_system_page(svm, 2, 1, None);
             setup_system_page(svm, 3, 1, None);
-            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            let h = spawn(m, svm, "cpu va0", |t, svm| {
+                    cpu_access(t, svm, 0, true);
+                });
             xe_svm_handle_pagefault(main, svm, 0, 2, 2, 2, false, true);
             join(m, main, svm, vec![h]);
         }),
@@ -428,8 +466,13 @@ pub fn register(out: &mut Vec<Scenario>) {
         None,
         Arc::new(|m, main, svm| {
             let d = setup_device_range(svm, 0, 0, 2, 1, None);
-            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            // The queued eviction work holds the svm_bo (svm_range_bo_ref).
+            devmem_get(main, svm, d);
+            let h = spawn(m, svm, "cpu va0", |t, svm| {
+                cpu_access(t, svm, 0, true);
+            });
             svm_range_evict_svm_bo_worker(main, svm, d);
+            devmem_put(main, svm, d);
             join(m, main, svm, vec![h]);
         }),
     ));
@@ -440,11 +483,14 @@ pub fn register(out: &mut Vec<Scenario>) {
         cfg(2, 2),
         Some(2),
         Arc::new(|m, main, svm| {
-            let t = svm.ttm.as_ref().expect("ttm");
-            let d = t.xe_bo_create_vram(main, svm, 0, 0, 1).expect("VRAM");
+            let Some(d) = setup_svm_bo(main, svm, 0, 1) else {
+                return;
+            };
             setup_device_range(svm, 0, 0, 1, 1, Some(d));
             setup_system_page(svm, 1, 1, None);
-            let h = spawn(m, svm, "cpu va0", |t, svm| cpu_access(t, svm, 0, true));
+            let h = spawn(m, svm, "cpu va0", |t, svm| {
+                    cpu_access(t, svm, 0, true);
+                });
             gpu_fault(main, svm, 0, 0, 2, 1, false, false);
             join(m, main, svm, vec![h]);
         }),
@@ -465,7 +511,9 @@ pub fn register(out: &mut Vec<Scenario>) {
                 spawn(m, svm, "gpu1 fault", |t, svm| {
                     xe_svm_handle_pagefault(t, svm, 1, 0, 2, 0, false, true);
                 }),
-                spawn(m, svm, "cpu", |t, svm| cpu_access(t, svm, 1, true)),
+                spawn(m, svm, "cpu", |t, svm| {
+                    cpu_access(t, svm, 1, true);
+                }),
             ];
             xe_svm_handle_pagefault(main, svm, 0, 0, 2, 1, false, true);
             join(m, main, svm, hs);

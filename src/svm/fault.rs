@@ -46,7 +46,7 @@ fn livelock(cur: &Arc<Task>, svm: &Svm, va: Va, what: &str) -> ! {
 /// The access itself, under the PTL: only through a present PTE. Checks the contents
 /// against the last version written through `va` (`data-loss`), then writes a new one.
 pub fn try_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) -> bool {
-    let _ptl = svm.ptl.lock();
+    let _ptl = pte_lock(cur, svm);
     svm.with(|s| {
         let Pte::Present(p) = s.ptes[va] else {
             return false;
@@ -80,48 +80,62 @@ pub fn try_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) -> bool {
 
 /// A CPU load or store from user space: fault until the PTE is present, each retry
 /// passing through the return to user space (a voluntary scheduling point; time passes).
-pub fn cpu_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) {
+/// Returns false if the fault ended in `VM_FAULT_SIGBUS` (the access does not happen: the
+/// task gets SIGBUS, which only an injected failure may cause, see [`handle_mm_fault`]).
+pub fn cpu_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) -> bool {
     let mut tries = 0;
     loop {
         if try_access(cur, svm, va, write) {
-            return;
+            return true;
         }
         tries += 1;
         if tries > MAX_REFAULTS {
             livelock(cur, svm, va, "the CPU fault");
         }
-        handle_mm_fault(cur, svm, va);
+        if handle_mm_fault(cur, svm, va) == super::VM_FAULT_SIGBUS {
+            cur.event(|| Ev::Note(format!("SIGBUS on va{va}: the access does not happen")));
+            return false;
+        }
         svm.with(|s| s.jiffies += 1);
         cond_resched(cur, svm);
     }
 }
 
 /// `handle_mm_fault` for one PTE: anonymous fault on none, `do_swap_page` on a
-/// device-private entry, `migration_entry_wait` on a migration entry.
-pub fn handle_mm_fault(cur: &Arc<Task>, svm: &Svm, va: Va) {
+/// device-private entry, `migration_entry_wait` on a migration entry. Returns 0 or
+/// `VM_FAULT_SIGBUS`, which is an expectation failure unless a failure was injected into
+/// this fault (`migrate_to_ram` returns SIGBUS for any error of its migration, as
+/// `drm_pagemap_migrate_to_ram` does).
+pub fn handle_mm_fault(cur: &Arc<Task>, svm: &Svm, va: Va) -> i32 {
     let pte = svm.with(|s| s.ptes[va]);
     match pte {
         Pte::None => do_anonymous_page(cur, svm, va),
         Pte::Present(_) => {}
         Pte::Device(p) => {
+            let mark = injection_mark(cur);
             let r = do_swap_page(cur, svm, va, p);
             if r == super::VM_FAULT_SIGBUS {
-                svm.fail(
-                    Property::Expectation,
-                    format!(
-                        "{} do_swap_page(va{va}) returned VM_FAULT_SIGBUS: the device page could not be brought back",
-                        cpu_name(cur.id)
-                    ),
-                );
+                let injected = injected_since(cur, mark);
+                if injected.is_empty() {
+                    svm.fail(
+                        Property::Expectation,
+                        format!(
+                            "{} do_swap_page(va{va}) returned VM_FAULT_SIGBUS: the device page could not be brought back",
+                            cpu_name(cur.id)
+                        ),
+                    );
+                }
+                return r;
             }
         }
         Pte::Migration(p) => folio_wait_unlocked(cur, svm, p, "migration_entry_wait"),
     }
+    0
 }
 
 /// `do_anonymous_page`: a zeroed page, mapped, in this CPU's `lru_add` batch.
 fn do_anonymous_page(cur: &Arc<Task>, svm: &Svm, va: Va) {
-    let _ptl = svm.ptl.lock();
+    let _ptl = pte_lock(cur, svm);
     svm.with(|s| {
         if s.ptes[va] != Pte::None {
             return;
@@ -148,7 +162,7 @@ pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
         obj: format!("va{va} device-private {pname}").into(),
         ctx: None,
     });
-    let ptl = svm.ptl.lock();
+    let ptl = pte_lock(cur, svm);
     if svm.with(|s| s.ptes[va]) != Pte::Device(p) {
         return 0; // the PTE changed: refault
     }
@@ -223,13 +237,22 @@ pub enum HmmPfn {
 /// `dev_private_owner` are reported, everything else is faulted in through
 /// `handle_mm_fault` and the walk restarts (-EBUSY from `hmm_vma_fault`). The loop has no
 /// scheduling point: on a non-preemptible kernel the CPU is never given up (B29).
+/// Errors: -EFAULT when a fault fails (`VM_FAULT_ERROR`, e.g. SIGBUS from
+/// `migrate_to_ram`); fault site `hmm_range_fault` (-EFAULT, or -EBUSY as if the
+/// notifier sequence had moved: `mmu_interval_check_retry`).
 pub fn hmm_range_fault(
     cur: &Arc<Task>,
     svm: &Svm,
     start: Va,
     npages: usize,
     owner: Option<usize>,
-) -> Vec<HmmPfn> {
+) -> Result<Vec<HmmPfn>, i32> {
+    let obj = || format!("va{start}..va{}", start + npages);
+    if let Some(e) =
+        crate::model::fault::should_fail(cur, crate::model::fault::site::HMM_RANGE_FAULT, obj)
+    {
+        return Err(e);
+    }
     let mut tries = 0;
     'walk: loop {
         let mut out = Vec::with_capacity(npages);
@@ -248,13 +271,15 @@ pub fn hmm_range_fault(
                     if tries > MAX_REFAULTS {
                         livelock(cur, svm, va, "hmm_range_fault");
                     }
-                    handle_mm_fault(cur, svm, va);
+                    if handle_mm_fault(cur, svm, va) != 0 {
+                        return Err(-crate::model::trace::EFAULT);
+                    }
                     svm.with(|s| s.jiffies += 1);
                     crate::model::sync::yield_now(); // a checker step, not cond_resched()
                     continue 'walk;
                 }
             }
         }
-        return out;
+        return Ok(out);
     }
 }

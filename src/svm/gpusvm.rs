@@ -13,10 +13,12 @@
 use super::fault::{HmmPfn, MAX_REFAULTS, hmm_range_fault};
 use super::page::*;
 use super::pagemap::{devmem_alloc, drm_pagemap_migrate_to_devmem};
+use crate::model::fault::{self, site};
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
-use crate::model::trace::{EBUSY, Ev, cpu_name, errno_name};
+use crate::model::trace::{EBUSY, EFAULT, Ev, cpu_name, errno_name};
+use crate::model::variants::Variant;
 
 /// `mmu_notifier_invalidate_range_start` for `[start, start + npages)` (what
 /// `migrate_vma_collect` brackets its walk with): the interval notifier sequence moves and
@@ -24,7 +26,7 @@ use crate::model::trace::{EBUSY, Ev, cpu_name, errno_name};
 /// GPU PTEs. Until the matching `_end`, `mmu_interval_read_begin` waits.
 pub fn mmu_notifier_invalidate_range_start(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
     for dev in 0..svm.cfg.devices {
-        let _g = svm.notifier_lock[dev].lock();
+        let _g = notifier_lock(cur, svm, dev);
         svm.with(|s| {
             s.notifier_seq[dev] += 1;
             s.invalidating[dev] += 1;
@@ -76,10 +78,12 @@ pub fn mmu_interval_read_begin(cur: &Arc<Task>, svm: &Svm, dev: usize) -> u64 {
     })
 }
 
-/// `drm_gpusvm_range_get_pages`: `hmm_range_fault` with our own device as
-/// `dev_private_owner`, then under `notifier_lock`: retry if the sequence moved; a range
-/// mixing system and device pages, or device pages of two zdds, is -EOPNOTSUPP;
-/// otherwise the GPU PTEs are installed. Returns whether the range is in device memory.
+/// `drm_gpusvm_range_get_pages` (`drm_gpusvm_get_pages`): the pfn array
+/// (`kvmalloc_array`, -ENOMEM), `mmget_not_zero`, `hmm_range_fault` with our own device
+/// as `dev_private_owner` (-EBUSY: read the sequence again and retry), `mmput`; then under
+/// `notifier_lock`: retry if the sequence moved; a range mixing system and device pages,
+/// or device pages of two zdds, is -EOPNOTSUPP; otherwise the GPU PTEs are installed.
+/// Returns whether the range is in device memory.
 pub fn drm_gpusvm_range_get_pages(
     cur: &Arc<Task>,
     svm: &Svm,
@@ -88,7 +92,7 @@ pub fn drm_gpusvm_range_get_pages(
     npages: usize,
 ) -> Result<bool, i32> {
     let mut tries = 0;
-    loop {
+    let mut retry = || {
         tries += 1;
         if tries > MAX_REFAULTS {
             svm.fail(
@@ -99,9 +103,31 @@ pub fn drm_gpusvm_range_get_pages(
                 ),
             );
         }
-        let seq = mmu_interval_read_begin(cur, svm, dev);
-        let pfns = hmm_range_fault(cur, svm, start, npages, Some(dev));
-        let _g = svm.notifier_lock[dev].lock();
+    };
+    let r = loop {
+        retry();
+        let mut seq = mmu_interval_read_begin(cur, svm, dev);
+        svm.m.lockdep.might_alloc(cur, "kvmalloc_array");
+        let obj = || format!("gpu{dev}, va{start}..va{}", start + npages);
+        if let Some(e) = fault::should_fail(cur, site::DRM_GPUSVM_KVMALLOC, obj) {
+            break Err(e);
+        }
+        mmget_not_zero(cur, svm);
+        let pfns = loop {
+            match hmm_range_fault(cur, svm, start, npages, Some(dev)) {
+                Err(e) if e == -EBUSY => {
+                    retry();
+                    seq = mmu_interval_read_begin(cur, svm, dev);
+                }
+                other => break other,
+            }
+        };
+        mmput(cur, svm);
+        let pfns = match pfns {
+            Ok(p) => p,
+            Err(e) => break Err(e), // err_free
+        };
+        let _g = notifier_lock(cur, svm, dev);
         let r = svm.with(|s| {
             if s.notifier_seq[dev] != seq {
                 return None; // mmu_interval_read_retry
@@ -125,38 +151,63 @@ pub fn drm_gpusvm_range_get_pages(
             Some(Ok(!dev_pages.is_empty()))
         });
         if let Some(r) = r {
-            cur.event(|| Ev::Ret {
-                f: "drm_gpusvm_range_get_pages",
-                obj: format!("gpu{dev}, va{start}..va{}", start + npages).into(),
-                ret: match r {
-                    Ok(_) => 0,
-                    Err(e) => e,
-                },
-            });
-            return r;
+            break r;
         }
-    }
+    };
+    cur.event(|| Ev::Ret {
+        f: "drm_gpusvm_range_get_pages",
+        obj: format!("gpu{dev}, va{start}..va{}", start + npages).into(),
+        ret: match r {
+            Ok(_) => 0,
+            Err(e) => e,
+        },
+    });
+    r
 }
 
-/// `drm_gpusvm_range_evict`: `hmm_range_fault` with no owner: every device page of the
-/// range is faulted back through `do_swap_page`.
-pub fn drm_gpusvm_range_evict(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) {
+/// `drm_gpusvm_range_evict` (drm_gpusvm.c, with 847b371debf3): `mmget_not_zero`, the pfn
+/// array (`kvmalloc_array`: on -ENOMEM `mmput` and return), `hmm_range_fault` with no
+/// owner (every device page of the range is faulted back through `do_swap_page`;
+/// -EBUSY retries), `mmput`. The variant `gpusvm-evict-mm-leak` is the code before
+/// 847b371debf3, which returned -ENOMEM without the `mmput`.
+pub fn drm_gpusvm_range_evict(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) -> i32 {
     cur.event(|| Ev::Call {
         f: "drm_gpusvm_range_evict",
         obj: format!("va{start}..va{}", start + npages).into(),
         ctx: None,
     });
-    hmm_range_fault(cur, svm, start, npages, None);
+    mmget_not_zero(cur, svm);
+    svm.m.lockdep.might_alloc(cur, "kvmalloc_array");
+    let obj = || format!("va{start}..va{}", start + npages);
+    if let Some(e) = fault::should_fail(cur, site::DRM_GPUSVM_KVMALLOC, obj) {
+        if !svm.variant(Variant::GpusvmEvictMmLeak) {
+            mmput(cur, svm);
+        }
+        return e;
+    }
+    let mut tries = 0;
+    let err = loop {
+        match hmm_range_fault(cur, svm, start, npages, None) {
+            Err(e) if e == -EBUSY && tries < MAX_REFAULTS => tries += 1,
+            Err(e) => break e,
+            Ok(_) => break 0,
+        }
+    };
+    mmput(cur, svm);
+    err
 }
 
 /// A GPU access to `va` through device `dev`'s page table (under `notifier_lock`):
-/// false if the GPU PTE is gone or (for `devmem_only`) not device memory.
+/// false if the GPU PTE is gone or (for `devmem_only`) not device memory. The page the
+/// GPU PTE points to must be live (a GPU PTE that outlived its page is a use after free:
+/// the invalidation must zap it before the page can be freed).
 pub fn gpu_access(cur: &Arc<Task>, svm: &Svm, dev: usize, va: Va, devmem_only: bool) -> bool {
-    let _g = svm.notifier_lock[dev].lock();
+    let _g = notifier_lock(cur, svm, dev);
     svm.with(|s| {
         let Some(p) = s.gpu_pte[dev][va] else {
             return false;
         };
+        check_live(svm, s, cur, p, &format!("GPU{dev} access through its PTE"));
         if devmem_only && s.folios[p].dev() != Some(dev) {
             return false;
         }
@@ -184,9 +235,33 @@ pub fn gpu_access(cur: &Arc<Task>, svm: &Svm, dev: usize, va: Va, devmem_only: b
     })
 }
 
-/// `xe_svm_alloc_vram` (+ `drm_pagemap_populate_mm`): allocate the devmem and migrate the
-/// range; on failure the allocation is released by the caller path (`devmem_release`).
+/// `xe_svm_alloc_vram` → `drm_pagemap_populate_mm` (`mmget_not_zero`, mmap read lock,
+/// `ops->populate_mm`, `mmput`).
 pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npages: usize) -> i32 {
+    mmget_not_zero(cur, svm);
+    let err = xe_drm_pagemap_populate_mm(cur, svm, dev, start, npages);
+    mmput(cur, svm);
+    err
+}
+
+/// `xe_drm_pagemap_populate_mm` (xe_svm.c): create the VRAM BO (`xe_bo_create_locked`:
+/// fault site `drm_pagemap_populate_mm`, -ENOMEM / -ENOSPC; with TTM backing its
+/// validation may evict), then `drm_pagemap_migrate_to_devmem`, which consumes the
+/// allocation even on error ("Consumes the devmem allocation ref"), so nothing is
+/// released here (variant `xe-devmem-release-on-error`: the release the consuming change
+/// removed).
+fn xe_drm_pagemap_populate_mm(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    dev: usize,
+    start: Va,
+    npages: usize,
+) -> i32 {
+    svm.m.lockdep.might_alloc(cur, "xe_bo_create_locked");
+    let obj = || format!("gpu{dev}, va{start}..va{}", start + npages);
+    if let Some(e) = fault::should_fail(cur, site::DEVMEM_ALLOC, obj) {
+        return e;
+    }
     let d = match &svm.ttm {
         Some(t) => match t.xe_bo_create_vram(cur, svm, dev, start, npages) {
             Ok(d) => d,
@@ -198,20 +273,22 @@ pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npag
         },
     };
     let err = drm_pagemap_migrate_to_devmem(cur, svm, d);
-    if err != 0 {
-        // Nothing was bound to the allocation: the caller releases it.
+    if err != 0 && svm.variant(Variant::XeDevmemReleaseOnError) {
         svm.with(|s| super::pagemap::devmem_release(svm, s, cur, d));
     }
     err
 }
 
-/// `xe_svm_handle_pagefault` (v6.15 structure): find the range; if its GPU mapping is
-/// valid (and in VRAM for `devmem_only`) do the access; else, if the range's preferred
-/// location is VRAM (`prefer_vram`) or the fault is atomic, migrate to VRAM
-/// (`migrate_try_count` 3 for `devmem_only`, else 1), get pages, on -EOPNOTSUPP evict the
-/// range and retry; bind. A `devmem_only` fault that runs out of migration attempts
-/// fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
-/// timeslice).
+/// `xe_svm_handle_pagefault` (`__xe_svm_handle_pagefault`, xe_svm.c): find the range; if
+/// its GPU mapping is valid (and in VRAM for `devmem_only`) do the access; else, if the
+/// range's preferred location is VRAM (`prefer_vram`) or the fault is atomic, migrate to
+/// VRAM (`migrate_try_count` 3 for `devmem_only`, else 1; a failure retries the fault
+/// while tries remain or the fault may use system memory, else it is returned); get
+/// pages: -EOPNOTSUPP / -EFAULT / -EPERM evict the range and retry (same condition),
+/// another error is returned; bind. A `devmem_only` fault that runs out of migration
+/// attempts fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
+/// timeslice) unless a failure injected into this fault explains it, in which case the
+/// error is returned as the kernel does.
 #[allow(clippy::too_many_arguments)]
 pub fn xe_svm_handle_pagefault(
     cur: &Arc<Task>,
@@ -228,9 +305,27 @@ pub fn xe_svm_handle_pagefault(
         obj: format!("gpu{dev}, va{va}{}", if atomic { ", atomic" } else { "" }).into(),
         ctx: None,
     });
+    let mark = injection_mark(cur);
     let devmem_only = atomic;
     let mut migrate_try = if devmem_only { 3 } else { 1 };
     let mut retries = 0;
+    let ret = |err: i32| {
+        cur.event(|| Ev::Ret {
+            f: "xe_svm_handle_pagefault",
+            obj: format!("gpu{dev}, va{va}").into(),
+            ret: err,
+        });
+        err
+    };
+    let ping_pong = || -> ! {
+        svm.fail(
+            Property::Livelock,
+            format!(
+                "{} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)",
+                cpu_name(cur.id)
+            ),
+        )
+    };
     loop {
         retries += 1;
         if retries > MAX_REFAULTS {
@@ -243,12 +338,7 @@ pub fn xe_svm_handle_pagefault(
             );
         }
         if gpu_access(cur, svm, dev, va, devmem_only) {
-            cur.event(|| Ev::Ret {
-                f: "xe_svm_handle_pagefault",
-                obj: format!("gpu{dev}, va{va}").into(),
-                ret: 0,
-            });
-            return 0;
+            return ret(0);
         }
         let in_vram = svm.with(|s| {
             (start..start + npages)
@@ -258,29 +348,41 @@ pub fn xe_svm_handle_pagefault(
             migrate_try -= 1;
             let err = xe_svm_alloc_vram(cur, svm, dev, start, npages);
             if err != 0 {
-                cur.event(|| {
-                    Ev::Note(format!(
-                        "xe_svm_alloc_vram -> {} (fall back)",
-                        errno_name(err)
-                    ))
-                });
+                if migrate_try > 0 || !devmem_only {
+                    cur.event(|| {
+                        Ev::Note(format!(
+                            "xe_svm_alloc_vram -> {}: VRAM allocation failed, falling back to retrying fault",
+                            errno_name(err)
+                        ))
+                    });
+                    crate::model::sync::yield_now();
+                    continue;
+                }
+                if injected_since(cur, mark).is_empty() {
+                    ping_pong();
+                }
+                return ret(err); // "VRAM allocation failed, retry count exceeded"
             }
         } else if devmem_only && !in_vram && migrate_try == 0 {
-            svm.fail(
-                Property::Livelock,
-                format!(
-                    "{} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)",
-                    cpu_name(cur.id)
-                ),
-            );
+            if injected_since(cur, mark).is_empty() {
+                ping_pong();
+            }
+            return ret(-EBUSY);
         }
         match drm_gpusvm_range_get_pages(cur, svm, dev, start, npages) {
             Ok(_) => {}
-            Err(e) if e == -super::EOPNOTSUPP => {
-                drm_gpusvm_range_evict(cur, svm, start, npages);
+            Err(e) if e == -super::EOPNOTSUPP || e == -EFAULT => {
+                // "Corner where CPU mappings have changed": evict and retry.
+                if migrate_try > 0 || !devmem_only {
+                    drm_gpusvm_range_evict(cur, svm, start, npages);
+                } else {
+                    if injected_since(cur, mark).is_empty() {
+                        ping_pong();
+                    }
+                    return ret(e);
+                }
             }
-            Err(e) if e == -EBUSY => {}
-            Err(_) => {}
+            Err(e) => return ret(e), // "PAGE FAULT - FAIL PAGE COLLECT"
         }
         crate::model::sync::yield_now();
     }

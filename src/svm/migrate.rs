@@ -78,13 +78,22 @@ fn note(cur: &Arc<Task>, s: String) {
 }
 
 /// `migrate_vma_setup`: argument checks, collect, unmap. Returns 0 even if nothing was
-/// collected (callers look at `cpages`).
+/// collected (callers look at `cpages`); -EINVAL only from the argument checks (fault
+/// site `migrate_vma_setup`; the model's callers pass valid arguments, so only an
+/// injected failure or an unlocked fault page gives it). Nothing was collected then.
 pub fn migrate_vma_setup(cur: &Arc<Task>, svm: &Svm, args: &mut MigrateVma) -> i32 {
     cur.event(|| Ev::Call {
         f: "migrate_vma_setup",
         obj: format!("va{}..va{}", args.start, args.start + args.npages).into(),
         ctx: None,
     });
+    if let Some(e) =
+        crate::model::fault::should_fail(cur, crate::model::fault::site::MIGRATE_VMA_SETUP, || {
+            format!("va{}..va{}", args.start, args.start + args.npages)
+        })
+    {
+        return e;
+    }
     if let Some(fp) = args.fault_page {
         args.fault_locked = svm.with(|s| s.folios[fp].locked == Some(cur.id));
         // 1afaeb8293c9: "fault_page must be locked"; older kernels passed it unlocked.
@@ -121,7 +130,7 @@ fn migrate_vma_collect(cur: &Arc<Task>, svm: &Svm, args: &mut MigrateVma) {
     super::gpusvm::mmu_notifier_invalidate_range_start(cur, svm, args.start, args.npages);
     for i in 0..args.npages {
         let va = args.start + i;
-        let ptl = svm.ptl.lock();
+        let ptl = pte_lock(cur, svm);
         let c = svm.with(|s| match s.ptes[va] {
             Pte::None => Collected::Hole,
             Pte::Present(p) if args.select_system => {
@@ -198,7 +207,7 @@ fn try_to_migrate(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
 }
 
 fn try_to_migrate_ptes(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
-    let _ptl = svm.ptl.lock();
+    let _ptl = pte_lock(cur, svm);
     svm.with(|s| {
         for va in 0..s.ptes.len() {
             if matches!(s.ptes[va], Pte::Present(q) | Pte::Device(q) if q == p) {
@@ -213,7 +222,7 @@ fn try_to_migrate_ptes(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
 /// `remove_migration_ptes(src, dst)`: every migration entry of `src` becomes a mapping of
 /// `dst` (one reference per PTE).
 fn remove_migration_ptes(cur: &Arc<Task>, svm: &Svm, src: Pfn, dst: Pfn) {
-    let _ptl = svm.ptl.lock();
+    let _ptl = pte_lock(cur, svm);
     svm.with(|s| {
         for va in 0..s.ptes.len() {
             if s.ptes[va] == Pte::Migration(src) {
@@ -465,7 +474,7 @@ pub fn migrate_pages(
             None => {
                 // migrate_vma_insert_page: only into a still-empty PTE.
                 let va = start.expect("holes only in migrate_vma") + i;
-                let _ptl = svm.ptl.lock();
+                let _ptl = pte_lock(cur, svm);
                 let ok = svm.with(|s| {
                     if s.ptes[va] != Pte::None {
                         return false;

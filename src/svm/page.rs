@@ -23,6 +23,7 @@
 use super::pagemap::{Devmem, DevmemId, Zdd, ZddId};
 use super::sched::CpuSched;
 use crate::model::Machine;
+use crate::model::lockdep::{LockKind, Lockdep};
 use crate::model::property::Property;
 use crate::model::sync::{Arc, Condvar, Mutex};
 use crate::model::task::Task;
@@ -215,16 +216,25 @@ pub struct Svm {
     st: Mutex<SvmState>,
     /// The folio wait queue (`folio_wait_bit`) and the work-flush waits.
     wq: Condvar,
-    /// The page-table lock.
+    /// The page-table lock (a spinlock: lockdep class [`PTLOCK`]; take it with
+    /// [`pte_lock`]).
     pub ptl: Mutex<()>,
     /// Per device: `gpusvm->notifier_lock` (an rwsem in the kernel; the model only
-    /// takes it exclusively, which can only add waiting, never remove a race).
+    /// takes it exclusively, which can only add waiting, never remove a race). Lockdep
+    /// class [`NOTIFIER_LOCK`]; take it with [`notifier_lock`].
     pub notifier_lock: Vec<Mutex<()>>,
     /// AMD: `prange->migrate_mutex` (one range).
     pub migrate_mutex: Mutex<()>,
     pub migrate_mutex_ghost: usize,
     /// TTM backing (Xe VRAM BOs, the VM resv of the rejected design), if any.
     pub ttm: Option<super::ttm_backing::TtmBacking>,
+    /// `mm->mm_users` of the one modelled mm: 1 is the process's own reference; every
+    /// `mmget_not_zero` of the SVM code (drm_pagemap_populate_mm, drm_gpusvm_get_pages,
+    /// drm_gpusvm_range_evict, drm_pagemap_evict_to_ram) must be paired with an `mmput`,
+    /// or the mm_struct is never freed after the process exits (checked at the end). A
+    /// std atomic outside the checkers' view (like `Kref`): the modelled process never
+    /// exits, so only the final count matters, not how gets and puts interleave.
+    pub mm_users: std::sync::atomic::AtomicU32,
     /// Ghost resources naming CPUs (a flush waits for a CPU to become available).
     cpu_ghosts: std::sync::Mutex<Vec<(u16, usize)>>,
 }
@@ -277,6 +287,7 @@ impl Svm {
             migrate_mutex: Mutex::new(()),
             migrate_mutex_ghost,
             ttm,
+            mm_users: std::sync::atomic::AtomicU32::new(1),
             cpu_ghosts: Default::default(),
         })
     }
@@ -530,6 +541,7 @@ pub fn folio_trylock(cur: &Arc<Task>, svm: &Svm, p: Pfn) -> bool {
 /// `folio_unlock`: clear PG_locked and wake the folio wait queue.
 pub fn folio_unlock(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
     svm.with(|s| {
+        check_live(svm, s, cur, p, "folio_unlock");
         let f = &mut s.folios[p];
         if f.locked.is_none() {
             svm.fail(
@@ -551,6 +563,11 @@ pub fn folio_unlock(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
 /// `migration_entry_wait_on_locked` / `softleaf_entry_wait_on_locked`). The CPU is idle
 /// while its task sleeps (queued per-CPU work runs).
 pub fn folio_wait_unlocked(cur: &Arc<Task>, svm: &Svm, p: Pfn, why: &str) {
+    // folio_wait_bit / migration_entry_wait_on_locked sleep: not lockdep-tracked (a bit
+    // lock with a wait queue), only might_sleep() (CONFIG_DEBUG_ATOMIC_SLEEP) sees them.
+    svm.m
+        .lockdep
+        .might_sleep(cur, &format!("{why}({})", svm.name(p)));
     svm.with_wait(|g, wq| {
         if g.folios[p].locked.is_none() {
             return;
@@ -576,10 +593,136 @@ pub fn folio_wait_unlocked(cur: &Arc<Task>, svm: &Svm, p: Pfn, why: &str) {
 /// `folio_lock` (blocking; used on fresh destination pages and by
 /// `zone_device_page_init`, where it is uncontended).
 pub fn folio_lock(cur: &Arc<Task>, svm: &Svm, p: Pfn) {
+    // include/linux/pagemap.h: folio_lock() { might_sleep(); if (!folio_trylock()) ... }
+    svm.m
+        .lockdep
+        .might_sleep(cur, &format!("folio_lock({})", svm.name(p)));
     loop {
         if folio_trylock(cur, svm, p) {
             return;
         }
         folio_wait_unlocked(cur, svm, p, "folio_lock");
     }
+}
+
+// ------------------------------------------------------------------ lockdep classes
+
+/// The split page-table lock (`pte_offset_map_lock`), a spinlock.
+pub const PTLOCK: &str = "ptlock_ptr(ptdesc)";
+/// `gpusvm->notifier_lock` (`struct rw_semaphore`, drm_gpusvm.c).
+pub const NOTIFIER_LOCK: &str = "&gpusvm->notifier_lock";
+/// AMD `prange->migrate_mutex` (`struct mutex`, kfd_svm.c).
+pub const MIGRATE_MUTEX: &str = "&prange->migrate_mutex";
+
+/// A model lock held together with its lockdep acquisition: `lock_release` runs before
+/// the lock itself is dropped.
+pub struct LockdepGuard<'a> {
+    _g: crate::model::sync::MutexGuard<'a, ()>,
+    ld: &'a Lockdep,
+    cur: &'a Arc<Task>,
+    class: &'static str,
+}
+
+impl Drop for LockdepGuard<'_> {
+    fn drop(&mut self) {
+        self.ld.release(self.cur, self.class);
+    }
+}
+
+/// Take `lock` as lockdep class `class` (`lock_acquire` first, as the kernel's
+/// `spin_lock` / `down_write` annotate before they wait).
+pub fn lockdep_lock<'a>(
+    cur: &'a Arc<Task>,
+    svm: &'a Svm,
+    lock: &'a Mutex<()>,
+    class: &'static str,
+    kind: LockKind,
+) -> LockdepGuard<'a> {
+    svm.m.lockdep.acquire(cur, class, kind);
+    LockdepGuard {
+        _g: lock.lock(),
+        ld: &svm.m.lockdep,
+        cur,
+        class,
+    }
+}
+
+/// `pte_offset_map_lock`: the PTL, a spinlock (atomic context while held).
+pub fn pte_lock<'a>(cur: &'a Arc<Task>, svm: &'a Svm) -> LockdepGuard<'a> {
+    lockdep_lock(cur, svm, &svm.ptl, PTLOCK, LockKind::Spin)
+}
+
+/// `down_write(&gpusvm->notifier_lock)` / `drm_gpusvm_notifier_lock` of device `dev`.
+pub fn notifier_lock<'a>(cur: &'a Arc<Task>, svm: &'a Svm, dev: usize) -> LockdepGuard<'a> {
+    lockdep_lock(
+        cur,
+        svm,
+        &svm.notifier_lock[dev],
+        NOTIFIER_LOCK,
+        LockKind::Blocking { nest: false },
+    )
+}
+
+/// `drm_gpusvm_init` (drm_gpusvm.c): `fs_reclaim_acquire(GFP_KERNEL);
+/// might_lock(&gpusvm->notifier_lock); fs_reclaim_release(GFP_KERNEL);` — primes
+/// fs_reclaim -> notifier_lock, so that an allocation that may reclaim while holding the
+/// notifier lock is reported at once (the invalidation runs from reclaim).
+pub fn drm_gpusvm_init(cur: &Arc<Task>, svm: &Svm) {
+    let ld = &svm.m.lockdep;
+    ld.enter_reclaim(cur);
+    ld.acquire(cur, NOTIFIER_LOCK, LockKind::Blocking { nest: false });
+    ld.release(cur, NOTIFIER_LOCK);
+    ld.exit_reclaim(cur);
+}
+
+// ------------------------------------------------------------------------- the mm
+
+/// `mmget_not_zero(mm)`: the modelled process never exits, so it always succeeds.
+pub fn mmget_not_zero(cur: &Arc<Task>, svm: &Svm) -> bool {
+    use std::sync::atomic::Ordering;
+    let n = svm.mm_users.fetch_add(1, Ordering::SeqCst) + 1;
+    cur.event(|| Ev::Note(format!("mmget_not_zero(mm) (mm_users {n})")));
+    true
+}
+
+/// `mmput(mm)` / `mmput_async(mm)`.
+pub fn mmput(cur: &Arc<Task>, svm: &Svm) {
+    use std::sync::atomic::Ordering;
+    let n = svm.mm_users.fetch_sub(1, Ordering::SeqCst) - 1;
+    if n == 0 {
+        svm.fail(
+            Property::UseAfterFree,
+            format!(
+                "{} mmput(mm) drops the process's own mm reference: the mm_struct is freed under its user",
+                cpu_name(cur.id)
+            ),
+        );
+    }
+    cur.event(|| Ev::Note(format!("mmput(mm) (mm_users {n})")));
+}
+
+// ------------------------------------------------------------ injection bookkeeping
+
+/// The errnos injected into `cur` so far in this execution (what an expectation of
+/// success must accept when the kernel propagates them).
+pub fn injected_errnos(cur: &Task) -> Vec<i32> {
+    cur.machine.rec.with(|r| {
+        r.inject
+            .injected
+            .iter()
+            .filter(|i| i.task == cur.id)
+            .map(|i| i.errno)
+            .collect()
+    })
+}
+
+/// How many failures were injected into `cur` so far (a mark: errnos injected after it
+/// are `injected_since(cur, mark)`).
+pub fn injection_mark(cur: &Task) -> usize {
+    injected_errnos(cur).len()
+}
+
+/// The errnos injected into `cur` since `mark`.
+pub fn injected_since(cur: &Task, mark: usize) -> Vec<i32> {
+    injected_errnos(cur).into_iter().skip(mark).collect()
 }

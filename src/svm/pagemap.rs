@@ -1,5 +1,6 @@
-//! drm_pagemap: `drivers/gpu/drm/drm_pagemap.c` (@83631c7b1f5b; the v6.15 code was in
-//! `drm_gpusvm.c` @78a84fbfa4ff with the same steps), spec `svm_shrinker.md` §5.3–5.4:
+//! drm_pagemap: `drivers/gpu/drm/drm_pagemap.c` (@10dd1eaa80a5, mainline 2026; the
+//! v6.15 code was in `drm_gpusvm.c` @78a84fbfa4ff with the same steps), spec
+//! `svm_shrinker.md` §5.3–5.4:
 //! device allocations (`struct drm_pagemap_devmem`), the zdd (`zone_device_data`) and its
 //! lifetime, `drm_pagemap_migrate_to_devmem` (all or nothing, -EBUSY),
 //! `drm_pagemap_evict_to_ram` (at most 3 passes, success = `detached`), and the CPU-fault
@@ -11,9 +12,20 @@
 //! (the DMA engine reads the source while it is locked and unmapped, which is what makes
 //! the copy consistent); the allocation's pages are the `vram_pages` pfns handed out by
 //! `populate_devmem_pfn` in order.
+//!
+//! Error paths (fault sites `kvcalloc`, `drm_pagemap_zdd_alloc`, `migrate_vma_setup`,
+//! `copy_to_devmem`, `alloc_page`, `copy_to_ram`) follow @10dd1eaa80a5: the devmem
+//! allocation's reference is consumed by `drm_pagemap_migrate_to_devmem` even on error
+//! (the zdd owns it from `drm_pagemap_zdd_alloc` on; before that `err_out` calls
+//! `devmem_release` itself); a failed copy unlocks and puts the destination pages
+//! (`drm_pagemap_migration_unlock_put_pages`) and `migrate_vma_pages` / `_finalize`
+//! restore the sources; `__drm_pagemap_migrate_to_ram` errors become `VM_FAULT_SIGBUS`;
+//! `drm_pagemap_evict_to_ram` retries (3 passes) and returns the last pass's error or
+//! -EBUSY.
 
 use super::migrate::*;
 use super::page::*;
+use crate::model::fault::{self, site};
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
@@ -51,40 +63,98 @@ pub struct Devmem {
     pub zdd: Option<ZddId>,
     /// The pfns went back to the VRAM allocator.
     pub returned: bool,
+    /// References on the allocation's memory when it is not a TTM BO (with TTM backing
+    /// the devmem is embedded in the BO and lives as long as the BO's kref): one is the
+    /// allocation's own (consumed by `migrate_to_devmem`, owned by the zdd, dropped by
+    /// `devmem_release`), plus one per driver path working on it ([`devmem_get`]).
+    pub kref: u32,
 }
 
-/// `drm_pagemap_zdd_alloc`: kref 1, owned by the calling migration.
-fn drm_pagemap_zdd_alloc(svm: &Svm) -> ZddId {
+/// Report a use of a devmem allocation after its final put (what KASAN reports on the
+/// kfree'd `struct drm_pagemap_devmem`, or on the xe_bo it is embedded in).
+pub fn check_devmem_live(svm: &Svm, s: &SvmState, cur: &Arc<Task>, d: DevmemId, op: &str) {
+    let freed = match svm.ttm.as_ref().and_then(|t| t.bo_of(d)) {
+        Some(bo) => bo.kref.read() == 0,
+        None => s.devmems[d].kref == 0,
+    };
+    if freed {
+        svm.fail(
+            Property::UseAfterFree,
+            format!(
+                "{} {op} on devmem{d} after its final put (devmem_release dropped the allocation's last reference: the memory is freed)",
+                cpu_name(cur.id)
+            ),
+        );
+    }
+}
+
+/// Report a use of a freed zdd.
+pub fn check_zdd_live(svm: &Svm, s: &SvmState, cur: &Arc<Task>, z: ZddId, op: &str) {
+    if s.zdds[z].freed {
+        svm.fail(
+            Property::UseAfterFree,
+            format!(
+                "{} {op} on zdd{z} after its final drm_pagemap_zdd_put (kfree'd in drm_pagemap_zdd_destroy)",
+                cpu_name(cur.id)
+            ),
+        );
+    }
+}
+
+/// A driver path takes a reference on a (non-TTM) devmem allocation for the time it works
+/// on it (Xe: the BO reference TTM holds while it evicts).
+pub fn devmem_get(cur: &Arc<Task>, svm: &Svm, d: DevmemId) {
+    svm.with(|s| {
+        check_devmem_live(svm, s, cur, d, "devmem get");
+        s.devmems[d].kref += 1;
+    });
+}
+
+/// Drop a reference taken with [`devmem_get`].
+pub fn devmem_put(cur: &Arc<Task>, svm: &Svm, d: DevmemId) {
+    svm.with(|s| devmem_put_locked(svm, s, cur, d));
+}
+
+fn devmem_put_locked(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, d: DevmemId) {
+    check_devmem_live(svm, s, cur, d, "devmem put");
+    if svm.ttm.as_ref().and_then(|t| t.bo_of(d)).is_some() {
+        return;
+    }
+    s.devmems[d].kref -= 1;
+    if s.devmems[d].kref == 0 {
+        cur.event(|| Ev::Note(format!("kfree(devmem{d}) (last reference)")));
+    }
+}
+
+/// `drm_pagemap_zdd_alloc` + `zdd->devmem_allocation = devmem_allocation; /* Owns ref */`:
+/// kref 1, owned by the calling migration; from here on the zdd owns the allocation's
+/// reference (its destroy calls `devmem_release`).
+fn drm_pagemap_zdd_alloc(svm: &Svm, d: DevmemId) -> ZddId {
     svm.with(|s| {
         s.zdds.push(Zdd {
             kref: 1,
             call_refs: 1,
-            devmem: None,
+            devmem: Some(d),
             freed: false,
         });
-        s.zdds.len() - 1
+        let z = s.zdds.len() - 1;
+        s.devmems[d].zdd = Some(z);
+        z
     })
 }
 
 /// `drm_pagemap_zdd_put` (inside a step): at 0 `drm_pagemap_zdd_destroy` completes
 /// `detached` and calls `devmem_release`.
 pub fn drm_pagemap_zdd_put(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, z: ZddId) {
+    check_zdd_live(svm, s, cur, z, "drm_pagemap_zdd_put");
     let zdd = &mut s.zdds[z];
-    if zdd.freed {
-        svm.fail(
-            Property::UseAfterFree,
-            format!(
-                "{} drm_pagemap_zdd_put(zdd{z}) after it was freed",
-                cpu_name(cur.id)
-            ),
-        );
-    }
     zdd.kref -= 1;
     if zdd.kref > 0 {
         return;
     }
     zdd.freed = true;
     if let Some(d) = zdd.devmem {
+        check_devmem_live(svm, s, cur, d, "complete_all(&devmem->detached)");
         s.devmems[d].detached = true; // complete_all(&devmem->detached)
         cur.event(|| {
             Ev::Note(format!(
@@ -104,8 +174,10 @@ fn zdd_put_call_ref(cur: &Arc<Task>, svm: &Svm, z: ZddId) {
 }
 
 /// `ops->devmem_release` (Xe: `xe_svm_devmem_release` → `xe_bo_put_async`): the VRAM
-/// goes back to the allocator (through the BO's release when the allocation is a BO).
+/// goes back to the allocator (through the BO's release when the allocation is a BO) and
+/// the allocation's own reference is dropped.
 pub fn devmem_release(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, d: DevmemId) {
+    check_devmem_live(svm, s, cur, d, "devmem_release");
     let dm = &mut s.devmems[d];
     dm.released += 1;
     if dm.released > 1 {
@@ -119,6 +191,7 @@ pub fn devmem_release(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, d: DevmemId)
     if svm.ttm.is_some() {
         s.deferred_bo_put.push(d);
     }
+    devmem_put_locked(svm, s, cur, d);
 }
 
 /// The allocation's pfns go back to the VRAM allocator.
@@ -150,6 +223,7 @@ pub fn devmem_alloc(svm: &Svm, dev: usize, start: Va, npages: usize) -> Result<D
             timeslice_expiration: 0,
             zdd: None,
             returned: false,
+            kref: 1,
         });
         Ok(s.devmems.len() - 1)
     })
@@ -160,6 +234,7 @@ pub fn devmem_alloc(svm: &Svm, dev: usize, start: Va, npages: usize) -> Result<D
 /// re-initialised after `page_free` ran for it (`device-page-reinit`, T4).
 pub fn drm_pagemap_get_devmem_page(cur: &Arc<Task>, svm: &Svm, p: Pfn, z: ZddId) {
     svm.with(|s| {
+        check_zdd_live(svm, s, cur, z, "drm_pagemap_zdd_get");
         let f = &s.folios[p];
         if !f.free || !f.refs.is_empty() {
             let holders: Vec<String> = f
@@ -192,20 +267,38 @@ pub fn drm_pagemap_get_devmem_page(cur: &Arc<Task>, svm: &Svm, p: Pfn, z: ZddId)
     });
 }
 
-/// Copy one page's contents (the DMA engine: `copy_to_devmem` / `copy_to_ram`).
-fn copy_page(svm: &Svm, src: Option<Pfn>, dst: Pfn, snapshot: Option<u64>) {
+/// Copy one page's contents (the DMA engine: `copy_to_devmem` / `copy_to_ram`); both
+/// pages must be live.
+fn copy_page(cur: &Arc<Task>, svm: &Svm, src: Option<Pfn>, dst: Pfn, snapshot: Option<u64>) {
     svm.with(|s| {
+        if let Some(p) = src {
+            check_live(svm, s, cur, p, "DMA copy from");
+        }
+        check_live(svm, s, cur, dst, "DMA copy to");
         let v = snapshot.unwrap_or_else(|| src.map_or(0, |p| s.folios[p].data));
         s.folios[dst].data = v;
     });
 }
 
 /// `drm_pagemap_migrate_to_devmem(devmem, mm, start, end)`: all or nothing. The caller
-/// holds the mmap read lock. Returns 0, -EFAULT (nothing collected) or -EBUSY (only part
-/// collected; everything restored). Pages dropped later by `migrate_vma_pages` still
-/// give 0 and a mixed range (spec §5.4).
+/// holds the mmap read lock and hands over the allocation's reference, which is consumed
+/// even on error. Returns 0 or a negative errno: -EBUSY when nothing or only part was
+/// collected, or when `migrate_vma_pages` dropped a page ("Raced while finalizing
+/// migration"); -ENOMEM from the array or zdd allocation; the copy's error.
 pub fn drm_pagemap_migrate_to_devmem(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
     drm_pagemap_migrate_to_devmem_peer(cur, svm, d, None)
+}
+
+/// `drm_pagemap_migration_unlock_put_pages`: unlock and put every destination page (the
+/// final put of a device page runs `page_free`), and clear the entries so that
+/// `migrate_vma_pages` migrates nothing to them.
+fn drm_pagemap_migration_unlock_put_pages(cur: &Arc<Task>, svm: &Svm, dst: &mut [Mpfn]) {
+    for m in dst.iter_mut() {
+        let Some(p) = m.pfn else { continue };
+        folio_unlock(cur, svm, p);
+        folio_put(cur, svm, p, RefKind::Init);
+        *m = Mpfn::default();
+    }
 }
 
 /// `drm_pagemap_migrate_to_devmem` with device-to-device migration: device-private pages
@@ -217,6 +310,7 @@ pub fn drm_pagemap_migrate_to_devmem_peer(
     peer: Option<usize>,
 ) -> i32 {
     let (dev, start, npages) = svm.with(|s| {
+        check_devmem_live(svm, s, cur, d, "drm_pagemap_migrate_to_devmem");
         let dm = &s.devmems[d];
         (dm.dev, dm.start, dm.pfns.len())
     });
@@ -225,7 +319,32 @@ pub fn drm_pagemap_migrate_to_devmem_peer(
         obj: format!("devmem{d}, va{start}..va{}", start + npages).into(),
         ctx: None,
     });
-    let z = drm_pagemap_zdd_alloc(svm);
+    let err = migrate_to_devmem(cur, svm, d, (dev, start, npages), peer);
+    cur.event(|| Ev::Ret {
+        f: "drm_pagemap_migrate_to_devmem",
+        obj: format!("devmem{d}").into(),
+        ret: err,
+    });
+    err
+}
+
+fn migrate_to_devmem(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    d: DevmemId,
+    (dev, start, npages): (usize, Va, usize),
+    peer: Option<usize>,
+) -> i32 {
+    // buf = kvcalloc(npages, ...); zdd = drm_pagemap_zdd_alloc(dpagemap): on failure
+    // err_out: devmem_allocation->ops->devmem_release(devmem_allocation).
+    for site in [site::DRM_PAGEMAP_KVCALLOC, site::DRM_PAGEMAP_ZDD_ALLOC] {
+        svm.m.lockdep.might_alloc(cur, site.name());
+        if let Some(e) = fault::should_fail(cur, site, || format!("devmem{d}")) {
+            svm.with(|s| devmem_release(svm, s, cur, d));
+            return e;
+        }
+    }
+    let z = drm_pagemap_zdd_alloc(svm, d);
     let mut args = MigrateVma::new(start, npages, peer.unwrap_or(dev));
     args.select_system = true;
     args.select_device_private = peer.is_some();
@@ -242,41 +361,58 @@ pub fn drm_pagemap_migrate_to_devmem_peer(
     });
     let mut err = migrate_vma_setup(cur, svm, &mut args);
     if err == 0 && args.cpages == 0 {
-        err = -super::EFAULT;
+        err = -EBUSY; // "No pages to migrate. Raced or unknown device pages."
     } else if err == 0 {
         if args.cpages != npages {
-            err = -EBUSY;
+            err = -EBUSY; // all or nothing: goto err_aborted_migration
         } else {
+            // ops->populate_devmem_pfn: the allocation's pages (Xe walks the BO's
+            // blocks; it cannot fail).
             let pfns = svm.with(|s| s.devmems[d].pfns.clone());
             for (i, &p) in pfns.iter().enumerate() {
                 args.dst[i] = Mpfn::dst(p);
                 drm_pagemap_get_devmem_page(cur, svm, p, z);
             }
-            for (i, &p) in pfns.iter().enumerate() {
-                copy_page(svm, args.src[i].pfn, p, snapshot.as_ref().map(|v| v[i]));
+            // One ops->copy_to_devmem() for the range (drm_pagemap_migrate_range).
+            let obj = || format!("devmem{d}");
+            if let Some(e) = fault::should_fail(cur, site::DRM_PAGEMAP_COPY_TO_DEVMEM, obj) {
+                err = e;
+            } else {
+                for (i, &p) in pfns.iter().enumerate() {
+                    let snap = snapshot.as_ref().map(|v| v[i]);
+                    copy_page(cur, svm, args.src[i].pfn, p, snap);
+                }
+                // Upon success bind devmem allocation to range and zdd.
+                svm.with(|s| s.devmems[d].timeslice_expiration = s.jiffies + svm.timeslice());
             }
-            // Upon success bind the devmem allocation to the zdd (it owns the ref).
-            svm.with(|s| {
-                s.devmems[d].timeslice_expiration = s.jiffies + svm.timeslice();
-                s.devmems[d].zdd = Some(z);
-                s.zdds[z].devmem = Some(d);
-            });
+            // err_finalize:
+            if err != 0 {
+                drm_pagemap_migration_unlock_put_pages(cur, svm, &mut args.dst);
+            }
         }
+        // err_aborted_migration:
         let fl = args.fault_locked;
         migrate_pages(cur, svm, Some(start), &mut args.src, &args.dst, None);
+        let migrated = args.src.iter().filter(|m| m.migrate).count();
+        if err == 0 && migrated < npages {
+            cur.event(|| {
+                Ev::Note("drm_pagemap_migrate_to_devmem: Raced while finalizing migration".into())
+            });
+            err = -EBUSY;
+        }
         migrate_finalize(cur, svm, &args.src, &args.dst, None, fl);
     }
+    // err_free: drm_pagemap_zdd_put(zdd) (the last put destroys it and releases the
+    // allocation when no device page took a reference).
     zdd_put_call_ref(cur, svm, z);
-    cur.event(|| Ev::Ret {
-        f: "drm_pagemap_migrate_to_devmem",
-        obj: format!("devmem{d}").into(),
-        ret: err,
-    });
     err
 }
 
-/// Allocate system destination pages (locked, initial reference) for the entries still
-/// migrating (`drm_pagemap_migrate_populate_ram_pfn`), copy, commit, finalize.
+/// `drm_pagemap_migrate_populate_ram_pfn` (allocate a system destination page for every
+/// entry still migrating that `want`s one, then lock them all; an allocation failure
+/// puts the pages allocated so far and gives -ENOMEM), `ops->copy_to_ram`, and on error
+/// `drm_pagemap_migration_unlock_put_pages`; then commit and finalize (which restore the
+/// sources of entries without a destination). Returns 0 or the error.
 pub(crate) fn to_ram_commit(
     cur: &Arc<Task>,
     svm: &Svm,
@@ -285,64 +421,116 @@ pub(crate) fn to_ram_commit(
     want: impl Fn(&SvmState, Pfn) -> bool,
     fault_page: Option<Pfn>,
     fault_locked: bool,
-) {
+) -> i32 {
     let mut dst = vec![Mpfn::default(); src.len()];
+    let mut err = 0;
     for i in 0..src.len() {
         let Some(p) = src[i].pfn else { continue };
         if !src[i].migrate {
             continue;
         }
-        let d = svm.with(|s| {
+        // One step: the destination is private to this task until migrate_vma_pages.
+        let r = svm.with(|s| {
             if !want(s, p) {
                 return None;
             }
-            let d = svm.alloc_system_page(s, 0);
-            s.folios[d].locked = Some(cur.id);
-            let ghost = s.folios[d].ghost;
-            cur.machine.set_holder(ghost, Some(cur.id));
-            Some(d)
+            svm.m
+                .lockdep
+                .might_alloc(cur, "vma_alloc_folio(GFP_HIGHUSER)");
+            let obj = || format!("for {}", s.folios[p].name);
+            Some(match fault::should_fail(cur, site::ALLOC_PAGE, obj) {
+                Some(e) => Err(e),
+                None => Ok(svm.alloc_system_page(s, 0)),
+            })
         });
-        if let Some(d) = d {
-            dst[i] = Mpfn::dst(d);
-            copy_page(svm, Some(p), d, None);
+        match r {
+            None => {}
+            Some(Ok(q)) => dst[i] = Mpfn::dst(q),
+            Some(Err(e)) => {
+                // free_pages: put_page() what was allocated (never locked).
+                for m in dst.iter_mut() {
+                    if let Some(q) = m.pfn.take() {
+                        folio_put(cur, svm, q, RefKind::Init);
+                    }
+                }
+                err = e;
+                break;
+            }
         }
+    }
+    // WARN_ON_ONCE(!folio_trylock(page_folio(page))) for every fresh page (one step: no
+    // one else can reach them).
+    let mpages = svm.with(|s| {
+        let mut n = 0;
+        for m in &dst {
+            let Some(q) = m.pfn else { continue };
+            let f = &mut s.folios[q];
+            if f.locked.is_some() {
+                svm.m.warn(
+                    cur.id,
+                    Property::PageLock,
+                    format!("folio_trylock of the fresh page {} failed", f.name),
+                );
+            }
+            f.locked = Some(cur.id);
+            cur.machine.set_holder(f.ghost, Some(cur.id));
+            n += 1;
+        }
+        n
+    });
+    if err == 0 && mpages > 0 {
+        let obj = || format!("{mpages} pages");
+        if let Some(e) = fault::should_fail(cur, site::DRM_PAGEMAP_COPY_TO_RAM, obj) {
+            err = e;
+        } else {
+            for i in 0..src.len() {
+                if let (Some(p), Some(q)) = (src[i].pfn, dst[i].pfn) {
+                    copy_page(cur, svm, Some(p), q, None);
+                }
+            }
+        }
+    }
+    if err != 0 {
+        drm_pagemap_migration_unlock_put_pages(cur, svm, &mut dst);
     }
     migrate_pages(cur, svm, start, src, &dst, fault_page);
     migrate_finalize(cur, svm, src, &dst, fault_page, fault_locked);
+    err
 }
 
-/// `drm_pagemap_evict_to_ram(devmem)`: no mmap lock; `migrate_device_pfns` over every
-/// page of the allocation, copy back what was collected, commit, finalize; success is
+/// `drm_pagemap_evict_to_ram(devmem)`: no mmap lock; per pass `mmget_not_zero`, the
+/// arrays (`kvcalloc`), `migrate_device_pfns` over every page of the allocation, copy
+/// back what was collected, commit, finalize, `mmput_async`; success is
 /// `completion_done(&devmem->detached)` (every device page freed), tried at most
-/// `retry_count + 1 = 3` times, then -EBUSY.
+/// `retry_count + 1 = 3` times, then `err ?: -EBUSY` (the last pass's error).
 pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
     cur.event(|| Ev::Call {
         f: "drm_pagemap_evict_to_ram",
         obj: format!("devmem{d}").into(),
         ctx: None,
     });
-    let mut ret = -EBUSY;
+    let mark = injection_mark(cur);
     let mut passes = 0;
-    for _pass in 0..3 {
+    let ret = loop {
         passes += 1;
-        let pfns = svm.with(|s| s.devmems[d].pfns.clone());
-        let mut src = migrate_device_pfns(cur, svm, &pfns);
-        to_ram_commit(cur, svm, None, &mut src, |_, _| true, None, false);
-        // Every page this pass could lock was migrated (skipped ones are not looked at).
-        let all_collected = src.iter().all(|m| m.pfn.is_none() || m.migrate);
-        if svm.with(|s| s.devmems[d].detached) {
-            ret = 0;
-            break;
+        let (err, all_collected) = evict_to_ram_pass(cur, svm, d);
+        if svm.with(|s| {
+            check_devmem_live(svm, s, cur, d, "completion_done(&devmem->detached)");
+            s.devmems[d].detached
+        }) {
+            break 0;
         }
         // Historical (AMD eviction worker before the retry/keep-svm_bo fixes): success
         // when the pass migrated everything it could lock, pages left in VRAM or not.
-        if svm.variant(Variant::EvictSignalEarly) && all_collected {
-            ret = 0;
-            break;
+        if svm.variant(Variant::EvictSignalEarly) && err == 0 && all_collected {
+            break 0;
+        }
+        if passes == 3 {
+            break if err != 0 { err } else { -EBUSY };
         }
         crate::model::sync::yield_now(); // cond_resched()
-    }
-    check_eviction_result(cur, svm, d, ret, passes);
+    };
+    check_eviction_result(cur, svm, d, ret, passes, &injected_since(cur, mark));
     cur.event(|| Ev::Ret {
         f: "drm_pagemap_evict_to_ram",
         obj: format!("devmem{d}").into(),
@@ -351,10 +539,37 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
     ret
 }
 
-/// The `svm-eviction` property: 0 or -EBUSY within 3 passes, and 0 only when no device
-/// page of the allocation is live (so its VRAM can be reused).
-pub fn check_eviction_result(cur: &Arc<Task>, svm: &Svm, d: DevmemId, ret: i32, passes: u32) {
-    if (ret != 0 && ret != -EBUSY) || passes > 3 {
+/// One pass of `drm_pagemap_evict_to_ram` (from `retry:` to `err_out:`): its error, and
+/// whether every page it could lock was migrated (skipped pages are not looked at).
+fn evict_to_ram_pass(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> (i32, bool) {
+    mmget_not_zero(cur, svm);
+    svm.m.lockdep.might_alloc(cur, "kvcalloc");
+    let obj = || format!("devmem{d}");
+    let r = if let Some(e) = fault::should_fail(cur, site::DRM_PAGEMAP_KVCALLOC, obj) {
+        (e, false)
+    } else {
+        // ops->populate_devmem_pfn: the allocation's pages (cannot fail for Xe).
+        let pfns = svm.with(|s| s.devmems[d].pfns.clone());
+        let mut src = migrate_device_pfns(cur, svm, &pfns);
+        let err = to_ram_commit(cur, svm, None, &mut src, |_, _| true, None, false);
+        (err, src.iter().all(|m| m.pfn.is_none() || m.migrate))
+    };
+    mmput(cur, svm);
+    r
+}
+
+/// The `svm-eviction` property: 0 or -EBUSY (or an error injected into this eviction,
+/// `injected`, which the kernel returns as it is) within 3 passes, and 0 only when no
+/// device page of the allocation is live (so its VRAM can be reused).
+pub fn check_eviction_result(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    d: DevmemId,
+    ret: i32,
+    passes: u32,
+    injected: &[i32],
+) {
+    if (ret != 0 && ret != -EBUSY && !injected.contains(&ret)) || passes > 3 {
         svm.fail(
             Property::SvmEviction,
             format!(
@@ -439,6 +654,7 @@ pub fn fault_page_window(
             );
         };
         let d = s.zdds[z].devmem.expect("a mapped device page's zdd is bound");
+        check_devmem_live(svm, s, cur, d, "migrate_to_ram reads zdd->devmem_allocation");
         let dm = &s.devmems[d];
         if s.jiffies < dm.timeslice_expiration {
             cur.event(|| {
@@ -454,8 +670,9 @@ pub fn fault_page_window(
 }
 
 /// The migration part of `__drm_pagemap_migrate_to_ram` (also used by the AMD policy):
-/// setup over the window, destinations for the entries of zdd `z`, copy, commit,
-/// finalize.
+/// the arrays, setup over the window, destinations for the entries of zdd `z`, copy,
+/// commit, finalize. Any error is `VM_FAULT_SIGBUS` (`drm_pagemap_migrate_to_ram`; AMD's
+/// `svm_migrate_to_ram` does the same).
 pub fn migrate_window_to_ram(
     cur: &Arc<Task>,
     svm: &Svm,
@@ -464,6 +681,12 @@ pub fn migrate_window_to_ram(
     owner: usize,
     page: Pfn,
 ) -> i32 {
+    // buf = kvcalloc(npages, ...): -ENOMEM -> VM_FAULT_SIGBUS.
+    svm.m.lockdep.might_alloc(cur, "kvcalloc");
+    let obj = || format!("va{}..va{}", window.0, window.0 + window.1);
+    if fault::should_fail(cur, site::DRM_PAGEMAP_KVCALLOC, obj).is_some() {
+        return super::VM_FAULT_SIGBUS;
+    }
     let mut args = MigrateVma::new(window.0, window.1, owner);
     args.select_device_private = true;
     // 16ce101db85d added `fault_page` (its reference is tolerated at commit); the
@@ -473,10 +696,10 @@ pub fn migrate_window_to_ram(
         return super::VM_FAULT_SIGBUS;
     }
     if args.cpages == 0 {
-        return 0;
+        return 0; // "Raced with another CPU fault, nothing to do"
     }
     let fl = args.fault_locked;
-    to_ram_commit(
+    let err = to_ram_commit(
         cur,
         svm,
         Some(window.0),
@@ -485,10 +708,12 @@ pub fn migrate_window_to_ram(
         args.fault_page,
         fl,
     );
+    // A ghost read for the AMD variant's hook (the kernel does not touch the zdd here).
     if let Some(d) = svm.with(|s| s.zdds[z].devmem) {
         super::ttm_backing::amd_free_vram_on_migration_done(cur, svm, d);
     }
-    0
+    // drm_pagemap_migrate_to_ram: `return err ? VM_FAULT_SIGBUS : 0;`
+    if err != 0 { super::VM_FAULT_SIGBUS } else { 0 }
 }
 
 impl Svm {

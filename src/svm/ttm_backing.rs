@@ -19,9 +19,10 @@
 
 use super::page::*;
 use super::pagemap::{
-    DevmemId, check_eviction_result, devmem_alloc, drm_pagemap_evict_to_ram,
+    DevmemId, check_devmem_live, check_eviction_result, devmem_alloc, drm_pagemap_evict_to_ram,
     drm_pagemap_migrate_to_ram, fault_page_window, migrate_window_to_ram, to_ram_commit,
 };
+use crate::model::lockdep::LockKind;
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
@@ -140,7 +141,10 @@ impl TtmBacking {
 /// `xe_svm_bo_evict` (from `xe_bo_move`, BO resv held): evict the allocation's pages to
 /// RAM; an allocation whose pages are all gone already is simply moved.
 pub fn xe_svm_bo_evict(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
-    if svm.with(|s| s.devmems[d].detached) {
+    if svm.with(|s| {
+        check_devmem_live(svm, s, cur, d, "xe_svm_bo_evict");
+        s.devmems[d].detached
+    }) {
         return 0;
     }
     drm_pagemap_evict_to_ram(cur, svm, d)
@@ -217,7 +221,15 @@ pub fn ttm_evict_svm_bo(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
 
 // ------------------------------------------------------------------------ AMD
 
-fn migrate_mutex_lock<'a>(cur: &Arc<Task>, svm: &'a Svm) -> crate::model::sync::MutexGuard<'a, ()> {
+/// `mutex_lock(&prange->migrate_mutex)`: lockdep class [`MIGRATE_MUTEX`] (a sleeping
+/// lock: `might_sleep`, ordering recorded), and the ghost holder for wait-for reports.
+pub fn migrate_mutex_lock<'a>(
+    cur: &Arc<Task>,
+    svm: &'a Svm,
+) -> crate::model::sync::MutexGuard<'a, ()> {
+    svm.m
+        .lockdep
+        .acquire(cur, MIGRATE_MUTEX, LockKind::Blocking { nest: false });
     svm.m.rec.set_blocked_on(
         cur.id,
         Some((
@@ -232,26 +244,30 @@ fn migrate_mutex_lock<'a>(cur: &Arc<Task>, svm: &'a Svm) -> crate::model::sync::
     g
 }
 
-fn migrate_mutex_unlock(svm: &Svm, g: crate::model::sync::MutexGuard<'_, ()>) {
+pub fn migrate_mutex_unlock(cur: &Arc<Task>, svm: &Svm, g: crate::model::sync::MutexGuard<'_, ()>) {
+    svm.m.lockdep.release(cur, MIGRATE_MUTEX);
     svm.m.set_holder(svm.migrate_mutex_ghost, None);
     drop(g);
 }
 
 /// AMD `svm_migrate_to_ram` (CPU fault, fault page locked by do_swap_page): blocking
-/// `prange->migrate_mutex`, then migrate the granularity window.
+/// `prange->migrate_mutex`, then migrate the granularity window; an error is
+/// `VM_FAULT_SIGBUS` (`return r ? VM_FAULT_SIGBUS : 0`).
 pub fn svm_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, _va: Va, p: Pfn) -> i32 {
     let g = migrate_mutex_lock(cur, svm);
     let r = match fault_page_window(cur, svm, p) {
         Some((z, window, owner)) => migrate_window_to_ram(cur, svm, z, window, owner, p),
         None => 0,
     };
-    migrate_mutex_unlock(svm, g);
+    migrate_mutex_unlock(cur, svm, g);
     r
 }
 
 /// AMD `svm_range_evict_svm_bo_worker` for one range: `migrate_mutex`, then
 /// `svm_migrate_vram_to_ram` retried up to 3 times while pages remain in VRAM; success
-/// only if fully migrated (otherwise the svm_bo is kept: -EBUSY).
+/// only if fully migrated (otherwise the svm_bo is kept: -EBUSY). A pass that fails
+/// (`migrate_vma_setup`, allocation or copy error) leaves its pages in VRAM and counts as
+/// a try (simplified from kfd_migrate.c, whose per-range loop also retries).
 pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
     cur.event(|| Ev::Call {
         f: "svm_range_evict_svm_bo_worker",
@@ -269,8 +285,8 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         passes += 1;
         let mut args = super::migrate::MigrateVma::new(start, n, owner);
         args.select_device_private = true;
-        super::migrate::migrate_vma_setup(cur, svm, &mut args);
-        if args.cpages > 0 {
+        let r = super::migrate::migrate_vma_setup(cur, svm, &mut args);
+        if r == 0 && args.cpages > 0 {
             to_ram_commit(
                 cur,
                 svm,
@@ -284,8 +300,8 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         crate::model::sync::yield_now();
     }
     let ret = if live(svm) { -EBUSY } else { 0 };
-    check_eviction_result(cur, svm, d, ret, passes);
-    migrate_mutex_unlock(svm, g);
+    check_eviction_result(cur, svm, d, ret, passes, &[]);
+    migrate_mutex_unlock(cur, svm, g);
     if ret != 0 {
         cur.event(|| {
             Ev::Note(format!(

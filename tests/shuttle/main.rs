@@ -223,6 +223,7 @@ fn finding_stale_wound_kills_the_oldest_twice() {
 
 mod designs;
 mod machine;
+mod svm_inject;
 mod ttm_inject;
 /// SVM races whose window is a few steps of one CPU against a long sequence of another
 /// (registry engines: loom, shuttle-pct): PCT finds them with their property.

@@ -94,3 +94,28 @@ fn injected_failures_on_real_threads() {
     assert_eq!(again.failure.property, Property::DataLoss);
     assert_eq!(again.injected, f.injected);
 }
+
+/// The SVM scenarios on real threads with one injected failure per execution (threads
+/// sample a failure plan per execution from a seeded RNG): the kernel's error paths
+/// (migration left in place, SIGBUS, eviction error) keep every check clean.
+#[test]
+fn fixed_model_svm_stress_inject_1() {
+    for sc in scenario::all().into_iter().filter(|s| s.area == "svm") {
+        let mut cfg = RunConfig::new(EngineKind::Threads, VariantSet::NONE);
+        cfg.max_executions = Some(200);
+        cfg.budget = Duration::from_secs(5);
+        cfg.seed = 3;
+        cfg.inject = ttm_model::engine::InjectConfig::budget(1);
+        let o = explore(&sc, &cfg);
+        if let Some(f) = o.found {
+            panic!(
+                "{} (inject 1): {} (injected {:?})\n{}",
+                sc.name,
+                f.failure,
+                f.injected,
+                f.trace.join("\n")
+            );
+        }
+        assert!(o.executions > 0);
+    }
+}
