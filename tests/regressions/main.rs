@@ -214,6 +214,13 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
 /// many injected failures per execution (the saved schedule carries the failure plan).
 const INJECT_ENTRIES: &[(&str, &str, &str, &str, u32)] = &[
     (
+        "gpusvm-2026-evict-mm-leak",
+        "svm-design-vm-resv",
+        "gpusvm-evict-mm-leak",
+        "expectation",
+        1,
+    ),
+    (
         "cve-2026-52965-swapout-fail-rebump",
         "ttm-swapout-fail",
         "swapout-fail-rebump",
