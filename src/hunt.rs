@@ -49,10 +49,11 @@ impl Verdict {
     }
 }
 
-/// Judge a pair's outcome against the scenario's known finding (baseline pairs only).
-pub fn verdict(pair: &Pair, o: &Outcome) -> Verdict {
+/// Judge a pair's outcome against the scenario's known finding (baseline pairs only;
+/// `inject`: the hunt's injected failures per execution).
+pub fn verdict(pair: &Pair, o: &Outcome, inject: u32) -> Verdict {
     let known = (pair.variants() == crate::model::VariantSet::NONE)
-        .then(|| findings::known(&pair.scenario.name))
+        .then(|| findings::known(&pair.scenario.name, inject))
         .flatten();
     match (known, &o.found) {
         (Some(k), Some(f)) if f.has(k.property) => Verdict::KnownFinding(k),
@@ -251,7 +252,7 @@ pub fn run(
             None if !args.json => eprintln!("{line}"),
             None => {}
         }
-        let verdict = verdict(pair, &outcome);
+        let verdict = verdict(pair, &outcome, cfg.inject.budget);
         results.push(PairResult {
             pair: pair.clone(),
             outcome,
@@ -621,29 +622,43 @@ mod tests {
         }
     }
 
+    fn verdict0(p: &Pair, o: &Outcome) -> Verdict {
+        verdict(p, o, 0)
+    }
+
+    #[test]
+    fn a_finding_behind_an_error_path_is_expected_only_with_injection() {
+        let sc = crate::scenario::find("design-gem-lru-scan-release").expect("scenario");
+        let p = Pair::new(sc, None, None);
+        let uaf = outcome(Some(Property::UseAfterFree), 10, false);
+        assert!(matches!(verdict(&p, &uaf, 1), Verdict::KnownFinding(_)));
+        assert_eq!(verdict(&p, &uaf, 0), Verdict::Failed, "without injection it is news");
+        assert_eq!(verdict(&p, &outcome(None, 10_000_000, false), 0), Verdict::Clean(None));
+    }
+
     #[test]
     fn known_findings_are_expected_and_their_absence_is_news() {
         let sc = crate::scenario::find("finding-stale-wound-ww").expect("scenario");
         let base = Pair::new(sc.clone(), None, None);
         let found = outcome(Some(Property::OldestKilled), 10, false);
-        assert!(matches!(verdict(&base, &found), Verdict::KnownFinding(_)));
+        assert!(matches!(verdict0(&base, &found), Verdict::KnownFinding(_)));
         // Another property in the same scenario is a real failure.
         let other = outcome(Some(Property::Deadlock), 10, false);
-        assert_eq!(verdict(&base, &other), Verdict::Failed);
+        assert_eq!(verdict0(&base, &other), Verdict::Failed);
         // Not seen in a short sampled run: a note, not news.
         assert!(matches!(
-            verdict(&base, &outcome(None, 100, false)),
+            verdict0(&base, &outcome(None, 100, false)),
             Verdict::Clean(Some(_))
         ));
         // Not seen although the exploration was exhaustive (or long enough): news.
         assert!(matches!(
-            verdict(&base, &outcome(None, 100, true)),
+            verdict0(&base, &outcome(None, 100, true)),
             Verdict::FindingGone(_)
         ));
-        assert!(verdict(&base, &outcome(None, 1_000_000, false)).counts_as_failure());
+        assert!(verdict0(&base, &outcome(None, 1_000_000, false)).counts_as_failure());
         // With a variant on, the scenario is an ordinary pair.
         let var = Pair::new(sc, Some(crate::model::Variant::FifoWaiters), None);
-        assert_eq!(verdict(&var, &found), Verdict::Failed);
+        assert_eq!(verdict0(&var, &found), Verdict::Failed);
     }
 
     #[test]
