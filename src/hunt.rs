@@ -632,8 +632,15 @@ mod tests {
         let p = Pair::new(sc, None, None);
         let uaf = outcome(Some(Property::UseAfterFree), 10, false);
         assert!(matches!(verdict(&p, &uaf, 1), Verdict::KnownFinding(_)));
-        assert_eq!(verdict(&p, &uaf, 0), Verdict::Failed, "without injection it is news");
-        assert_eq!(verdict(&p, &outcome(None, 10_000_000, false), 0), Verdict::Clean(None));
+        assert_eq!(
+            verdict(&p, &uaf, 0),
+            Verdict::Failed,
+            "without injection it is news"
+        );
+        assert_eq!(
+            verdict(&p, &outcome(None, 10_000_000, false), 0),
+            Verdict::Clean(None)
+        );
     }
 
     #[test]

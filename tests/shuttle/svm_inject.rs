@@ -22,7 +22,9 @@ use ttm_model::svm::page::{MIGRATE_MUTEX, drm_gpusvm_init, notifier_lock, pte_lo
 use ttm_model::svm::ttm_backing::migrate_mutex_lock;
 use ttm_model::svm::{Svm, SvmConfig, folio_lock};
 
-fn run_sc(
+/// One bounded exploration of `sc` with `inject` failures per execution (also used by
+/// the TTM injection tests).
+pub(crate) fn run_sc(
     sc: &Scenario,
     engine: EngineKind,
     variants: VariantSet,

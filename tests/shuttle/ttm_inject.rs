@@ -5,7 +5,6 @@
 //! after its final put is reported as `use-after-free`.
 
 use super::*;
-use ttm_model::engine::InjectConfig;
 
 /// The variants reachable only through an error path: they need an injected failure.
 pub const INJECTION_ONLY: [Variant; 4] = [
@@ -24,12 +23,7 @@ fn run_inject(
     max: usize,
 ) -> Outcome {
     let sc = scenario::find(name).unwrap_or_else(|| panic!("no scenario {name}"));
-    let mut cfg = RunConfig::new(engine, variants);
-    cfg.seed = seed;
-    cfg.max_executions = Some(max);
-    cfg.budget = Duration::from_secs(60);
-    cfg.inject = InjectConfig::budget(inject);
-    explore(&sc, &cfg)
+    crate::svm_inject::run_sc(&sc, engine, variants, inject, seed, max)
 }
 
 /// b2ed01e7ad, 1d59f36e95f7, 97e000acf2e2 and a590f03d8de7: each is found with one
