@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod completion;
 pub mod fault;
+pub mod kmutex;
 pub mod kref;
 pub mod lockdep;
 pub mod machine;

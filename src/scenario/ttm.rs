@@ -5,6 +5,7 @@
 
 use super::Scenario;
 use super::common::{expect, expect_ok_or_injected};
+use crate::model::kmutex::KMutex;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EBUSY;
 use crate::model::{Machine, Options, Task};
@@ -494,8 +495,12 @@ struct BrokenShrinker {
     dev: Arc<TtmDevice>,
     nr_deferred: crate::model::sync::atomic::AtomicU64,
     /// What the broken scan does.
-    scan: fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64,
+    scan: Box<ScanFn>,
 }
+
+type ScanFn = dyn Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64
+    + Send
+    + Sync;
 
 impl Shrinker for BrokenShrinker {
     fn name(&self) -> &str {
@@ -520,12 +525,15 @@ impl Shrinker for BrokenShrinker {
 
 fn broken_shrinker(
     w: &World,
-    scan: fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64,
+    scan: impl Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64
+    + Send
+    + Sync
+    + 'static,
 ) -> Arc<dyn Shrinker> {
     Arc::new(BrokenShrinker {
         dev: Arc::clone(&w.dev),
         nr_deferred: crate::model::sync::atomic::AtomicU64::new(0),
-        scan,
+        scan: Box::new(scan),
     })
 }
 
@@ -564,29 +572,24 @@ fn broken_clients(out: &mut Vec<Scenario>) {
         8,
         Arc::new(|m, main, w| {
             let x = w.bo(main, "X", TTM_PL_VRAM, 0, false);
-            let s = broken_shrinker(w, |t, dev, sc| {
-                dev.lockdep.acquire(
-                    t,
-                    "driver_vm_lock",
-                    crate::walker::lockdep::LockKind::Blocking { nest: false },
-                );
-                dev.lockdep.release(t, "driver_vm_lock");
+            // The driver's VM lock: a plain struct mutex, shared by the shrinker and
+            // the submission path.
+            let vm_lock = Arc::new(KMutex::new(m, "driver_vm_lock"));
+            let shrinker_lock = Arc::clone(&vm_lock);
+            let s = broken_shrinker(w, move |t, _dev, sc| {
+                KMutex::unlock(t, shrinker_lock.lock(t));
                 sc.nr_scanned = 1;
                 0
             });
             let h = spawn(m, "reclaim", w, move |t, w| {
                 shrink_slab(t, &w.dev, &[s], false, 0);
             });
-            w.dev.lockdep.acquire(
-                main,
-                "driver_vm_lock",
-                crate::walker::lockdep::LockKind::Blocking { nest: false },
-            );
+            let g = vm_lock.lock(main);
             dma_resv_lock(main, &w.dev, &x, None, false);
             let _ = ttm_tt_populate(main, &w.dev, &x);
             ttm_tt_unpopulate(&w.dev, &x);
             dma_resv_unlock(main, &w.dev, &x);
-            w.dev.lockdep.release(main, "driver_vm_lock");
+            KMutex::unlock(main, g);
             m.join(main, h);
         }),
     ));

@@ -224,8 +224,8 @@ pub struct Svm {
     /// class [`NOTIFIER_LOCK`]; take it with [`notifier_lock`].
     pub notifier_lock: Vec<Mutex<()>>,
     /// AMD: `prange->migrate_mutex` (one range).
-    pub migrate_mutex: Mutex<()>,
-    pub migrate_mutex_ghost: usize,
+    /// AMD `prange->migrate_mutex` (one range in the model).
+    pub migrate_mutex: crate::model::kmutex::KMutex,
     /// TTM backing (Xe VRAM BOs, the VM resv of the rejected design), if any.
     pub ttm: Option<super::ttm_backing::TtmBacking>,
     /// `mm->mm_users` of the one modelled mm: 1 is the process's own reference; every
@@ -276,7 +276,6 @@ impl Svm {
             pool.reverse();
             st.free_vram.push(pool);
         }
-        let migrate_mutex_ghost = m.rec.register_lock("prange->migrate_mutex");
         Arc::new(Svm {
             m: Arc::clone(m),
             cfg,
@@ -284,8 +283,7 @@ impl Svm {
             wq: Condvar::new(),
             ptl: Mutex::new(()),
             notifier_lock: (0..cfg.devices).map(|_| Mutex::new(())).collect(),
-            migrate_mutex: Mutex::new(()),
-            migrate_mutex_ghost,
+            migrate_mutex: crate::model::kmutex::KMutex::new(m, MIGRATE_MUTEX),
             ttm,
             mm_users: std::sync::atomic::AtomicU32::new(1),
             cpu_ghosts: Default::default(),

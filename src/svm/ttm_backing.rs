@@ -22,11 +22,11 @@ use super::pagemap::{
     DevmemId, check_devmem_live, check_eviction_result, devmem_alloc, drm_pagemap_evict_to_ram,
     drm_pagemap_migrate_to_ram, fault_page_window, migrate_window_to_ram, to_ram_commit,
 };
-use crate::model::lockdep::LockKind;
+use crate::model::kmutex::{KMutex, KMutexGuard};
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::task::Task;
-use crate::model::trace::{EBUSY, ENOMEM, Ev, WaitKind, cpu_name};
+use crate::model::trace::{EBUSY, ENOMEM, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::walker::evict::ttm_bo_validate;
 use crate::walker::iter::OpCtx;
@@ -221,33 +221,14 @@ pub fn ttm_evict_svm_bo(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 {
 
 // ------------------------------------------------------------------------ AMD
 
-/// `mutex_lock(&prange->migrate_mutex)`: lockdep class [`MIGRATE_MUTEX`] (a sleeping
-/// lock: `might_sleep`, ordering recorded), and the ghost holder for wait-for reports.
-pub fn migrate_mutex_lock<'a>(
-    cur: &Arc<Task>,
-    svm: &'a Svm,
-) -> crate::model::sync::MutexGuard<'a, ()> {
-    svm.m
-        .lockdep
-        .acquire(cur, MIGRATE_MUTEX, LockKind::Blocking { nest: false });
-    svm.m.rec.set_blocked_on(
-        cur.id,
-        Some((
-            WaitKind::Lock,
-            "mutex_lock(prange->migrate_mutex)".to_string(),
-            Some(svm.migrate_mutex_ghost),
-        )),
-    );
-    let g = svm.migrate_mutex.lock();
-    svm.m.rec.set_blocked_on(cur.id, None);
-    svm.m.set_holder(svm.migrate_mutex_ghost, Some(cur.id));
-    g
+/// `mutex_lock(&prange->migrate_mutex)`: a kernel mutex of lockdep class
+/// [`MIGRATE_MUTEX`] (`model::kmutex`: might_sleep, ordering recorded, ghost holder).
+pub fn migrate_mutex_lock<'a>(cur: &Arc<Task>, svm: &'a Svm) -> KMutexGuard<'a> {
+    svm.migrate_mutex.lock(cur)
 }
 
-pub fn migrate_mutex_unlock(cur: &Arc<Task>, svm: &Svm, g: crate::model::sync::MutexGuard<'_, ()>) {
-    svm.m.lockdep.release(cur, MIGRATE_MUTEX);
-    svm.m.set_holder(svm.migrate_mutex_ghost, None);
-    drop(g);
+pub fn migrate_mutex_unlock(cur: &Arc<Task>, _svm: &Svm, g: KMutexGuard<'_>) {
+    KMutex::unlock(cur, g);
 }
 
 /// AMD `svm_migrate_to_ram` (CPU fault, fault page locked by do_swap_page): blocking
