@@ -498,9 +498,8 @@ struct BrokenShrinker {
     scan: Box<ScanFn>,
 }
 
-type ScanFn = dyn Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64
-    + Send
-    + Sync;
+type ScanFn =
+    dyn Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64 + Send + Sync;
 
 impl Shrinker for BrokenShrinker {
     fn name(&self) -> &str {
