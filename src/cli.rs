@@ -74,6 +74,10 @@ pub struct HuntArgs {
     /// Only these fault sites fail (comma-separated names, e.g. ttm_tt_swapout,ttm_tt_backup).
     #[arg(long = "inject-sites")]
     pub inject_sites: Option<String>,
+    /// Turn an unmerged patch on (repeatable; `list` shows the proposals): every pair runs
+    /// with it, so a hunt shows whether it removes a known finding.
+    #[arg(long = "proposal")]
+    pub proposals: Vec<String>,
     /// Check an older kernel (e.g. v6.12, 6.6): the baseline with every historical
     /// variant whose fix that kernel lacks, on the scenarios whose code it has.
     #[arg(long)]
@@ -156,6 +160,8 @@ pub struct Pair {
     pub source: Option<PathBuf>,
     /// `--kernel`: the older kernel this pair checks (its historical variants are `extra`).
     pub kernel: Option<(KernelVersion, VariantSet)>,
+    /// `--proposal`: unmerged patches on.
+    pub proposals: VariantSet,
     /// How reports name the pair's model ("kernel-6.12" for `--kernel`).
     label: Option<String>,
 }
@@ -167,8 +173,20 @@ impl Pair {
             variant,
             source,
             kernel: None,
+            proposals: VariantSet::NONE,
             label: variant.map(|v| v.name().to_string()),
         }
+    }
+
+    /// The pair with the proposals `set` on (named `+proposal` in reports).
+    pub fn with_proposals(mut self, set: VariantSet) -> Pair {
+        let names: Vec<&str> = set.iter().map(|v| v.name()).collect();
+        self.label = Some(match self.label {
+            Some(l) => format!("{l}+{}", names.join("+")),
+            None => names.join("+"),
+        });
+        self.proposals = set;
+        self
     }
 
     /// The pair on kernel `v` (the baseline plus `set`).
@@ -187,7 +205,10 @@ impl Pair {
     }
 
     pub fn variants(&self) -> VariantSet {
-        let own = self.variant.map_or(VariantSet::NONE, VariantSet::of);
+        let own = self
+            .variant
+            .map_or(VariantSet::NONE, VariantSet::of)
+            .union(self.proposals);
         match self.kernel {
             Some((_, set)) => own.union(set),
             None => own,
@@ -291,10 +312,11 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
         for v in &args.variants {
             if v == "all" {
                 variants.extend(Variant::ALL.into_iter().filter(|v| {
-                    v.info()
-                        .engines
-                        .iter()
-                        .any(|e| e.starts_with(engine_family(engine)))
+                    v.info().kind != crate::model::variants::VariantKind::Proposal
+                        && v.info()
+                            .engines
+                            .iter()
+                            .any(|e| e.starts_with(engine_family(engine)))
                 }));
             } else {
                 variants.push(
@@ -316,6 +338,28 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             };
             pairs.extend(set.into_iter().map(|s| pair(s, Some(v))));
         }
+    }
+    if !args.proposals.is_empty() {
+        let mut set = VariantSet::NONE;
+        for p in &args.proposals {
+            let v = Variant::from_name(p)
+                .filter(|v| v.info().kind == crate::model::variants::VariantKind::Proposal)
+                .ok_or_else(|| {
+                    format!(
+                        "unknown proposal '{p}' (known: {})",
+                        Variant::ALL
+                            .into_iter()
+                            .filter(
+                                |v| v.info().kind == crate::model::variants::VariantKind::Proposal
+                            )
+                            .map(|v| v.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                })?;
+            set = set.with(v);
+        }
+        pairs = pairs.into_iter().map(|p| p.with_proposals(set)).collect();
     }
     if let Some(k) = &args.kernel {
         let v = KernelVersion::parse(k)?;
@@ -583,6 +627,7 @@ mod tests {
             inject: 1,
             inject_sites: None,
             kernel: None,
+            proposals: vec![],
         };
         let engine = EngineKind::default_for_build();
         let all: Vec<String> = plan(&args, engine)

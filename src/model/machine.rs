@@ -63,6 +63,8 @@ impl Machine {
         rec: Arc<Record>,
         graph: Arc<LockGraph>,
     ) -> Arc<Machine> {
+        // Findings (baseline behaviour) are on unless a proposal removes them.
+        let variants = variants.effective();
         Arc::new(Machine {
             variants,
             opts,

@@ -104,6 +104,18 @@ pub enum Variant {
     /// Mutation: xe_drm_pagemap_populate_mm still releases the devmem allocation when
     /// drm_pagemap_migrate_to_devmem fails, although the callee consumed it.
     XeDevmemReleaseOnError,
+    /// Proposal (the model's own fix for finding §3): re-adding the only member of an
+    /// empty bulk range moves it onto its manager LRU.
+    UnpinSoleMemberReadd,
+    /// Proposal (the model's own fix for finding §4): a bulk move moves a registered hitch
+    /// only when it lies inside the range.
+    BulkCursorInRange,
+}
+
+impl Serialize for Variant {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 /// What a variant is (DESIGN "Variants are data").
@@ -164,6 +176,9 @@ pub struct VariantInfo {
     pub engines: &'static [&'static str],
     /// The property the checkers report when they find it.
     pub property: Property,
+    /// For a proposal: the findings it removes (they are on in every other model).
+    #[serde(skip_serializing_if = "<[Variant]>::is_empty")]
+    pub removes: &'static [Variant],
 }
 
 /// Engines shown (by tests) to find the variant; real-thread stress may find some too, but
@@ -180,7 +195,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 45] = [
+    pub const ALL: [Variant; 47] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -226,9 +241,11 @@ impl Variant {
         Variant::VmResvGated,
         Variant::GpusvmEvictMmLeak,
         Variant::XeDevmemReleaseOnError,
+        Variant::UnpinSoleMemberReadd,
+        Variant::BulkCursorInRange,
     ];
 
-    pub fn bit(self) -> u64 {
+    pub const fn bit(self) -> u64 {
         1u64 << (self as u32)
     }
 
@@ -250,6 +267,11 @@ impl Variant {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct VariantSet(u64);
 
+/// The model's own fixes for the baseline's findings (the proposals that remove them): what
+/// tests of the model's fixed LRU behaviour run with.
+pub const FINDING_FIXES: VariantSet =
+    VariantSet(Variant::UnpinSoleMemberReadd.bit() | Variant::BulkCursorInRange.bit());
+
 impl VariantSet {
     pub const NONE: VariantSet = VariantSet(0);
 
@@ -263,6 +285,37 @@ impl VariantSet {
 
     pub fn union(self, other: VariantSet) -> Self {
         VariantSet(self.0 | other.0)
+    }
+
+    pub fn without(self, v: Variant) -> Self {
+        VariantSet(self.0 & !v.bit())
+    }
+
+    /// The model that actually runs: the requested switches, plus every `finding` (the
+    /// baseline's own behaviour, so it is on in every model) unless a requested
+    /// `proposal` removes it.
+    pub fn effective(self) -> Self {
+        let mut s = self;
+        for v in Variant::ALL {
+            if v.info().kind == VariantKind::Finding {
+                s = s.with(v);
+            }
+        }
+        for p in self.iter() {
+            for r in p.info().removes {
+                s = s.without(*r);
+            }
+        }
+        s
+    }
+
+    /// The model a test compares `v` against: nothing for a bug or mutation, and for a
+    /// finding the proposal that removes it.
+    pub fn fixed_for(v: Variant) -> Self {
+        Variant::ALL
+            .into_iter()
+            .find(|p| p.info().removes.contains(&v))
+            .map_or(VariantSet::NONE, VariantSet::of)
     }
 
     #[inline]
@@ -292,6 +345,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ring2-ww"],
         engines: LOOM_ONLY,
         property: Property::Deadlock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::WakeQUnflushed,
@@ -310,6 +364,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["abba-ww", "ring2-ww", "cycle3-ww", "contend3-wd"],
         engines: ALL_ENGINES,
         property: Property::Deadlock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::FifoWaiters,
@@ -325,6 +380,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["contend3-wd", "contend3-ww"],
         engines: ALL_ENGINES,
         property: Property::WaitListOrder,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::NoBackoffWake,
@@ -340,6 +396,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["contend3-wd"],
         engines: ALL_ENGINES,
         property: Property::Deadlock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::WaiterCtxPoison,
@@ -355,6 +412,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["mixed-ctx-wd", "mixed-ctx-ww"],
         engines: ALL_ENGINES,
         property: Property::UseAfterFree,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ExecEmptyArray,
@@ -375,6 +433,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["exec-empty-array"],
         engines: ALL_ENGINES,
         property: Property::Livelock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ExecPrelockedListed,
@@ -391,6 +450,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["exec-evict-set"],
         engines: ALL_ENGINES,
         property: Property::ExecLockSet,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ExecPrelockedDoubleUnlock,
@@ -406,6 +466,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["exec-evict-giveup"],
         engines: ALL_ENGINES,
         property: Property::UnlockNotOwner,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::StateNoMb,
@@ -421,6 +482,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ring2-wd"],
         engines: LOOM_ONLY,
         property: Property::Deadlock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::KillWithoutLocks,
@@ -435,6 +497,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["contend3-wd"],
         engines: ALL_ENGINES,
         property: Property::EdeadlkWithoutLocks,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::StampNoWrap,
@@ -450,6 +513,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["abba-wrap-wd", "abba-wrap-ww"],
         engines: ALL_ENGINES,
         property: Property::OldestKilled,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::EalreadyAnyCtx,
@@ -464,6 +528,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["abba-wd"],
         engines: ALL_ENGINES,
         property: Property::EalreadyMisuse,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::BulkPredicate,
@@ -480,6 +545,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-swapout-bulk"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::SwapoutBulkRet,
@@ -498,6 +564,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-swapout-bulk"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::BulkFirstNotAdvanced,
@@ -513,6 +580,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-bulk-bump"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::BulkAddPinned,
@@ -528,6 +596,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-vm-pin"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::GhostKeepsBulk,
@@ -543,6 +612,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-ghost"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::PinnedOnLru,
@@ -559,6 +629,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-evict-pin"],
         engines: ALL_ENGINES,
         property: Property::EvictionSafety,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::HitchCarried,
@@ -574,6 +645,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-walk-bulk-bump"],
         engines: ALL_ENGINES,
         property: Property::WalkSkip,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::EvictFirstNoRecheck,
@@ -589,6 +661,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-evict-all-race"],
         engines: ALL_ENGINES,
         property: Property::EvictionSafety,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::WalkerKrefGet,
@@ -604,6 +677,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-walk-release"],
         engines: ALL_ENGINES,
         property: Property::UseAfterFree,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::EalreadyAbort,
@@ -619,6 +693,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-evict-ticket"],
         engines: ALL_ENGINES,
         property: Property::EvictionExhaustive,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::NextMissingReturn,
@@ -634,6 +709,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-walk-priorities"],
         engines: ALL_ENGINES,
         property: Property::WalkSkip,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ShrinkerFirstPassWaits,
@@ -649,6 +725,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-shrink-kswapd"],
         engines: ALL_ENGINES,
         property: Property::ReclaimStall,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::BackupNotData,
@@ -664,6 +741,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-shrink-revalidate"],
         engines: ALL_ENGINES,
         property: Property::DataLoss,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::UnpinSoleMember,
@@ -684,6 +762,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         ],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::BulkLeaveCursor,
@@ -704,6 +783,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-bulk-leave-walk"],
         engines: ALL_ENGINES,
         property: Property::WalkSkip,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::GemLruReleaseRace,
@@ -723,6 +803,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["design-gem-lru-scan-release"],
         engines: SHUTTLE_ONLY,
         property: Property::UseAfterFree,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::SwapoutFailRebump,
@@ -739,6 +820,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-swapout-fail"],
         engines: SHUTTLE_ONLY,
         property: Property::WalkProgress,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ShrinkBackupRebump,
@@ -755,6 +837,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-shrink-backup-fail"],
         engines: SHUTTLE_ONLY,
         property: Property::WalkProgress,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::GhostReserveAfterTransfer,
@@ -772,6 +855,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-ghost-reserve-fail"],
         engines: SHUTTLE_ONLY,
         property: Property::UseAfterFree,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::SwapoutMoveLeak,
@@ -787,6 +871,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-swapout-fail"],
         engines: SHUTTLE_ONLY,
         property: Property::PageLedger,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::FaultNoRef,
@@ -803,6 +888,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-fault-evict-1", "svm-fault-evict"],
         engines: PCT_LOOM,
         property: Property::UseAfterFree,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::FaultRefNoTrylock,
@@ -819,6 +905,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-cpu-fault-2", "svm-cpu-fault-3"],
         engines: ALL_ENGINES,
         property: Property::Livelock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::FaultTrylockSpin,
@@ -835,6 +922,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-drain-starve"],
         engines: ALL_ENGINES,
         property: Property::Livelock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ReuseBeforePageFree,
@@ -851,6 +939,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-reuse"],
         engines: PCT_LOOM,
         property: Property::DevicePageReinit,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::NoTimeslice,
@@ -866,6 +955,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-atomic-pingpong"],
         engines: ALL_ENGINES,
         property: Property::Livelock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::EvictSignalEarly,
@@ -881,6 +971,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-fault-evict-1", "svm-fault-evict", "svm-ttm-evict"],
         engines: ALL_ENGINES,
         property: Property::SvmEviction,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::LenientCommit,
@@ -896,6 +987,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-fault-evict"],
         engines: ALL_ENGINES,
         property: Property::MigrateRefcount,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::UnlockBeforeRemap,
@@ -910,6 +1002,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-fault-evict-1"],
         engines: ALL_ENGINES,
         property: Property::PageLock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::ZddPutMissing,
@@ -925,6 +1018,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-cpu-fault-2"],
         engines: ALL_ENGINES,
         property: Property::ZddRefcount,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::CopyBeforeUnmap,
@@ -940,6 +1034,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-gpu-cpu"],
         engines: ALL_ENGINES,
         property: Property::DataLoss,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::VmResvGated,
@@ -956,6 +1051,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-design-vm-resv"],
         engines: ALL_ENGINES,
         property: Property::Deadlock,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::GpusvmEvictMmLeak,
@@ -973,6 +1069,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-design-vm-resv"],
         engines: &["shuttle-inject"],
         property: Property::Expectation,
+        removes: &[],
     },
     VariantInfo {
         variant: Variant::XeDevmemReleaseOnError,
@@ -991,6 +1088,41 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["svm-gpu-cpu"],
         engines: &["shuttle-inject"],
         property: Property::UseAfterFree,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::UnpinSoleMemberReadd,
+        name: "unpin-sole-member-readd",
+        kind: VariantKind::Proposal,
+        area: "ttm",
+        kernel_fix: "unmerged: the model's fix for docs/findings.md §3 (ttm_lru_bulk_move_add moves the \
+         first entry of an empty range onto man->lru[prio])",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "re-adding the only member of a bulk range (unpin, populate after swap-in) moves it \
+         to its manager LRU, so it does not stay on bdev->unevictable",
+        scenarios: &["ttm-unpin-sole-member"],
+        engines: ALL_ENGINES,
+        property: Property::LruStructure,
+        removes: &[Variant::UnpinSoleMember],
+    },
+    VariantInfo {
+        variant: Variant::BulkCursorInRange,
+        name: "bulk-cursor-in-range",
+        kind: VariantKind::Proposal,
+        area: "ttm",
+        kernel_fix: "unmerged: the model's fix for docs/findings.md §4 (ttm_bulk_move_adjust_cursors moves a \
+         registered hitch only when it lies between pos->first and pos->last)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "a bulk move carries a walker's hitch only when the hitch is inside the moved range, \
+         so a walk never skips resources that stayed in place",
+        scenarios: &["ttm-bulk-leave-walk"],
+        engines: ALL_ENGINES,
+        property: Property::WalkSkip,
+        removes: &[Variant::BulkLeaveCursor],
     },
 ];
 

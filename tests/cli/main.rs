@@ -377,3 +377,47 @@ fn an_older_kernel_is_the_baseline_plus_the_fixes_it_lacks() {
     assert_eq!(err.trim().lines().count(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_known_finding_is_expected_and_its_proposal_removes_it() {
+    let dir = tmp("proposal");
+    let out_dir = dir.to_str().unwrap();
+    let base = run(&[
+        "hunt",
+        "--scenario",
+        "ttm-unpin-sole-member",
+        "--engine",
+        "shuttle-pct",
+        "--budget",
+        "10s",
+        "--json",
+        "--out",
+        out_dir,
+    ]);
+    assert_eq!(base.status.code(), Some(0), "{}", text(&base.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&base.stdout).expect("json");
+    assert_eq!(v["known_findings"][0]["scenario"], "ttm-unpin-sole-member");
+    assert!(v["results"][0]["failures"].as_array().unwrap().is_empty());
+    let fixed = run(&[
+        "hunt",
+        "--scenario",
+        "ttm-unpin-sole-member",
+        "--engine",
+        "shuttle-pct",
+        "--budget",
+        "3s",
+        "--json",
+        "--out",
+        out_dir,
+        "--proposal",
+        "unpin-sole-member-readd",
+    ]);
+    assert_eq!(fixed.status.code(), Some(0), "{}", text(&fixed.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&fixed.stdout).expect("json");
+    assert!(v["known_findings"].as_array().unwrap().is_empty());
+    assert_eq!(v["results"][0]["variant"], "unpin-sole-member-readd");
+    let bad = run(&["hunt", "--proposal", "fifo-waiters"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("unknown proposal 'fifo-waiters'"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

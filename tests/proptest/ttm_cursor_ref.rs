@@ -42,7 +42,7 @@
 //! reference comparison on fixed sequences, `hitch-carried` and `bulk-leave-cursor` by the
 //! generator itself, `next-missing-return` by the model's walk-skip property.
 
-use crate::harness::{RunResult, config, run_model, run_model_with};
+use crate::harness::{RunResult, config, run_model_with};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestRng, TestRunner};
 use std::collections::{BTreeMap, BTreeSet};
@@ -609,7 +609,7 @@ proptest! {
     /// generated sequence.
     #[test]
     fn lru_and_cursors_follow_the_reference(ops in ops()) {
-        let r = run(VariantSet::NONE, ops.clone());
+        let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
         prop_assert!(r.ok(), "{}", explain(&ops, &r));
     }
 }
@@ -640,7 +640,7 @@ fn hitch_in_bumped_range() -> Vec<Op> {
 #[test]
 fn fixed_sequences_pass_on_the_fixed_model() {
     for ops in [hitch_in_bumped_range(), first_bumped(), two_priorities()] {
-        let r = run(VariantSet::NONE, ops.clone());
+        let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
         assert!(r.ok(), "{}", explain(&ops, &r));
     }
 }
@@ -755,7 +755,7 @@ fn generator_finds_hitch_carried() {
 #[test]
 fn generator_finds_bulk_leave_cursor() {
     let found = (0..8u8)
-        .find_map(|seed| generator_finds(VariantSet::of(Variant::BulkLeaveCursor), 512, seed));
+        .find_map(|seed| generator_finds(VariantSet::of(Variant::UnpinSoleMemberReadd), 512, seed));
     let Some((ops, why)) = found else {
         panic!("8 x 512 generated sequences did not find bulk-leave-cursor");
     };
@@ -763,7 +763,7 @@ fn generator_finds_bulk_leave_cursor() {
         why.contains("skip") || why.contains("again although it was not moved"),
         "unexpected failure for {ops:?}: {why}"
     );
-    let r = run(VariantSet::NONE, ops.clone());
+    let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
     assert!(r.ok(), "the fixed model fails too: {}", explain(&ops, &r));
 }
 
@@ -800,7 +800,7 @@ fn finding_bulk_leave_cursor_skips_without_fix() {
         Next(0),
         Next(0),
     ];
-    let r = run(VariantSet::of(Variant::BulkLeaveCursor), ops.clone());
+    let r = run(VariantSet::of(Variant::UnpinSoleMemberReadd), ops.clone());
     let p = r.panic.clone().unwrap_or_default();
     assert!(
         (p.contains("reference:") && p.contains("skipped"))
@@ -808,7 +808,7 @@ fn finding_bulk_leave_cursor_skips_without_fix() {
         "{}",
         explain(&ops, &r)
     );
-    let r = run(VariantSet::NONE, ops.clone());
+    let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
     assert!(r.ok(), "{}", explain(&ops, &r));
 }
 
@@ -841,7 +841,10 @@ fn kernel_hazard_join_moves_resource_before_hitch() {
         Next(0),
         Next(0),
     ];
-    for variants in [VariantSet::NONE, VariantSet::of(Variant::BulkLeaveCursor)] {
+    for variants in [
+        ttm_model::model::variants::FINDING_FIXES,
+        VariantSet::of(Variant::UnpinSoleMemberReadd),
+    ] {
         let r = run_filtered(variants, ops.clone(), false);
         let p = r.panic.clone().unwrap_or_default();
         assert!(
@@ -851,7 +854,7 @@ fn kernel_hazard_join_moves_resource_before_hitch() {
             explain(&ops, &r)
         );
     }
-    let r = run(VariantSet::NONE, ops.clone());
+    let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
     assert!(r.ok(), "{}", explain(&ops, &r));
 }
 
@@ -889,7 +892,10 @@ fn fix_keeps_cursors_whose_hitch_is_in_the_range() {
         Next(0),
     ];
     for ops in [other_list, same_list] {
-        for variants in [VariantSet::of(Variant::BulkLeaveCursor), VariantSet::NONE] {
+        for variants in [
+            VariantSet::of(Variant::UnpinSoleMemberReadd),
+            ttm_model::model::variants::FINDING_FIXES,
+        ] {
             let r = run(variants, ops.clone());
             assert!(r.ok(), "{variants:?}\n{}", explain(&ops, &r));
         }
@@ -905,7 +911,7 @@ fn fix_keeps_cursors_whose_hitch_is_in_the_range() {
 fn join_move_counts_for_bounded_revisits() {
     let mut ops = setup();
     ops.extend([Leave(0), Init(0, 0), Next(0), Join(0)]);
-    let r = run(VariantSet::NONE, ops.clone());
+    let r = run(ttm_model::model::variants::FINDING_FIXES, ops.clone());
     assert!(r.ok(), "{}", explain(&ops, &r));
 }
 /// Every op kind is exercised by the fixed model on a plain sequence (smoke test of the
@@ -929,13 +935,17 @@ fn smoke_all_ops() {
         Next(0),
         Add(2, 0),
     ]);
-    let r = run_model(move |m, t| {
-        let mut st = St::new(m, t, true);
-        for op in &ops {
-            st.apply(*op);
-            st.compare();
-        }
-        st.drain();
-    });
+    let r = run_model_with(
+        ttm_model::model::variants::FINDING_FIXES,
+        Default::default(),
+        move |m, t| {
+            let mut st = St::new(m, t, true);
+            for op in &ops {
+                st.apply(*op);
+                st.compare();
+            }
+            st.drain();
+        },
+    );
     assert!(r.ok(), "{}", r.explain());
 }

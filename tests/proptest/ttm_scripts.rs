@@ -210,7 +210,7 @@ proptest! {
     fn generated_ttm_scripts_pass(script in script(), seed in any::<u64>()) {
         quiet_model_failures();
         let sc = ttm_script_scenario(&script);
-        let out = explore(&sc, &shuttle_cfg(VariantSet::NONE, seed, EXECUTIONS));
+        let out = explore(&sc, &shuttle_cfg(ttm_model::model::variants::FINDING_FIXES, seed, EXECUTIONS));
         prop_assert!(out.found.is_none(), "{}", describe(&sc, &out));
     }
 }
@@ -260,6 +260,9 @@ fn walk_against_bulk_bump_passes_on_the_fixed_model() {
     quiet_model_failures();
     let script = vec![vec![TOp::Walk], vec![TOp::ExecBump, TOp::ExecBump]];
     let sc = ttm_script_scenario(&script);
-    let out = explore(&sc, &shuttle_cfg(VariantSet::NONE, 11, 2000));
+    let out = explore(
+        &sc,
+        &shuttle_cfg(ttm_model::model::variants::FINDING_FIXES, 11, 2000),
+    );
     assert!(out.found.is_none(), "{}", describe(&sc, &out));
 }

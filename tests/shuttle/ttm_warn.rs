@@ -66,7 +66,13 @@ fn sole_member_warn_with_pinned_bo_is_an_endless_walk() {
     let c = f.consequence.as_ref().expect("a consequence");
     assert_eq!(c.property, Property::WalkProgress, "{c}");
     assert!(c.message.contains("P VRAM"), "{c}");
-    let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 5, 2_000);
+    let o = run(
+        name,
+        EngineKind::Shuttle,
+        ttm_model::model::variants::FINDING_FIXES,
+        5,
+        2_000,
+    );
     assert!(
         o.found.is_none(),
         "{name} fixed: {:?}",
@@ -82,7 +88,7 @@ fn sole_member_warn_alone_is_reported_at_the_end() {
         let o = run(
             name,
             EngineKind::Shuttle,
-            VariantSet::of(Variant::UnpinSoleMember),
+            VariantSet::of(Variant::BulkCursorInRange),
             3,
             2_000,
         );
@@ -98,7 +104,13 @@ fn sole_member_warn_alone_is_reported_at_the_end() {
 fn sole_member_walks_fixed_are_clean() {
     for name in SCENARIOS {
         for engine in [EngineKind::Shuttle, EngineKind::ShuttlePct { depth: 3 }] {
-            let o = run(name, engine, VariantSet::NONE, 5, 2_000);
+            let o = run(
+                name,
+                engine,
+                ttm_model::model::variants::FINDING_FIXES,
+                5,
+                2_000,
+            );
             if let Some(f) = &o.found {
                 panic!("{name}: {}\n{}", f.failure, f.trace.join("\n"));
             }
