@@ -13,6 +13,19 @@ use ttm_model::walker::lru::{Item, ListId};
 use ttm_model::walker::swap::ttm_device_swapout;
 use ttm_model::walker::*;
 
+/// Run a body on the model with its fixes for the baseline's LRU findings (these tests
+/// check the model's invariants B1–B5, which finding §3 breaks on the baseline).
+fn run_fixed<F>(body: F) -> crate::harness::RunResult
+where
+    F: Fn(&Arc<Machine>, &Arc<Task>) + Send + Sync + 'static,
+{
+    crate::harness::run_model_with(
+        ttm_model::model::variants::FINDING_FIXES,
+        Default::default(),
+        body,
+    )
+}
+
 fn world(m: &Arc<Machine>, t: &Arc<Task>) -> World {
     World::new(
         m,
@@ -40,34 +53,26 @@ fn res(bo: &TtmBo) -> ResId {
 /// ttm_resource_init_basic + ttm_resource_fini_basic: usage grows and shrinks.
 #[test]
 fn kunit_resource_init_fini_usage() {
-    let r = crate::harness::run_model_with(
-        ttm_model::model::variants::FINDING_FIXES,
-        Default::default(),
-        |m, t| {
-            let w = world(m, t);
-            let x = w.bo(t, "X", TTM_PL_VRAM, 0, false);
-            assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 1);
-            ttm_bo_put(t, &w.dev, &x);
-            assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 0);
-        },
-    );
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let x = w.bo(t, "X", TTM_PL_VRAM, 0, false);
+        assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 1);
+        ttm_bo_put(t, &w.dev, &x);
+        assert_eq!(w.dev.lru(t, |l| l.man[TTM_PL_VRAM].usage), 0);
+    });
     assert!(r.ok(), "{}", r.explain());
 }
 
 /// ttm_bo_unreserve_basic: after reserve/unreserve, res1 is last on man.lru[prio].
 #[test]
 fn kunit_unreserve_basic() {
-    let r = crate::harness::run_model_with(
-        ttm_model::model::variants::FINDING_FIXES,
-        Default::default(),
-        |m, t| {
-            let w = world(m, t);
-            let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
-            w.bo(t, "B", TTM_PL_VRAM, 0, false);
-            w.touch(t, &a);
-            assert_eq!(last_on(&w, t, ListId::Man(TTM_PL_VRAM, 0)), Some(res(&a)));
-        },
-    );
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
+        w.bo(t, "B", TTM_PL_VRAM, 0, false);
+        w.touch(t, &a);
+        assert_eq!(last_on(&w, t, ListId::Man(TTM_PL_VRAM, 0)), Some(res(&a)));
+    });
     assert!(r.ok(), "{}", r.explain());
 }
 
@@ -75,22 +80,18 @@ fn kunit_unreserve_basic() {
 /// its tail.
 #[test]
 fn kunit_unreserve_pinned() {
-    let r = crate::harness::run_model_with(
-        ttm_model::model::variants::FINDING_FIXES,
-        Default::default(),
-        |m, t| {
-            let w = world(m, t);
-            let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
-            let b = w.bo(t, "B", TTM_PL_VRAM, 0, false);
-            for bo in [&a, &b] {
-                dma_resv_lock(t, &w.dev, bo, None, false);
-                ttm_bo_pin(t, &w.dev, bo);
-                dma_resv_unlock(t, &w.dev, bo);
-            }
-            w.touch(t, &a);
-            assert_eq!(last_on(&w, t, ListId::Unevictable), Some(res(&a)));
-        },
-    );
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_VRAM, 0, false);
+        let b = w.bo(t, "B", TTM_PL_VRAM, 0, false);
+        for bo in [&a, &b] {
+            dma_resv_lock(t, &w.dev, bo, None, false);
+            ttm_bo_pin(t, &w.dev, bo);
+            dma_resv_unlock(t, &w.dev, bo);
+        }
+        w.touch(t, &a);
+        assert_eq!(last_on(&w, t, ListId::Unevictable), Some(res(&a)));
+    });
     assert!(r.ok(), "{}", r.explain());
 }
 
@@ -98,18 +99,14 @@ fn kunit_unreserve_pinned() {
 /// pos[SYSTEM][0].last == res1.
 #[test]
 fn kunit_unreserve_bulk() {
-    let r = crate::harness::run_model_with(
-        ttm_model::model::variants::FINDING_FIXES,
-        Default::default(),
-        |m, t| {
-            let w = world(m, t);
-            let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
-            w.bo(t, "B", TTM_PL_SYSTEM, 0, true);
-            w.touch(t, &a);
-            let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
-            assert_eq!(pos.last, Some(res(&a)));
-        },
-    );
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
+        w.bo(t, "B", TTM_PL_SYSTEM, 0, true);
+        w.touch(t, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, Some(res(&a)));
+    });
     assert!(r.ok(), "{}", r.explain());
 }
 
@@ -117,26 +114,22 @@ fn kunit_unreserve_bulk() {
 /// pinned and the resource is back as `last` once pin_count reaches 0.
 #[test]
 fn kunit_pin_unpin_bulk() {
-    let r = crate::harness::run_model_with(
-        ttm_model::model::variants::FINDING_FIXES,
-        Default::default(),
-        |m, t| {
-            let w = world(m, t);
-            let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
-            dma_resv_lock(t, &w.dev, &a, None, false);
-            ttm_bo_pin(t, &w.dev, &a);
-            ttm_bo_pin(t, &w.dev, &a);
-            let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
-            assert_eq!((pos.first, pos.last), (None, None));
-            ttm_bo_unpin(t, &w.dev, &a);
-            let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
-            assert_eq!(pos.last, None, "still pinned once");
-            ttm_bo_unpin(t, &w.dev, &a);
-            let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
-            assert_eq!(pos.last, Some(res(&a)));
-            dma_resv_unlock(t, &w.dev, &a);
-        },
-    );
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, true);
+        dma_resv_lock(t, &w.dev, &a, None, false);
+        ttm_bo_pin(t, &w.dev, &a);
+        ttm_bo_pin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!((pos.first, pos.last), (None, None));
+        ttm_bo_unpin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, None, "still pinned once");
+        ttm_bo_unpin(t, &w.dev, &a);
+        let pos = w.dev.lru(t, |l| l.bulks[w.bulk].pos[TTM_PL_SYSTEM][0]);
+        assert_eq!(pos.last, Some(res(&a)));
+        dma_resv_unlock(t, &w.dev, &a);
+    });
     assert!(r.ok(), "{}", r.explain());
 }
 
@@ -220,7 +213,7 @@ proptest! {
     #[test]
     fn lru_operations_keep_the_invariants(ops in proptest::collection::vec(op(), 1..24)) {
         let ops2 = ops.clone();
-        let r = crate::harness::run_model_with(ttm_model::model::variants::FINDING_FIXES, Default::default(), move |m, t| {
+        let r = run_fixed(move |m, t| {
             let w = world(m, t);
             let bos = vec![
                 w.bo(t, "A0", TTM_PL_VRAM, 0, true),
