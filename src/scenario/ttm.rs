@@ -492,6 +492,7 @@ pub fn register(out: &mut Vec<Scenario>) {
 
 /// A shrinker written against the contract of `mm/shrinker.c` by a broken driver.
 struct BrokenShrinker {
+    name: &'static str,
     dev: Arc<TtmDevice>,
     nr_deferred: crate::model::sync::atomic::AtomicU64,
     /// What the broken scan does.
@@ -503,7 +504,7 @@ type ScanFn =
 
 impl Shrinker for BrokenShrinker {
     fn name(&self) -> &str {
-        "broken"
+        self.name
     }
     fn ledger_device(&self) -> &TtmDevice {
         &self.dev
@@ -529,7 +530,20 @@ fn broken_shrinker(
     + Sync
     + 'static,
 ) -> Arc<dyn Shrinker> {
+    broken_shrinker_named(w, "broken", scan)
+}
+
+/// [`broken_shrinker`] under its own name (reports say `drv[name]`).
+pub(super) fn broken_shrinker_named(
+    w: &World,
+    name: &'static str,
+    scan: impl Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64
+    + Send
+    + Sync
+    + 'static,
+) -> Arc<dyn Shrinker> {
     Arc::new(BrokenShrinker {
+        name,
         dev: Arc::clone(&w.dev),
         nr_deferred: crate::model::sync::atomic::AtomicU64::new(0),
         scan: Box::new(scan),

@@ -4,7 +4,7 @@
 
 use super::Scenario;
 use super::common::{expect, expect_ok, expect_ok_or_injected};
-use super::ttm::{World, skip_walk, spawn, ttm};
+use super::ttm::{World, broken_shrinker_named, skip_walk, spawn, ttm};
 use crate::model::Task;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EDEADLK;
@@ -535,58 +535,35 @@ pub fn shrink_hammer(cpus: usize, bos: usize) -> Scenario {
     )
 }
 
-/// A driver shrinker whose `scan_objects` locks BO reservations under a ww ticket (issue
-/// 11): `ticket`: `ww_acquire_init` + `dma_resv_lock(bo, ticket)` (`ww_mutex_lock`);
-/// otherwise the drm_exec transaction of [`drm_exec_lock_all`] over every BO.
-struct TicketShrinker {
-    dev: Arc<TtmDevice>,
-    nr_deferred: crate::model::sync::atomic::AtomicU64,
+/// The scan of a driver shrinker that locks BO reservations under a ww ticket (issue 11):
+/// `ww_acquire_init` + `dma_resv_lock(bo, ticket)` (`ww_mutex_lock`), or with `drm_exec`
+/// the transaction of [`drm_exec_lock_all`] over every BO. Broken: a blocking reservation
+/// lock inside reclaim. `dma_resv_lockdep()` primed `reservation_ww_class_acquire ->
+/// reservation_ww_class_mutex -> fs_reclaim`, so the ticket (or the resv) taken with
+/// `fs_reclaim` held closes the cycle; shrinkers may only trylock (`ttm_bo_shrink` through
+/// the LRU walk's trylock path).
+fn ticket_scan(
+    cur: &Arc<Task>,
+    dev: &TtmDevice,
+    sc: &mut crate::walker::shrink::ShrinkControl,
     drm_exec: bool,
-}
-
-impl Shrinker for TicketShrinker {
-    fn name(&self) -> &str {
-        if self.drm_exec {
-            "broken-drm-exec"
-        } else {
-            "broken-ww-ticket"
+) -> u64 {
+    let bos = dev.bos(cur);
+    let ticket = ww_acquire_init(cur, &dev.class);
+    if drm_exec {
+        drm_exec_lock_all(cur, dev, &bos, &ticket);
+        for bo in bos.iter().rev() {
+            dma_resv_unlock(cur, dev, bo);
+        }
+    } else if let Some(bo) = bos.first() {
+        let r = dma_resv_lock(cur, dev, bo, Some(&ticket), false);
+        if r == 0 {
+            dma_resv_unlock(cur, dev, bo);
         }
     }
-    fn ledger_device(&self) -> &TtmDevice {
-        &self.dev
-    }
-    fn nr_deferred(&self) -> &crate::model::sync::atomic::AtomicU64 {
-        &self.nr_deferred
-    }
-    fn batch(&self) -> u64 {
-        1
-    }
-    fn count_objects(&self, _: &Arc<Task>, _: &crate::walker::shrink::ShrinkControl) -> u64 {
-        2
-    }
-    /// Broken: a blocking reservation lock inside reclaim. `dma_resv_lockdep()` primed
-    /// `reservation_ww_class_acquire -> reservation_ww_class_mutex -> fs_reclaim`, so the
-    /// ticket (or the resv) taken with `fs_reclaim` held closes the cycle; shrinkers may only
-    /// trylock (`ttm_bo_shrink` through the LRU walk's trylock path).
-    fn scan_objects(&self, cur: &Arc<Task>, sc: &mut crate::walker::shrink::ShrinkControl) -> u64 {
-        let dev = &self.dev;
-        let bos = dev.bos(cur);
-        let ticket = ww_acquire_init(cur, &dev.class);
-        if self.drm_exec {
-            drm_exec_lock_all(cur, dev, &bos, &ticket);
-            for bo in bos.iter().rev() {
-                dma_resv_unlock(cur, dev, bo);
-            }
-        } else if let Some(bo) = bos.first() {
-            let r = dma_resv_lock(cur, dev, bo, Some(&ticket), false);
-            if r == 0 {
-                dma_resv_unlock(cur, dev, bo);
-            }
-        }
-        ww_acquire_fini(cur, &ticket);
-        sc.nr_scanned = 1;
-        0
-    }
+    ww_acquire_fini(cur, &ticket);
+    sc.nr_scanned = 1;
+    0
 }
 
 /// The broken shrinkers that lock reservations through a ww ticket or drm_exec inside
@@ -613,10 +590,13 @@ fn broken_client_shrinker_ww(out: &mut Vec<Scenario>) {
             Arc::new(move |m, main, w| {
                 w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
                 w.bo(main, "Y", TTM_PL_SYSTEM, 0, false);
-                let s: Arc<dyn Shrinker> = Arc::new(TicketShrinker {
-                    dev: Arc::clone(&w.dev),
-                    nr_deferred: crate::model::sync::atomic::AtomicU64::new(0),
-                    drm_exec,
+                let name = if drm_exec {
+                    "broken-drm-exec"
+                } else {
+                    "broken-ww-ticket"
+                };
+                let s = broken_shrinker_named(w, name, move |t, dev, sc| {
+                    ticket_scan(t, dev, sc, drm_exec)
                 });
                 let h = spawn(m, "kswapd", w, move |t, w| {
                     shrink_slab(t, &w.dev, &[s], true, 0);
