@@ -41,6 +41,16 @@ fn ticket_walk(t: &Arc<Task>, w: &World, man: MemType) {
 }
 
 /// Wait (scheduling points) until some walker's cursor is registered with the VM's bulk
+/// The VM owner, holding A's resv (the only member of the VM's bulk range): pin and unpin
+/// A (`ttm_bo_unpin` re-adds it: the sole-member WARN), submit (`ttm_lru_bulk_move_tail`),
+/// drop A's resv.
+fn pin_unpin_and_submit(main: &Arc<Task>, w: &World, a: &Arc<TtmBo>) {
+    ttm_bo_pin(main, &w.dev, a);
+    ttm_bo_unpin(main, &w.dev, a);
+    ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
+    dma_resv_unlock(main, &w.dev, a);
+}
+
 /// move: it has yielded a resource of the VM and its hitch sits right behind it.
 fn wait_cursor_registered(main: &Arc<Task>, w: &World) {
     while w
@@ -72,7 +82,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         "a ticketed walker registers with the VM's bulk on its only BO A and sleeps on A's resv; \
          the VM owner pins and unpins A (sole member: A stays on bdev->unevictable, WARN) and \
          submits: the bulk bump strands the walker's hitch on bdev->unevictable and its next \
-         ttm_resource_manager_next never terminates (mainline finding, variants \
+         ttm_resource_manager_next never terminates (mainline: findings \
          unpin-sole-member + bulk-leave-cursor)",
         2,
         8,
@@ -82,10 +92,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             dma_resv_lock(main, &w.dev, &a, None, false);
             let h = spawn(m, "walker", w, |t, w| ticket_walk(t, w, TTM_PL_VRAM));
             wait_cursor_registered(main, w);
-            ttm_bo_pin(main, &w.dev, &a);
-            ttm_bo_unpin(main, &w.dev, &a);
-            ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
-            dma_resv_unlock(main, &w.dev, &a);
+            pin_unpin_and_submit(main, w, &a);
             m.join(main, h);
             w.quiesce(main);
         }),
@@ -94,7 +101,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         "ttm-unpin-sole-member-walk-pinned",
         "as ttm-unpin-sole-member-walk, with a pinned BO P on bdev->unevictable: the walk from \
          the stranded hitch goes round bdev->unevictable and yields P again and again, an \
-         endless walk (walk-progress; variants unpin-sole-member + bulk-leave-cursor)",
+         endless walk (walk-progress; findings unpin-sole-member + bulk-leave-cursor)",
         2,
         8,
         Arc::new(|m: &Arc<Machine>, main: &Arc<Task>, w: &World| {
@@ -107,10 +114,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             dma_resv_lock(main, &w.dev, &a, None, false);
             let h = spawn(m, "walker", w, |t, w| ticket_walk(t, w, TTM_PL_VRAM));
             wait_cursor_registered(main, w);
-            ttm_bo_pin(main, &w.dev, &a);
-            ttm_bo_unpin(main, &w.dev, &a);
-            ttm_lru_bulk_move_tail(main, &w.dev, w.bulk, &w.vm_resv);
-            dma_resv_unlock(main, &w.dev, &a);
+            pin_unpin_and_submit(main, w, &a);
             m.join(main, h);
             dma_resv_lock(main, &w.dev, &p, None, false);
             ttm_bo_unpin(main, &w.dev, &p);
@@ -124,7 +128,7 @@ pub fn register(out: &mut Vec<Scenario>) {
          A's resv; the VM owner swaps A out (A leaves the bulk, goes to bdev->unevictable), \
          repopulates it in place with ttm_bo_populate (sole member: A stays on \
          bdev->unevictable, WARN) and submits: the bulk bump strands the walker's hitch on \
-         bdev->unevictable and its next ttm_resource_manager_next never terminates (variants \
+         bdev->unevictable and its next ttm_resource_manager_next never terminates (findings \
          unpin-sole-member + bulk-leave-cursor)",
         2,
         8,
