@@ -225,12 +225,12 @@ pub fn should_fail(cur: &Task, site: Site, obj: impl FnOnce() -> String) -> Opti
     Some(errno)
 }
 
-/// Did `task` get an injected failure in this execution? Scenario expectations of
+/// Did `cur` get an injected failure in this execution? Scenario expectations of
 /// success hold only for tasks that saw none (a kernel caller sees the error too).
-pub fn task_saw_injection(cur: &Task, task: u16) -> bool {
+pub fn task_saw_injection(cur: &Task) -> bool {
     cur.machine
         .rec
-        .with(|r| r.inject.injected.iter().any(|i| i.task == task))
+        .with(|r| r.inject.injected.iter().any(|i| i.task == cur.id))
 }
 
 /// Was any failure injected in this execution?

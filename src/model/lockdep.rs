@@ -170,11 +170,6 @@ impl Lockdep {
         self.holds(cur, FS_RECLAIM)
     }
 
-    /// Does `cur` hold a spinlock (atomic context)?
-    pub fn in_atomic(&self, cur: &Task) -> bool {
-        self.with_held(cur.id, |h| h.iter().any(|x| x.kind.is_spin()))
-    }
-
     /// `might_sleep()` (CONFIG_DEBUG_ATOMIC_SLEEP): sleeping in atomic context.
     pub fn might_sleep(&self, cur: &Task, what: &str) {
         if !self.debug_locks() {

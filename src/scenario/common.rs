@@ -32,7 +32,7 @@ pub fn expect_ok(m: &Machine, ret: i32, what: impl FnOnce() -> String) {
 /// accepted exactly when a failure was injected into this task in this execution (the
 /// kernel caller sees that error, or one it maps it to, and returns it).
 pub fn expect_ok_or_injected(cur: &Task, ret: i32, what: impl FnOnce() -> String) {
-    if ret != 0 && !crate::model::fault::task_saw_injection(cur, cur.id) {
+    if ret != 0 && !crate::model::fault::task_saw_injection(cur) {
         cur.machine.fail(
             Property::Expectation,
             format!(

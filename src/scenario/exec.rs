@@ -66,7 +66,7 @@ pub fn transaction(
 /// an injected `drm_exec_obj_locked` / `dma_resv_reserve_fences` failure of this task,
 /// propagated out of the loop as drm_exec_prepare_obj / drm_exec_lock_obj do.
 fn injected_enomem(t: &Task, ret: i32) -> bool {
-    ret == -ENOMEM && fault::task_saw_injection(t, t.id)
+    ret == -ENOMEM && fault::task_saw_injection(t)
 }
 
 /// A typical command submission: prepare every object of `set` with one fence slot.

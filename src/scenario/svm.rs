@@ -109,7 +109,7 @@ fn setup_svm_bo(main: &Arc<Task>, svm: &Svm, start: Va, n: usize) -> Option<Devm
     let t = svm.ttm.as_ref().expect("ttm");
     match t.xe_bo_create_vram(main, svm, 0, start, n) {
         Ok(d) => Some(d),
-        Err(_) if crate::model::fault::task_saw_injection(main, main.id) => None,
+        Err(_) if crate::model::fault::task_saw_injection(main) => None,
         Err(e) => panic!("setup: xe_bo_create_vram -> {e}"),
     }
 }

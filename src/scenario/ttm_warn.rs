@@ -148,7 +148,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             let swapped = ttm_bo_swapout(main, &w.dev, TTM_PL_SYSTEM, &ctx, 1);
             // An injected ttm_tt_swapout / move failure leaves A in place (the trigger
             // then does not happen); anything else must swap it.
-            let injected = crate::model::fault::task_saw_injection(main, main.id);
+            let injected = crate::model::fault::task_saw_injection(main);
             super::common::expect(m, swapped > 0 || injected, || {
                 format!("ttm_bo_swapout of A returned {swapped}")
             });

@@ -308,7 +308,7 @@ fn exec_with_failure(site: &'static str, occurrence: u32) -> Option<Property> {
             std::ops::ControlFlow::Continue(())
         });
         assert_eq!(ret, -crate::model::trace::ENOMEM, "the injected error");
-        assert!(crate::model::fault::task_saw_injection(t, t.id));
+        assert!(crate::model::fault::task_saw_injection(t));
         exec.fini();
         for o in &objs {
             assert!(!ww_mutex_is_locked(&o.resv), "{} left locked", o.name);
