@@ -1,5 +1,7 @@
 //! The variants registry: historical bugs (and a few seeded mutations) behind runtime
-//! switches, so that one build can check all of them. Default: all off = mainline.
+//! switches, so that one build can check all of them. Default: the named baseline
+//! (`model::baseline`): historical bugs, mutations, designs and proposals off; findings
+//! (mainline behaviour that breaks a property) on, unless a proposal removes them.
 
 use crate::model::property::Property;
 use serde::Serialize;
@@ -19,7 +21,8 @@ pub enum Variant {
     WaiterCtxPoison,
     /// B8: empty drm_exec_prepare_array leaves the contended object unresolved.
     ExecEmptyArray,
-    /// B10: drm_exec adds the slow-locked (prelocked) object to objects[] immediately.
+    /// Finding (mainline drm_exec.c): the slow-locked (prelocked) object goes into
+    /// objects[] at once (B10 is the unmerged patch that defers it).
     ExecPrelockedListed,
     /// drm_exec v3 (Feb 2023 review): prelocked kept in objects[] and in prelocked,
     /// both unlocked by drm_exec_unlock_all.
@@ -110,6 +113,9 @@ pub enum Variant {
     /// Proposal (the model's own fix for finding §4): a bulk move moves a registered hitch
     /// only when it lies inside the range.
     BulkCursorInRange,
+    /// Proposal B10 (Koenig, 2024, unmerged): drm_exec keeps the slow-locked object in
+    /// `prelocked` and lists it only when the caller asks for it again.
+    ExecPrelockedDeferred,
 }
 
 impl Serialize for Variant {
@@ -195,7 +201,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 47] = [
+    pub const ALL: [Variant; 48] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -243,10 +249,11 @@ impl Variant {
         Variant::XeDevmemReleaseOnError,
         Variant::UnpinSoleMemberReadd,
         Variant::BulkCursorInRange,
+        Variant::ExecPrelockedDeferred,
     ];
 
-    pub const fn bit(self) -> u64 {
-        1u64 << (self as u32)
+    pub const fn bit(self) -> u128 {
+        1u128 << (self as u32)
     }
 
     /// The variant's record in [`REGISTRY`].
@@ -265,12 +272,16 @@ impl Variant {
 
 /// A set of enabled variants (runtime switches).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct VariantSet(u64);
+pub struct VariantSet(u128);
 
-/// The model's own fixes for the baseline's findings (the proposals that remove them): what
-/// tests of the model's fixed LRU behaviour run with.
-pub const FINDING_FIXES: VariantSet =
-    VariantSet(Variant::UnpinSoleMemberReadd.bit() | Variant::BulkCursorInRange.bit());
+/// The proposals that remove the baseline's findings (the model's own fixes and unmerged
+/// upstream patches): what tests of the behaviour without the findings run with. A unit
+/// test checks that it holds exactly the proposals that remove a finding.
+pub const FINDING_FIXES: VariantSet = VariantSet(
+    Variant::UnpinSoleMemberReadd.bit()
+        | Variant::BulkCursorInRange.bit()
+        | Variant::ExecPrelockedDeferred.bit(),
+);
 
 impl VariantSet {
     pub const NONE: VariantSet = VariantSet(0);
@@ -438,11 +449,12 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::ExecPrelockedListed,
         name: "exec-prelocked-listed",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Finding,
         area: "ww",
-        kernel_fix: "B10: \"drm/exec: don't immediately add the prelocked obj\" (Christian Koenig, 2024; \
-         mainline drm_exec.c at 1fc5a74b still lists it)",
-        introduced_in: None,
+        kernel_fix: "mainline behaviour since drm_exec was merged (v6.6): drm_exec_lock_contended calls \
+         drm_exec_obj_locked at once (drm_exec.c at 1fc5a74b, identical to the merged v7 patch of \
+         2023-07-11); the unmerged B10 patch is proposal exec-prelocked-deferred",
+        introduced_in: Some("6.6"),
         fixed_in: None,
         backports: &[],
         description: "drm_exec_lock_contended records the slow-locked object in objects[] at once, so a \
@@ -1124,6 +1136,23 @@ pub static REGISTRY: &[VariantInfo] = &[
         property: Property::WalkSkip,
         removes: &[Variant::BulkLeaveCursor],
     },
+    VariantInfo {
+        variant: Variant::ExecPrelockedDeferred,
+        name: "exec-prelocked-deferred",
+        kind: VariantKind::Proposal,
+        area: "ww",
+        kernel_fix: "unmerged B10: \"drm/exec: don't immediately add the prelocked obj\" (Christian Koenig, \
+         2024; not in mainline drm_exec.c at 1fc5a74b nor in the 2026-09 shortlogs)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the slow-locked contended object stays in exec->prelocked and is listed (and so kept \
+         locked) only when the retried body asks for it again; drm_exec_unlock_all unlocks it otherwise",
+        scenarios: &["exec-evict-set"],
+        engines: ALL_ENGINES,
+        property: Property::ExecLockSet,
+        removes: &[Variant::ExecPrelockedListed],
+    },
 ];
 
 #[cfg(test)]
@@ -1138,6 +1167,19 @@ mod tests {
             assert_eq!(REGISTRY[i].variant, v, "row {i} is {}", REGISTRY[i].name);
             assert_eq!(Variant::from_name(v.name()), Some(v));
         }
-        assert!(Variant::ALL.len() <= 64, "VariantSet is a u64");
+        assert!(Variant::ALL.len() <= 128, "VariantSet is a u128");
+    }
+
+    #[test]
+    fn finding_fixes_are_the_proposals_that_remove_findings() {
+        for v in Variant::ALL {
+            let info = v.info();
+            let removes_finding = info.kind == VariantKind::Proposal
+                && info
+                    .removes
+                    .iter()
+                    .any(|r| r.info().kind == VariantKind::Finding);
+            assert_eq!(FINDING_FIXES.has(v), removes_finding, "{}", info.name);
+        }
     }
 }

@@ -23,6 +23,13 @@ pub struct KnownFinding {
 /// The known findings of the baseline.
 pub const KNOWN: &[KnownFinding] = &[
     KnownFinding {
+        scenario: "exec-evict-set",
+        property: Property::ExecLockSet,
+        doc: "docs/findings.md §8 (drm_exec lists the slow-locked object at once; proposal exec-prelocked-deferred = the unmerged B10 patch)",
+        reproduces_within: 10_000,
+        needs_inject: false,
+    },
+    KnownFinding {
         scenario: "finding-stale-wound-ww",
         property: Property::OldestKilled,
         doc: "docs/findings.md (Wound-Wait: a stale wound kills the oldest context)",

@@ -2,10 +2,13 @@
 //! `resv` is a ww_mutex of `reservation_ww_class` (Wait-Die), with `dma_resv_lock*`
 //! mapped 1:1 onto `ww_mutex_lock*` as in include/linux/dma-resv.h.
 //!
-//! The fixed model carries the B10 patch ("drm/exec: don't immediately add the prelocked
-//! obj"): the slow-locked contended object is kept in `prelocked` and only listed when
-//! the caller asks for it again; variant `exec-prelocked-listed` is mainline drm_exec.c
-//! (1fc5a74b), which lists it at once. Allocation failures are fault sites
+//! The baseline is mainline drm_exec.c (1fc5a74b, identical in this logic to the v7 patch
+//! merged for v6.6): `drm_exec_lock_contended` lists the slow-locked contended object at
+//! once and keeps it in `prelocked` only as a reference that `drm_exec_lock_obj` and
+//! `drm_exec_unlock_all` drop. That breaks the `exec-lock-set` property in
+//! `exec-evict-set` (finding `exec-prelocked-listed`); the unmerged B10 patch ("drm/exec:
+//! don't immediately add the prelocked obj") is proposal `exec-prelocked-deferred`, which
+//! lists the object only when the caller asks for it again. Allocation failures are fault sites
 //! (`model::fault`): `drm_exec_obj_locked` (-ENOMEM from the `kvrealloc_array` of
 //! `exec->objects`) and `dma_resv_reserve_fences` (-ENOMEM from `dma_resv_list_alloc`),
 //! with the kernel's error paths (unlock the object just locked, drop the reference, and
@@ -169,8 +172,9 @@ impl DrmExec {
         0
     }
 
-    /// Mainline (variant `exec-prelocked-listed`) and the v3 code both list the prelocked
-    /// object at once; the fixed model (B10 patch) lists it when it is asked for.
+    /// Mainline (finding `exec-prelocked-listed`, on unless proposal
+    /// `exec-prelocked-deferred` removes it) and the v3 code both list the prelocked object
+    /// at once; the B10 patch lists it when it is asked for.
     fn lists_prelocked(&self) -> bool {
         let m = &self.cur.machine;
         m.variant(Variant::ExecPrelockedListed) || m.variant(Variant::ExecPrelockedDoubleUnlock)
@@ -245,7 +249,8 @@ impl DrmExec {
         }
     }
 
-    /// B10 property: everything on the locked-object list was requested in this iteration.
+    /// `exec-lock-set` (the B10 patch's intent): everything on the locked-object list was
+    /// requested in the final iteration. Mainline breaks it (finding `exec-prelocked-listed`).
     fn check_lock_set(&self) {
         for obj in &self.objects {
             if !self.requested.contains(&obj.resv.uid) {

@@ -390,7 +390,14 @@ fn ww_scenarios_clean_under_injection() {
             &[1]
         };
         for &n in budgets {
-            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+            // A known finding's scenario (exec-evict-set) runs with the proposal that
+            // removes the finding, so the rest of its error paths are checked.
+            let model = if scenario::findings::known(&sc.name, n).is_some() {
+                ttm_model::model::variants::FINDING_FIXES
+            } else {
+                VariantSet::NONE
+            };
+            let mut cfg = RunConfig::new(EngineKind::Shuttle, model);
             cfg.seed = 11;
             cfg.max_executions = Some(if sc.tasks > 5 { 200 } else { 1_000 });
             cfg.budget = Duration::from_secs(60);
