@@ -628,12 +628,12 @@ mod tests {
 
     #[test]
     fn a_finding_behind_an_error_path_is_expected_only_with_injection() {
-        let sc = crate::scenario::find("design-gem-lru-scan-release").expect("scenario");
+        let sc = crate::scenario::find("design-callback-walker-hammer-4").expect("scenario");
         let p = Pair::new(sc, None, None);
-        let uaf = outcome(Some(Property::UseAfterFree), 10, false);
-        assert!(matches!(verdict(&p, &uaf, 1), Verdict::KnownFinding(_)));
+        let lost = outcome(Some(Property::PageLedger), 10, false);
+        assert!(matches!(verdict(&p, &lost, 1), Verdict::KnownFinding(_)));
         assert_eq!(
-            verdict(&p, &uaf, 0),
+            verdict(&p, &lost, 0),
             Verdict::Failed,
             "without injection it is news"
         );

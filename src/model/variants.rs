@@ -367,7 +367,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         introduced_in: Some("6.13"),
         fixed_in: Some("6.13"),
         backports: &[
-            "6.12.y (2026-07, ~6.12.96): backported together with the bug (894d1b3db41c as a stable dependency)",
+            "6.12.y: 894d1b3db41c came in 6.12.95 (35bdb300ca7a) without this fix (a PREEMPT_RT-only window); \
+             the fix 37a95b776402 is in 6.12.96",
+            "6.6.y: n/a (no 894d1b3db41c backport seen)",
         ],
         description: "the slow path drops wait_lock before schedule() without flushing the wake_q, so a \
          queued wound/die wakeup of a holder sleeping elsewhere is delayed until we ourselves \
@@ -434,10 +436,10 @@ pub static REGISTRY: &[VariantInfo] = &[
         introduced_in: Some("6.6"),
         fixed_in: Some("7.3"),
         backports: &[
-            "6.6.y: queued in stable-rc (2026-09-30, 2026-10-07), release not verified",
-            "6.18.y",
-            "7.2.y",
-            "6.12.y: not seen",
+            "6.12.111 (831cd124ce99)",
+            "6.6.y: queued for 6.6.158-rc1 (d02cf02360e4) and again for 6.6.159-rc1 (506cfed91e50); release not verified",
+            "6.18.y (57aacb2cc769)",
+            "7.2.y (5142b3016fc7)",
         ],
         description: "drm_exec_prepare_array with zero objects returns 0 without locking the contended \
          object, so drm_exec_retry_on_contention restarts the loop forever",
@@ -584,9 +586,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "4481913607e5 (drm/ttm: fix bulk_move corruption when adding a entry; CVE-2023-53444)",
-        introduced_in: Some("6.0"),
+        introduced_in: Some("5.19"),
         fixed_in: Some("6.5"),
-        backports: &[],
+        backports: &["6.1.42", "6.4.7"],
         description: "ttm_lru_bulk_move_pos_tail moves the range's first entry behind last without advancing \
          pos->first: the range no longer describes the list",
         scenarios: &["ttm-bulk-bump"],
@@ -599,9 +601,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "bulk-add-pinned",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "0f9cd1ea10d3 (drm/ttm: fix bulk move handling v2)",
-        introduced_in: Some("6.0"),
-        fixed_in: Some("6.1"),
+        kernel_fix: "0f9cd1ea10d3 (drm/ttm: fix bulk move handling v2; v5.19-rc3, so no release had the bug)",
+        introduced_in: Some("5.19"),
+        fixed_in: Some("5.19"),
         backports: &[],
         description: "ttm_resource_add_bulk_move does not skip pinned resources: a pinned BO joining a VM puts \
          its resource (on bdev->unevictable) into the bulk range",
@@ -616,9 +618,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         kind: VariantKind::Historical,
         area: "ttm",
         kernel_fix: "d91c411c744b (drm/ttm: update bulk move object of ghost BO)",
-        introduced_in: Some("6.0"),
-        fixed_in: Some("6.1"),
-        backports: &[],
+        introduced_in: Some("5.19"),
+        fixed_in: Some("6.0"),
+        backports: &["5.19.y"],
         description: "ttm_buffer_object_transfer copies bo->bulk_move into the ghost and never clears it: the \
          ghost is released while its resource is still in the bulk range",
         scenarios: &["ttm-ghost"],
@@ -631,9 +633,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "pinned-on-lru",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap)",
+        kernel_fix: "a2848d08742c (drm/ttm: never consider pinned BOs for eviction&swap; v6.5-rc, backported to the stable trees of the time) and 4cce1373c17f (v6.13, pinned resources off the LRU)",
         introduced_in: None,
-        fixed_in: Some("6.3"),
+        fixed_in: Some("6.5"),
         backports: &[],
         description: "ttm_bo_pin leaves the resource on its evictable LRU until the next bump (before \
          \"Move pinned objects off LRU lists when pinning\") and the eviction and swapout \
@@ -648,9 +650,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "hitch-carried",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "\"drm/ttm, drm/amdgpu, drm/xe: Consider hitch moves within bulk sublist moves\" (v6.11)",
-        introduced_in: Some("6.11"),
-        fixed_in: Some("6.11"),
+        kernel_fix: "\"drm/ttm, drm/amdgpu, drm/xe: Consider hitch moves within bulk sublist moves\" (the LRU walker series, msgid 20240705153206.68526-*, merged for v6.12 with the hitches themselves: never in a release)",
+        introduced_in: Some("6.12"),
+        fixed_in: Some("6.12"),
         backports: &[],
         description: "ttm_lru_bulk_move_tail moves a walker's hitch along with the bulk range it sits in: the \
          walk resumes at the list tail and skips everything behind the old range",
@@ -662,9 +664,9 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::EvictFirstNoRecheck,
         name: "evict-first-no-recheck",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Mutation,
         area: "ttm",
-        kernel_fix: "9c51ba1db37c (drm/ttm: Fix potential ttm_mem_evict_first races) and 7120a447c7fe",
+        kernel_fix: "none in the walker era: ttm_bo_evict_first (3756310e9fe1, v6.12) re-checks bo->resource after reserving from its first version; the older ttm_mem_evict_first got its mem_type re-check in 7120a447c7fe (v5.16)",
         introduced_in: None,
         fixed_in: None,
         backports: &[],
@@ -678,11 +680,11 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::WalkerKrefGet,
         name: "walker-kref-get",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Mutation,
         area: "ttm",
-        kernel_fix: "1df6a2ebd750 (drm/ttm: Fix two race conditions + fix busy codepaths); ttm_bo_get_unless_zero",
-        introduced_in: Some("6.11"),
-        fixed_in: Some("6.11"),
+        kernel_fix: "none: a mutation. The LRU walker (v6.12) used ttm_bo_get_unless_zero() from its first merged version (the bb8aa27eff6f minus lines)",
+        introduced_in: None,
+        fixed_in: None,
         backports: &[],
         description: "the LRU walker references a BO found on the LRU with kref_get although its release may \
          already be running (kref 0)",
@@ -694,9 +696,9 @@ pub static REGISTRY: &[VariantInfo] = &[
     VariantInfo {
         variant: Variant::EalreadyAbort,
         name: "ealready-abort",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Design,
         area: "ttm",
-        kernel_fix: "bb8aa27eff6f v2 (\"Fix Handling -EALREADY from ticketlocking in the loop by skipping to the next item\")",
+        kernel_fix: "pre-merge: v1 of bb8aa27eff6f (drm/ttm, drm_xe: guarded LRU iteration for ttm_lru_walk_for_evict, v6.17); its v2 skips -EALREADY (\"Fix Handling -EALREADY ... by skipping to the next item\"); the v6.12..v6.16 walker mapped -EALREADY to 0, so no release had it",
         introduced_in: None,
         fixed_in: None,
         backports: &[],
@@ -712,9 +714,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "next-missing-return",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "\"drm/ttm: Slightly clean up LRU list iteration\" (msgid 20240705153206.68526-3)",
-        introduced_in: Some("6.11"),
-        fixed_in: Some("6.11"),
+        kernel_fix: "\"drm/ttm: Slightly clean up LRU list iteration\" (2/8 of the v6.12 LRU walker series, msgid 20240705153206.68526-3) restores the return that 1/8 dropped: never in a release",
+        introduced_in: Some("6.12"),
+        fixed_in: Some("6.12"),
         backports: &[],
         description: "in \"Allow TTM LRU list nodes of different types\" ttm_resource_manager_next computed the \
          first resource of a later priority list and discarded it: lower priorities are never walked",
@@ -728,10 +730,10 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "shrinker-first-pass-waits",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "80944d334182 (drm/xe: Defer buffer object shrinker write-backs and GPU waits)",
+        kernel_fix: "2dd7a47669ae (drm/xe: Defer buffer object shrinker write-backs and GPU waits; v6.17-rc2, drm-xe-next id 80944d334182)",
         introduced_in: Some("6.15"),
-        fixed_in: Some("6.16"),
-        backports: &[],
+        fixed_in: Some("6.17"),
+        backports: &["6.16.y (Cc stable v6.15+)"],
         description: "the Xe shrinker allows GPU waits and writeback on its only pass: kswapd stalls on a busy \
          BO although idle BOs would have met the target",
         scenarios: &["ttm-shrink-kswapd"],
@@ -744,10 +746,10 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "backup-not-data",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "379b3c983fc0 (drm/xe: Fix incorrect migration of backed-up object to VRAM)",
+        kernel_fix: "379b3c983fc0 (drm/xe: Fix incorrect migration of backed-up object to VRAM; v6.17-rc5, cherry-pick of 1047bd82794a)",
         introduced_in: Some("6.15"),
-        fixed_in: Some("6.15"),
-        backports: &[],
+        fixed_in: Some("6.17"),
+        backports: &["6.16.y (Cc stable v6.15+)"],
         description: "a move decides tt_has_data from POPULATED or the old SWAPPED flag only: a BO backed up by \
          the shrinker is cleared instead of restored when validated into VRAM",
         scenarios: &["ttm-shrink-revalidate"],
@@ -802,16 +804,19 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "gem-lru-release-race",
         kind: VariantKind::Historical,
         area: "ttm",
-        kernel_fix: "\"drm/gem: Fix a race between drm_gem_lru_scan() and drm_gem_object_release()\" \
-         (Boris Brezillon, May 2026, Fixes e7c2af13f811): only move objects whose reference \
-         was obtained onto still_in_lru; remove dying ones from the LRU",
-        introduced_in: None,
-        fixed_in: None,
-        backports: &[],
-        description: "drm_gem_lru_scan moves a dying object (refcount 0) onto its on-stack still_in_lru \
-         and drops the lock to shrink the next object; drm_gem_object_release reads \
-         obj->lru (the stack list), the scan splices and returns, and drm_gem_lru_remove \
-         dereferences the dead stack list (svm_shrinker.md §8.5, §9)",
+        kernel_fix: "379e8f1ca5e9 (drm/gem: Make the GEM LRU lock part of drm_device; Boris Brezillon, \
+         v4 of May 2026, Fixes e7c2af13f811; the v1/v2 patch that only skipped dying objects was \
+         dropped): drm_gem_lru_remove takes dev->gem_lru_mutex before it reads obj->lru",
+        introduced_in: Some("6.1"),
+        fixed_in: Some("7.1"),
+        backports: &[
+            "7.0.11",
+            "6.6.y / 6.12.y: no backport seen (only msm uses drm_gem_lru there)",
+        ],
+        description: "drm_gem_lru_remove reads obj->lru without the lock and then locks lru->lock \
+         through it: when a drm_gem_lru_scan has moved the object (dying, or whose shrink failed) \
+         to its on-stack still_in_lru, splices it back and returns in between, the releaser \
+         dereferences the dead stack list (svm_shrinker.md §8.5, §9; docs/findings.md §7)",
         scenarios: &["design-gem-lru-scan-release"],
         engines: SHUTTLE_ONLY,
         property: Property::UseAfterFree,
@@ -910,7 +915,9 @@ pub static REGISTRY: &[VariantInfo] = &[
         kernel_fix: "B28: 1afaeb8293c9 (mm/migrate: Trylock device page in do_swap_page, v6.15)",
         introduced_in: Some("6.1"),
         fixed_in: Some("6.15"),
-        backports: &["no 6.6.y / 6.12.y backport seen"],
+        backports: &[
+            "no 6.6.y / 6.12.y backport (1afaeb8293c9 was not tagged for stable): both LTS kernels keep the 16ce101db85d form",
+        ],
         description: "every faulting CPU takes get_page on the device page and runs migrate_to_ram without \
          the page lock: each migration's exact reference check in folio_migrate_mapping sees \
          the other faulters' references and aborts, and the faults retry (livelock)",

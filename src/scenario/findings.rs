@@ -85,13 +85,6 @@ pub const KNOWN: &[KnownFinding] = &[
         reproduces_within: 200_000,
         needs_inject: true,
     },
-    KnownFinding {
-        scenario: "design-gem-lru-scan-release",
-        property: Property::UseAfterFree,
-        doc: "docs/findings.md §7 (drm_gem_lru_scan: a failed shrink leaves the object on the on-stack still_in_lru)",
-        reproduces_within: 1_000_000,
-        needs_inject: true,
-    },
 ];
 
 /// The known finding of a scenario run on the unmodified model with `inject` injected

@@ -18,8 +18,10 @@
 //! * [`ShrinkDesign::GemLruScan`]: `drm_gem_lru_scan` (svm_shrinker.md §8.5) over a
 //!   `drm_gem_lru` holding the same TTM BOs: under the GEM LRU lock move the head object to
 //!   an on-stack `still_in_lru` list, `kref_get_unless_zero`, drop the lock, trylock,
-//!   shrink, unlock, put, relock; splice the survivors back to the tail. The May 2026
-//!   release race is variant [`Variant::GemLruReleaseRace`].
+//!   shrink, unlock, put, relock; splice the survivors back to the tail. The lock is
+//!   `dev->gem_lru_mutex` as in the baseline (379e8f1ca5e9, v7.1); the older
+//!   `lru->lock` reached through `obj->lru`, with its release race, is variant
+//!   [`Variant::GemLruReleaseRace`].
 //!
 //! Design-level checks for the designs without a resource cursor (the cursor designs keep
 //! P3/P4 from `lru.rs`): the next-candidate API's bounded revisits per `do_shrink_slab`
@@ -159,6 +161,8 @@ struct GemLists {
 
 /// `struct drm_gem_lru` plus the objects' `obj->lru` pointers.
 pub struct GemLru {
+    /// `dev->gem_lru_mutex` (379e8f1ca5e9; `lru->lock` before it, the same mutex for
+    /// every list of the model's one driver, as msm's device-wide `priv->lru.lock`).
     lock: Mutex<GemLists>,
     /// `obj->lru` by BO id (written under the lock, read racily by `drm_gem_lru_remove`).
     obj_lru: std::sync::Mutex<Vec<Option<usize>>>,
@@ -226,22 +230,31 @@ impl GemLru {
         self.set_lru(bo, Some(to));
     }
 
-    /// `drm_gem_lru_remove(obj)` from `drm_gem_object_release`: reads `obj->lru` without
-    /// the lock, then dereferences it for `lru->lock`.
+    /// `drm_gem_lru_remove(obj)` from `drm_gem_object_release` (drm_gem.c).
+    ///
+    /// Baseline (379e8f1ca5e9 "drm/gem: Make the GEM LRU lock part of drm_device", v7.1,
+    /// 7.0.11): `mutex_lock(&obj->dev->gem_lru_mutex); if (obj->lru)
+    /// drm_gem_lru_remove_locked(obj);` — the lock no longer lives in the list, so
+    /// `obj->lru` is only read under it, after any scan has pointed it back at the real
+    /// LRU. Variant `gem-lru-release-race` (e7c2af13f811 .. 379e8f1ca5e9): `lru =
+    /// obj->lru` without the lock, then `mutex_lock(lru->lock)` — a dereference of a
+    /// scan's on-stack `still_in_lru` if that scan returned in between.
     pub fn remove(&self, cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
-        let Some(l) = self.obj_lru(bo) else {
-            return;
-        };
-        yield_now(); // between the read of obj->lru and the dereference of lru->lock
-        if !self.is_alive(l) {
-            dev.fail(
-                Property::UseAfterFree,
-                format!(
-                    "{} drm_gem_object_release({}) -> drm_gem_lru_remove reads lru->lock from a drm_gem_lru_scan's on-stack still_in_lru after that scan returned",
-                    cpu_name(cur.id),
-                    bo.name
-                ),
-            );
+        if dev.m.variant(Variant::GemLruReleaseRace) {
+            let Some(l) = self.obj_lru(bo) else {
+                return;
+            };
+            yield_now(); // between the read of obj->lru and the dereference of lru->lock
+            if !self.is_alive(l) {
+                dev.fail(
+                    Property::UseAfterFree,
+                    format!(
+                        "{} drm_gem_object_release({}) -> drm_gem_lru_remove reads lru->lock from a drm_gem_lru_scan's on-stack still_in_lru after that scan returned",
+                        cpu_name(cur.id),
+                        bo.name
+                    ),
+                );
+            }
         }
         let mut g = self.lock.lock();
         self.sections.fetch_add(1, Ordering::Relaxed);
@@ -270,7 +283,6 @@ impl GemLru {
         checks: bool,
         mut shrink: impl FnMut(&Arc<TtmBo>) -> bool,
     ) -> u64 {
-        let buggy = dev.m.variant(Variant::GemLruReleaseRace);
         let mut freed = 0u64;
         let mut g = self.lock.lock();
         self.sections.fetch_add(1, Ordering::Relaxed);
@@ -331,12 +343,11 @@ impl GemLru {
                     );
                 }
             }
+            // "If it's in the process of being freed, gem_object->free() may be blocked
+            // on lock waiting to remove it. So just skip it." It stays on still_in_lru;
+            // since 379e8f1ca5e9 its drm_gem_lru_remove waits for the device lock and
+            // finds it back on the LRU after the splice.
             if !obj.kref.get_unless_zero() {
-                if !buggy {
-                    // The fix: a dying object leaves the LRU instead of going on the
-                    // on-stack list (drm_gem_object_release will find obj->lru NULL).
-                    self.remove_locked(&mut g, &obj);
-                }
                 continue;
             }
             drop(g);

@@ -44,9 +44,9 @@ fn only_next_candidate_violates_by_design() {
     }
 }
 
-/// The 2026 drm_gem_lru_scan release race: found as use-after-free with the variant, clean
-/// without (the fixed scan removes dying objects from the LRU instead of parking them on
-/// the on-stack still_in_lru).
+/// The drm_gem_lru release race (pre-379e8f1ca5e9): found as use-after-free with the
+/// variant, clean without (since 7.1 drm_gem_lru_remove reads obj->lru only under
+/// dev->gem_lru_mutex, after the scan has spliced its on-stack still_in_lru back).
 #[test]
 fn gem_lru_scan_release_race_is_a_use_after_free() {
     let o = run(
