@@ -32,6 +32,10 @@ pub enum Variant {
     StampNoWrap,
     /// Mutation: the -EALREADY test accepts any holder context, not just our own.
     EalreadyAnyCtx,
+    /// 25500ba7e77c (v7.1 merge window, fixed by 0adc92b910b3 before v7.1-rc1): the
+    /// headless wait list's `__mutex_add_waiter(pos == first)` keeps the old
+    /// `first_waiter`, and `__ww_waiter_prev` never yields the first waiter.
+    FirstWaiter2026,
     /// B14: swapout leaves a swapped resource in its bulk range; membership recomputed from the predicate.
     BulkPredicate,
     /// Spec §10.7 (2026): the swapout bulk fix tests `if (!ret)` although ttm_tt_swapout returns pages.
@@ -195,7 +199,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 47] = [
+    pub const ALL: [Variant; 48] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -208,6 +212,7 @@ impl Variant {
         Variant::KillWithoutLocks,
         Variant::StampNoWrap,
         Variant::EalreadyAnyCtx,
+        Variant::FirstWaiter2026,
         Variant::BulkPredicate,
         Variant::SwapoutBulkRet,
         Variant::BulkFirstNotAdvanced,
@@ -528,6 +533,24 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["abba-wd"],
         engines: ALL_ENGINES,
         property: Property::EalreadyMisuse,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::FirstWaiter2026,
+        name: "first-waiter-2026",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "0adc92b910b3 (locking/mutex: Fix ww_mutex wait_list operations)",
+        introduced_in: Some("7.1"),
+        fixed_in: Some("7.1"),
+        backports: &[],
+        description: "25500ba7e77c's headless wait list: __mutex_add_waiter(pos) inserts an older \
+         context before the first waiter without making it lock->first_waiter, and \
+         __ww_waiter_prev stops one early, so the wait list leaves stamp order and backward \
+         walks skip the first waiter (test-ww_mutex hung at boot; never in a tagged release)",
+        scenarios: &["stress-inorder-wd", "stress-inorder-ww"],
+        engines: ALL_ENGINES,
+        property: Property::WaitListOrder,
         removes: &[],
     },
     VariantInfo {

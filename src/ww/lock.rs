@@ -70,12 +70,14 @@ fn __mutex_lock_common(
             None => WaiterCtx::None,
         },
     };
-    let ret = __ww_mutex_add_waiter(cur, lock, &mut list, waiter, ww_ctx, &mut wake_q);
-    if ret != 0 {
-        drop(list);
-        wake_q.wake_up_q(cur);
-        return ret;
-    }
+    let waiter = match __ww_mutex_add_waiter(cur, lock, &mut list, waiter, ww_ctx, &mut wake_q) {
+        Ok(w) => w,
+        Err(ret) => {
+            drop(list);
+            wake_q.wake_up_q(cur);
+            return ret;
+        }
+    };
     check_wait_list_order(cur, lock, &list);
 
     // Steps 6-7: sleep until the lock is ours, a signal, or a kill.
@@ -94,7 +96,7 @@ fn __mutex_lock_common(
             break;
         }
         if let Some(ctx) = ww_ctx {
-            let r = __ww_mutex_check_kill(cur, lock, &list, ctx);
+            let r = __ww_mutex_check_kill(cur, lock, &list, waiter, ctx);
             if r != 0 {
                 error = r;
                 break;
@@ -111,7 +113,7 @@ fn __mutex_lock_common(
         });
         schedule(cur);
         cur.event(|| Ev::Woken);
-        let first = lock.waiter_is_first_racy(cur);
+        let first = lock.waiter_is_first_racy(waiter);
         set_current_state(cur, state);
         if lock.__mutex_trylock_or_handoff(cur, first) {
             list = lock.lock_wait_lock(cur);
@@ -122,7 +124,7 @@ fn __mutex_lock_common(
     __set_current_state(cur, TaskState::Running);
     m.set_blocked(cur.id, None);
     if error != 0 {
-        lock.__mutex_remove_waiter(&mut list, cur);
+        lock.__mutex_remove_waiter(&mut list, waiter);
         drop(list);
         wake_q.wake_up_q(cur);
         return error;
@@ -130,11 +132,11 @@ fn __mutex_lock_common(
     // Step 9: acquired.
     if let Some(ctx) = ww_ctx {
         // Wound-Wait: we stole the lock (not first waiter): anyone might want to wound us.
-        if !ctx.is_wait_die && list.first().is_none_or(|w| w.task.id != cur.id) {
+        if !ctx.is_wait_die && list.first_waiter != Some(waiter) {
             __ww_mutex_check_waiters(cur, lock, &list, ctx, &mut wake_q);
         }
     }
-    lock.__mutex_remove_waiter(&mut list, cur);
+    lock.__mutex_remove_waiter(&mut list, waiter);
     // Step 10.
     if let Some(ctx) = ww_ctx {
         ww_mutex_lock_acquired(cur, lock, ctx);
