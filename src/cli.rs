@@ -74,6 +74,11 @@ pub struct HuntArgs {
     /// Only these fault sites fail (comma-separated names, e.g. ttm_tt_swapout,ttm_tt_backup).
     #[arg(long = "inject-sites")]
     pub inject_sites: Option<String>,
+    /// Spurious returns from schedule(): at most N per execution (0 = off), explored like
+    /// fault injection (sites `schedule` and `mutex_optimistic_spin`: a sleep returns
+    /// with no wakeup, as a stale wake_q entry or the spinner's need_resched path makes it).
+    #[arg(long, default_value_t = 1)]
+    pub spurious: u32,
     /// Turn an unmerged patch on (repeatable; `list` shows the proposals): every pair runs
     /// with it, so a hunt shows whether it removes a known finding.
     #[arg(long = "proposal")]
@@ -97,9 +102,16 @@ impl HuntArgs {
             Some(list) => Some(crate::engine::InjectConfig::parse_sites(list)?),
             None => None,
         };
+        if self.spurious > 8 {
+            return Err(format!(
+                "bad --spurious {}: at most 8 spurious returns per execution",
+                self.spurious
+            ));
+        }
         Ok(crate::engine::InjectConfig {
             budget: self.inject,
             sites,
+            spurious: self.spurious,
         })
     }
 }
@@ -626,6 +638,7 @@ mod tests {
             json: false,
             inject: 1,
             inject_sites: None,
+            spurious: 1,
             kernel: None,
             proposals: vec![],
         };

@@ -167,7 +167,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
             }
             plans.extend(plans_extending(&cfg.inject, &plan, &run.counts));
         }
-        if cfg.inject.budget > 0 {
+        if cfg.inject.any() {
             notes.push(format!(
                 "bound {bound}: {plans_run} fault-injection plans exhausted"
             ));

@@ -118,9 +118,16 @@ pub fn __set_current_state(cur: &Task, state: TaskState) {
 }
 
 /// `schedule()`: block until someone set us back to RUNNING. An interruptible sleeper with
-/// a pending signal does not sleep (`signal_pending_state` in `__schedule`).
+/// a pending signal does not sleep (`signal_pending_state` in `__schedule`). A sleep the
+/// plan makes spurious (site `schedule`, `--spurious`) returns at once, RUNNING.
 pub fn schedule(cur: &Task) {
     let mut st = cur.state.lock();
+    if *st != TaskState::Running
+        && crate::model::fault::spurious_return(cur, crate::model::fault::site::SCHEDULE_SPURIOUS)
+    {
+        *st = TaskState::Running;
+        return;
+    }
     while *st != TaskState::Running {
         if cur.signal_pending_state(*st) {
             *st = TaskState::Running;

@@ -3,9 +3,10 @@
 //! and the client-facing calls. The API wrappers also keep the ghost state the properties
 //! are checked against (who holds what, oldest context), outside the checkers' view.
 
+use crate::model::fault::{site, spurious_return};
 use crate::model::property::Property;
-use crate::model::sync::Arc;
 use crate::model::sync::atomic::Ordering;
+use crate::model::sync::{Arc, yield_now};
 use crate::model::task::{
     __set_current_state, Task, TaskState, WakeQ, schedule, set_current_state,
 };
@@ -118,6 +119,17 @@ fn __mutex_lock_common(
         if lock.__mutex_trylock_or_handoff(cur, first) {
             list = lock.lock_wait_lock(cur);
             break;
+        }
+        if first {
+            // `mutex_optimistic_spin(lock, ww_ctx, &waiter)`: the spinning is left out
+            // (ww::mutex); kept is its `fail:` path when need_resched() (an explored
+            // choice, site `mutex_optimistic_spin`): `__set_current_state(TASK_RUNNING);
+            // schedule_preempt_disabled();`, a reschedule with no sleep, after which the
+            // next loop iteration's schedule_preempt_disabled() returns at once.
+            if spurious_return(cur, site::MUTEX_SPIN_NEED_RESCHED) {
+                __set_current_state(cur, TaskState::Running);
+                yield_now();
+            }
         }
         list = lock.lock_wait_lock(cur);
     }

@@ -52,6 +52,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "deadlock",
     ),
     (
+        "first-waiter-2026-stress-inorder-wd",
+        "stress-inorder-wd",
+        "first-waiter-2026",
+        "wait-list-order",
+    ),
+    (
         "fifo-waiters-contend3-ww",
         "contend3-ww",
         "fifo-waiters",

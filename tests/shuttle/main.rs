@@ -2,7 +2,7 @@
 #![cfg(all(feature = "shuttle", not(loom)))]
 
 use std::time::Duration;
-use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
+use ttm_model::engine::{EngineKind, InjectConfig, Outcome, RunConfig, explore};
 use ttm_model::model::{Property, Variant, VariantSet};
 use ttm_model::scenario;
 
@@ -96,6 +96,61 @@ fn every_shuttle_variant_is_found_with_its_property() {
                 info.name, f.failure
             );
             assert!(!f.trace.is_empty(), "a failure carries its trace");
+        }
+    }
+}
+
+fn run_with(name: &str, inject: InjectConfig, seed: u64, max: usize) -> Outcome {
+    let sc = scenario::find(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+    cfg.seed = seed;
+    cfg.max_executions = Some(max);
+    cfg.budget = Duration::from_secs(60);
+    cfg.inject = inject;
+    explore(&sc, &cfg)
+}
+
+/// Spurious returns from schedule() bite: a sleeper that does not re-check its condition
+/// after schedule() is caught (property `expectation`) with `--spurious 1`, and only then.
+#[test]
+fn spurious_returns_catch_a_sleeper_that_does_not_recheck() {
+    let name = "sleep-no-recheck-broken-client";
+    let o = run_with(name, InjectConfig::spurious(1), 1, 20_000);
+    let f = o.found.expect("found with spurious returns");
+    assert_eq!(f.failure.property, Property::Expectation, "{}", f.failure);
+    assert!(
+        f.trace.iter().any(|l| l.contains("spurious return")),
+        "the trace shows the spurious return"
+    );
+    let o = run_with(name, InjectConfig::off(), 1, 5_000);
+    assert!(o.found.is_none(), "clean without spurious returns");
+}
+
+/// The fixed ww model stays clean with spurious returns on (every ww sleeper re-checks):
+/// the test-ww_mutex port, with both spurious sites.
+#[test]
+fn fixed_ww_model_clean_with_spurious_returns() {
+    for name in [
+        "abba-wd",
+        "abba-ww",
+        "abba-signal-wd",
+        "cycle3-wd",
+        "cycle3-ww",
+        "ring3-ww",
+        "stress-inorder-wd",
+        "stress-inorder-ww",
+        "stress-all-wd",
+        "contend3-wd",
+        "contend3-ww",
+        "mixed-ctx-ww",
+    ] {
+        let o = run_with(name, InjectConfig::spurious(2), 3, 2_000);
+        if let Some(f) = o.found {
+            panic!(
+                "{name} with spurious returns: {}\n{}",
+                f.failure,
+                f.trace.join("\n")
+            );
         }
     }
 }
