@@ -221,6 +221,7 @@ pub fn run(
         cfg.budget = pair_budget(budget, start.elapsed(), pairs.len() - k);
         cfg.max_executions = args.max_executions;
         cfg.inject = args.inject_config()?;
+        cfg.config = args.kernel_config()?;
         let outcome = progress.explore(pair, &cfg);
         let mut failure_dir = None;
         if let Some(found) = &outcome.found {
@@ -607,6 +608,7 @@ mod tests {
                 },
                 consequence: None,
                 injected: vec![],
+                config: vec![],
                 execution: 1,
                 trace: vec![],
                 timeline: Default::default(),

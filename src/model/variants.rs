@@ -36,6 +36,13 @@ pub enum Variant {
     /// headless wait list's `__mutex_add_waiter(pos == first)` keeps the old
     /// `first_waiter`, and `__ww_waiter_prev` never yields the first waiter.
     FirstWaiter2026,
+    /// a4f0b6fef4b0 (v6.17-rc1, fixed by 21924af67d69 in v6.17-rc2): `__ww_mutex_wound`
+    /// clears the wounded owner's blocked_on with `lock` instead of NULL.
+    WoundClearBlockedOnLock,
+    /// Mutation: `__ww_mutex_die` wakes the dying waiter without clearing its blocked_on.
+    DropDieClear,
+    /// Mutation: `__ww_mutex_wound` wakes the wounded owner without clearing its blocked_on.
+    DropWoundClear,
     /// B14: swapout leaves a swapped resource in its bulk range; membership recomputed from the predicate.
     BulkPredicate,
     /// Spec §10.7 (2026): the swapout bulk fix tests `if (!ret)` although ttm_tt_swapout returns pages.
@@ -199,7 +206,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 48] = [
+    pub const ALL: [Variant; 51] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -213,6 +220,9 @@ impl Variant {
         Variant::StampNoWrap,
         Variant::EalreadyAnyCtx,
         Variant::FirstWaiter2026,
+        Variant::WoundClearBlockedOnLock,
+        Variant::DropDieClear,
+        Variant::DropWoundClear,
         Variant::BulkPredicate,
         Variant::SwapoutBulkRet,
         Variant::BulkFirstNotAdvanced,
@@ -551,6 +561,55 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["stress-inorder-wd", "stress-inorder-ww"],
         engines: ALL_ENGINES,
         property: Property::WaitListOrder,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::WoundClearBlockedOnLock,
+        name: "wound-clear-blocked-on-lock",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "21924af67d69 (locking: Fix __clear_task_blocked_on() warning from __ww_mutex_wound() path)",
+        introduced_in: Some("6.17"),
+        fixed_in: Some("6.17"),
+        backports: &[],
+        description: "a4f0b6fef4b0's __ww_mutex_wound calls __clear_task_blocked_on(owner, lock): when the \
+         wounded owner sleeps on another mutex, WARN_ON_ONCE(blocked_on && blocked_on != m) fires \
+         (syzbot, Maarten Lankhorst; with or without proxy execution)",
+        scenarios: &["abba-ww"],
+        engines: ALL_ENGINES,
+        property: Property::BlockedOn,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::DropDieClear,
+        name: "drop-die-clear",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none (__ww_mutex_die clears the waiter's blocked_on before waking it)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the Wait-Die wakeup leaves the dying waiter's blocked_on set: under proxy execution it \
+         stays a donor of the lock's owner and never backs off -> deadlock",
+        scenarios: &["contend3-proxy-exec-wd"],
+        engines: ALL_ENGINES,
+        property: Property::Deadlock,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::DropWoundClear,
+        name: "drop-wound-clear",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none (__ww_mutex_wound clears the wounded owner's blocked_on before waking it)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the wound wakeup leaves the wounded owner's blocked_on set: under proxy execution it \
+         stays a donor of the mutex it sleeps on, whose owner waits for it -> deadlock",
+        scenarios: &["abba-proxy-exec-ww"],
+        engines: ALL_ENGINES,
+        property: Property::Deadlock,
         removes: &[],
     },
     VariantInfo {

@@ -8,6 +8,7 @@ use super::common::{
 };
 use super::{Scenario, scenario};
 use crate::model::completion::Completion;
+use crate::model::config::{KConfig, KernelConfig};
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EDEADLK, EINTR, errno_name};
 use crate::model::{Machine, Options, Task};
@@ -642,6 +643,26 @@ pub fn register(out: &mut Vec<Scenario>) {
                 move |m, main| contend3(m, main, algo),
             ));
         }
+        // CONFIG_SCHED_PROXY_EXEC (`--config proxy-exec` on every scenario; these carry it
+        // themselves so that the blocked_on mutations have a default scenario).
+        let proxy = Options {
+            config: KernelConfig::of(KConfig::ProxyExec),
+            ..Options::default()
+        };
+        out.push(scenario(
+            &format!("abba-proxy-exec-{c}"),
+            &format!("test_abba(resolve) with CONFIG_SCHED_PROXY_EXEC: a woken waiter still blocked_on a held mutex does not run ({c})"),
+            2,
+            proxy,
+            move |m, main| test_abba(m, main, class(algo), false, Resolve::Yes, false),
+        ));
+        out.push(scenario(
+            &format!("contend3-proxy-exec-{c}"),
+            &format!("contend3 with CONFIG_SCHED_PROXY_EXEC: die and wound wakeups must clear blocked_on ({c})"),
+            4,
+            proxy,
+            move |m, main| contend3(m, main, algo),
+        ));
         out.push(scenario(
             &format!("mixed-ctx-{c}"),
             &format!("context waiters and a context-less ww_mutex_lock(NULL) waiter on the same locks ({c})"),

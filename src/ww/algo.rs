@@ -13,7 +13,9 @@ use crate::model::trace::{EDEADLK, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, ww_ctx_less};
 use crate::ww::lockdep_ww::debug_locks_warn;
-use crate::ww::mutex::{MUTEX_FLAG_WAITERS, WaitList, Waiter, WaiterId, WwMutex};
+use crate::ww::mutex::{
+    __clear_task_blocked_on, MUTEX_FLAG_WAITERS, WaitList, Waiter, WaiterId, WwMutex,
+};
 
 fn less(cur: &Task, a: &WwAcquireCtx, b: &WwAcquireCtx) -> bool {
     ww_ctx_less(a, b, cur.machine.variant(Variant::StampNoWrap))
@@ -112,6 +114,7 @@ pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCt
 /// waiter that holds locks so it can die. Returns true for Wait-Die either way (stop).
 pub(crate) fn __ww_mutex_die(
     cur: &Task,
+    lock: &WwMutex,
     waiter: &Waiter,
     ww_ctx: &WwAcquireCtx,
     wake_q: &mut WakeQ,
@@ -126,6 +129,10 @@ pub(crate) fn __ww_mutex_die(
         && less(cur, wctx, ww_ctx)
         && !cur.machine.variant(Variant::NoBackoffWake)
     {
+        // `__clear_task_blocked_on(waiter->task, lock); wake_q_add(wake_q, waiter->task);`
+        if !cur.machine.variant(Variant::DropDieClear) {
+            __clear_task_blocked_on(cur, &waiter.task, Some(lock));
+        }
         wake_q.add(&waiter.task, "__ww_mutex_die");
     }
     true
@@ -177,6 +184,17 @@ pub(crate) fn __ww_mutex_wound(
         if owner != cur.owner_word()
             && let Some(t) = cur.machine.task_of_owner(owner)
         {
+            // "When waking up the task to wound, be sure to clear the blocked_on pointer
+            // ... We pass NULL here instead of lock, because we are waking the mutex
+            // owner, who may be currently blocked on a different mutex." (21924af67d69;
+            // variant wound-clear-blocked-on-lock: a4f0b6fef4b0 passed `lock`).
+            if !cur.machine.variant(Variant::DropWoundClear) {
+                let m = cur
+                    .machine
+                    .variant(Variant::WoundClearBlockedOnLock)
+                    .then_some(lock);
+                __clear_task_blocked_on(cur, &t, m);
+            }
             wake_q.add(&t, "__ww_mutex_wound");
         }
         return true;
@@ -200,7 +218,7 @@ pub(crate) fn __ww_mutex_check_waiters(
         let Some(wctx) = w.ctx(cur) else {
             continue;
         };
-        if __ww_mutex_die(cur, w, ww_ctx, wake_q)
+        if __ww_mutex_die(cur, lock, w, ww_ctx, wake_q)
             || __ww_mutex_wound(cur, lock, wctx, Some(Arc::clone(ww_ctx)), wake_q)
         {
             break;
@@ -368,7 +386,7 @@ pub(crate) fn __ww_mutex_add_waiter(
                 break;
             }
             pos = Some(id);
-            __ww_mutex_die(cur, list.get(id), ctx, wake_q);
+            __ww_mutex_die(cur, lock, list.get(id), ctx, wake_q);
         }
     }
     let id = lock.__mutex_add_waiter(cur, list, waiter, pos);

@@ -18,7 +18,10 @@ use crate::ww::algo::{
 };
 use crate::ww::ctx::WwAcquireCtx;
 use crate::ww::lockdep_ww;
-use crate::ww::mutex::{Waiter, WaiterCtx, WwMutex};
+use crate::ww::mutex::{
+    __clear_task_blocked_on, __set_task_blocked_on, Waiter, WaiterCtx, WwMutex,
+    clear_task_blocked_on, set_task_blocked_on,
+};
 use std::sync::atomic::Ordering as Std;
 
 /// `__mutex_lock_common(lock, state, ..., ww_ctx, use_ww_ctx)` for a ww_mutex
@@ -74,12 +77,15 @@ fn __mutex_lock_common(
     let waiter = match __ww_mutex_add_waiter(cur, lock, &mut list, waiter, ww_ctx, &mut wake_q) {
         Ok(w) => w,
         Err(ret) => {
+            // err_early_kill:
+            warn_if_blocked_on(cur);
             drop(list);
             wake_q.wake_up_q(cur);
             return ret;
         }
     };
     check_wait_list_order(cur, lock, &list);
+    __set_task_blocked_on(cur, lock);
 
     // Steps 6-7: sleep until the lock is ours, a signal, or a kill.
     m.set_blocked(
@@ -115,12 +121,18 @@ fn __mutex_lock_common(
         schedule(cur);
         cur.event(|| Ev::Woken);
         let first = lock.waiter_is_first_racy(waiter);
+        // "As we likely have been woken up by task that has cleared our blocked_on
+        // state, re-set it to the lock we are trying to acquire."
+        set_task_blocked_on(cur, lock);
         set_current_state(cur, state);
         if lock.__mutex_trylock_or_handoff(cur, first) {
             list = lock.lock_wait_lock(cur);
             break;
         }
         if first {
+            // "mutex_optimistic_spin() can call schedule(), so clear blocked on so we
+            // don't become unselectable to run."
+            clear_task_blocked_on(cur, lock);
             // `mutex_optimistic_spin(lock, ww_ctx, &waiter)`: the spinning is left out
             // (ww::mutex); kept is its `fail:` path when need_resched() (an explored
             // choice, site `mutex_optimistic_spin`): `__set_current_state(TASK_RUNNING);
@@ -130,13 +142,19 @@ fn __mutex_lock_common(
                 __set_current_state(cur, TaskState::Running);
                 yield_now();
             }
+            set_task_blocked_on(cur, lock);
         }
         list = lock.lock_wait_lock(cur);
     }
+    // acquired: / err: `__clear_task_blocked_on(current, lock);
+    // __set_current_state(TASK_RUNNING);`
+    __clear_task_blocked_on(cur, cur, Some(lock));
     __set_current_state(cur, TaskState::Running);
     m.set_blocked(cur.id, None);
     if error != 0 {
         lock.__mutex_remove_waiter(&mut list, waiter);
+        // err_early_kill:
+        warn_if_blocked_on(cur);
         drop(list);
         wake_q.wake_up_q(cur);
         return error;
@@ -156,6 +174,22 @@ fn __mutex_lock_common(
     drop(list);
     wake_q.wake_up_q(cur);
     0
+}
+
+/// `WARN_ON(__get_task_blocked_on(current))` at `err_early_kill:`.
+fn warn_if_blocked_on(cur: &Task) {
+    if let Some(b) = cur.blocked_on() {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON(__get_task_blocked_on(current)): {} leaves the ww_mutex slow path \
+                 still blocked on {}",
+                cpu_name(cur.id),
+                b.name
+            ),
+        );
+    }
 }
 
 /// `ww_mutex_deadlock_injection(lock, ctx)` (CONFIG_DEBUG_WW_MUTEX_SLOWPATH).

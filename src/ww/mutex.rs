@@ -18,7 +18,7 @@ use crate::model::Machine;
 use crate::model::property::Property;
 use crate::model::sync::atomic::{AtomicUsize, Ordering};
 use crate::model::sync::{Arc, Mutex, MutexGuard};
-use crate::model::task::{Task, WakeQ};
+use crate::model::task::{BlockedOn, Task, WakeQ, proxy_exec};
 use crate::model::trace::cpu_name;
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, WwClass};
@@ -206,8 +206,9 @@ pub struct WwMutex {
     /// Index of this lock in the execution record (ghost state, wait-for reports).
     pub uid: usize,
     pub class: Arc<WwClass>,
-    /// `base.owner`: owning task word | flags.
-    pub(crate) owner: AtomicUsize,
+    /// `base.owner`: owning task word | flags (shared with `task->blocked_on` for the
+    /// proxy-execution rule, which reads the owner of the mutex a task is blocked on).
+    pub(crate) owner: Arc<AtomicUsize>,
     /// `base.wait_lock` protecting `base.wait_list`.
     pub(crate) wait_lock: Mutex<WaitList>,
     /// Mirror of `lock->first_waiter` (`WaiterId + 1`, 0 = NULL), written together with
@@ -242,7 +243,7 @@ impl WwMutex {
             name: name.into(),
             uid: machine.rec.register_lock(name),
             class: Arc::clone(class),
-            owner: AtomicUsize::new(0),
+            owner: Arc::new(AtomicUsize::new(0)),
             wait_lock: Mutex::new(WaitList::default()),
             first: StdUsize::new(0),
             ctx: AtomicUsize::new(0),
@@ -451,6 +452,7 @@ impl WwMutex {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
+                    self.proxy_owner_changed(cur);
                     if owner & MUTEX_FLAG_WAITERS != 0 {
                         break;
                     }
@@ -461,16 +463,42 @@ impl WwMutex {
         }
         let mut wake_q = WakeQ::new();
         let list = self.lock_wait_lock(cur);
-        // `waiter = lock->first_waiter; if (waiter) next = waiter->task;`
+        // `waiter = lock->first_waiter; if (waiter) { next = waiter->task;
+        // __clear_task_blocked_on(next, lock); wake_q_add(&wake_q, next); }`
         let next = list.first_waiter.map(|w| Arc::clone(&list.get(w).task));
         if let Some(next) = &next {
+            __clear_task_blocked_on(cur, next, Some(self));
             wake_q.add(next, "mutex_unlock: first waiter");
         }
         if owner & MUTEX_FLAG_HANDOFF != 0 {
             self.__mutex_handoff(next.as_ref().map_or(0, |t| t.owner_word()));
+            self.proxy_owner_changed(cur);
         }
         drop(list);
         wake_q.wake_up_q(cur);
+    }
+
+    /// `task->blocked_on` naming this mutex.
+    pub(crate) fn as_blocked_on(&self) -> BlockedOn {
+        BlockedOn {
+            uid: self.uid,
+            name: Arc::clone(&self.name),
+            owner: Arc::clone(&self.owner),
+        }
+    }
+
+    /// Proxy execution: the owner changed (released, handed off), so every donor blocked
+    /// on this mutex is re-evaluated by the scheduler (`model::task::schedule`). No-op
+    /// (and no scheduling point) without `--config proxy-exec`.
+    fn proxy_owner_changed(&self, cur: &Task) {
+        if !proxy_exec(cur) {
+            return;
+        }
+        cur.machine.each_task(|t| {
+            if t.id != cur.id && t.blocked_on().is_some_and(|b| b.uid == self.uid) {
+                t.proxy_kick();
+            }
+        });
     }
 
     /// `lock_wait_lock` (callers flush their wake_q after the guard is dropped):
@@ -483,6 +511,72 @@ impl WwMutex {
             cur,
         }
     }
+}
+
+/// The `task->blocked_on` wrappers of include/linux/sched.h (a4f0b6fef4b0, v6.17, with
+/// the READ_ONCE/WRITE_ONCE of 21924af67d69): they run with or without proxy execution
+/// (mutex.c calls them unconditionally in the non-RT build), so their WARN_ON_ONCEs are
+/// baseline behaviour. `lockdep_assert_held_once(&m->wait_lock)` and `WARN_ON_ONCE(p !=
+/// current)` are left out: every model caller holds the wait_lock and passes itself (the
+/// borrow of the wait-list guard shows the first).
+///
+/// `__set_task_blocked_on(p, m)`: `WARN_ON_ONCE(blocked_on && blocked_on != m)`, then
+/// `WRITE_ONCE(p->blocked_on, m)`.
+pub(crate) fn __set_task_blocked_on(cur: &Task, m: &WwMutex) {
+    if let Some(b) = cur.blocked_on()
+        && b.uid != m.uid
+    {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON_ONCE(blocked_on && blocked_on != m) in __set_task_blocked_on: {} sets \
+                 blocked_on = {} while blocked on {}",
+                cpu_name(cur.id),
+                m.name,
+                b.name
+            ),
+        );
+    }
+    cur.write_blocked_on(cur, Some(m.as_blocked_on()));
+}
+
+/// `set_task_blocked_on(p, m)`: `guard(raw_spinlock_irqsave)(&m->wait_lock)`, then
+/// `__set_task_blocked_on`.
+pub(crate) fn set_task_blocked_on(cur: &Task, m: &WwMutex) {
+    let _wait_lock = m.lock_wait_lock(cur);
+    __set_task_blocked_on(cur, m);
+}
+
+/// `__clear_task_blocked_on(p, m)`: with `m`, `WARN_ON_ONCE(blocked_on && blocked_on !=
+/// m)`; then `WRITE_ONCE(p->blocked_on, NULL)`. `m == NULL` skips the check (the wound
+/// path: the owner may be blocked on another mutex).
+pub(crate) fn __clear_task_blocked_on(cur: &Task, p: &Task, m: Option<&WwMutex>) {
+    if let Some(m) = m
+        && let Some(b) = p.blocked_on()
+        && b.uid != m.uid
+    {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON_ONCE(blocked_on && blocked_on != m) in __clear_task_blocked_on: {} \
+                 clears {}'s blocked_on for {}, but it is blocked on {}",
+                cpu_name(cur.id),
+                cpu_name(p.id),
+                m.name,
+                b.name
+            ),
+        );
+    }
+    p.write_blocked_on(cur, None);
+}
+
+/// `clear_task_blocked_on(p, m)`: `guard(raw_spinlock_irqsave)(&m->wait_lock)`, then
+/// `__clear_task_blocked_on`.
+pub(crate) fn clear_task_blocked_on(cur: &Task, m: &WwMutex) {
+    let _wait_lock = m.lock_wait_lock(cur);
+    __clear_task_blocked_on(cur, cur, Some(m));
 }
 
 /// A held `wait_lock`: the model lock's guard plus the lockdep entry, released together
