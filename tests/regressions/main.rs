@@ -58,6 +58,12 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "wait-list-order",
     ),
     (
+        "wound-clear-blocked-on-lock-abba-ww",
+        "abba-ww",
+        "wound-clear-blocked-on-lock",
+        "blocked-on",
+    ),
+    (
         "fifo-waiters-contend3-ww",
         "contend3-ww",
         "fifo-waiters",
