@@ -155,6 +155,44 @@ fn fixed_ww_model_clean_with_spurious_returns() {
     }
 }
 
+/// The blocked_on clear mutations are caught under proxy execution only (property
+/// `deadlock`): without it a woken task runs whatever its blocked_on says.
+#[test]
+fn blocked_on_clear_mutations_bite_under_proxy_exec_only() {
+    use ttm_model::model::config::{KConfig, KernelConfig};
+    for (v, plain, proxy) in [
+        (Variant::DropWoundClear, "abba-ww", "abba-proxy-exec-ww"),
+        (
+            Variant::DropDieClear,
+            "contend3-wd",
+            "contend3-proxy-exec-wd",
+        ),
+    ] {
+        let o = run(plain, EngineKind::Shuttle, VariantSet::of(v), 5, 5_000);
+        assert!(
+            o.found.is_none(),
+            "{} on {plain} without proxy exec",
+            v.name()
+        );
+        let f = run(proxy, EngineKind::Shuttle, VariantSet::of(v), 5, 100_000)
+            .found
+            .unwrap_or_else(|| panic!("{} not found on {proxy}", v.name()));
+        assert_eq!(f.failure.property, Property::Deadlock, "{}", f.failure);
+        // `--config proxy-exec` on the plain scenario does the same.
+        let sc = scenario::find(plain).unwrap();
+        let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::of(v));
+        cfg.seed = 5;
+        cfg.max_executions = Some(100_000);
+        cfg.budget = Duration::from_secs(60);
+        cfg.config = KernelConfig::of(KConfig::ProxyExec);
+        let f = explore(&sc, &cfg)
+            .found
+            .expect("found with --config proxy-exec");
+        assert_eq!(f.failure.property, Property::Deadlock);
+        assert_eq!(f.config, vec!["proxy-exec".to_string()]);
+    }
+}
+
 /// PCT finds the wakeup bugs too (it serialises more, so it gets a larger budget).
 #[test]
 fn pct_finds_wake_q_unflushed() {
