@@ -2,8 +2,10 @@
 //! 894d1b3db41c): `ww_mutex_lock_acquired` with its DEBUG_WW_MUTEXES checks,
 //! `__ww_mutex_die`, `__ww_mutex_wound`, `__ww_mutex_check_waiters`,
 //! `ww_mutex_set_context_fastpath`, `__ww_mutex_kill`, `__ww_mutex_check_kill`,
-//! `__ww_mutex_add_waiter`, `__ww_mutex_unlock`. All but the fast path run with the lock's
-//! wait_lock held (the caller passes the guarded list).
+//! `__ww_mutex_add_waiter`, `__ww_mutex_unlock`, and the v7.1-rc1 ring iterators
+//! `__ww_waiter_first/next/prev/last` every scan uses. All but the fast path run with the
+//! lock's wait_lock held (the caller passes the guarded list). Die and wound clear the
+//! woken task's `blocked_on` first (v6.17; wound with NULL since 21924af67d69).
 
 use crate::model::property::Property;
 use crate::model::sync::Arc;

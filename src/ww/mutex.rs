@@ -1,6 +1,8 @@
 //! The base `struct mutex` under a ww_mutex (kernel/locking/mutex.c, non-RT): the owner
 //! word with MUTEX_FLAG_WAITERS / HANDOFF / PICKUP, the fast-path compare-exchange,
-//! `wait_lock` protecting the waiter list, and unlock with wakeup and handoff.
+//! `wait_lock` protecting the waiter list — the v7.1-rc1 headless ring with
+//! `lock->first_waiter` (25500ba7e77c as fixed by 0adc92b910b3; [`WaitList`]) — unlock with
+//! wakeup and handoff, and the v6.17 `task->blocked_on` wrappers of include/linux/sched.h.
 //!
 //! Orderings follow the kernel: `atomic_long_try_cmpxchg_acquire` → compare_exchange
 //! (Acquire, Relaxed); `_release` → (Release, Relaxed); `atomic_long_read` and
@@ -12,7 +14,9 @@
 //! lock has a ww ctx; a non-waiter stops once WAITERS is set; a waiter spins only while
 //! first). Every acquisition it could make is also reachable by the trylocks the model
 //! keeps (before queueing, under wait_lock, and after each wakeup), so the set of
-//! reachable ownership orders is the same; only the number of retries differs.
+//! reachable ownership orders is the same; only the number of retries differs. What the
+//! spin does to the waiter's sleep is kept: its `fail:` need_resched path (`ww::lock`,
+//! site `mutex_optimistic_spin` of `--spurious`), and the blocked_on clear/set around it.
 
 use crate::model::Machine;
 use crate::model::property::Property;
