@@ -193,6 +193,41 @@ fn blocked_on_clear_mutations_bite_under_proxy_exec_only() {
     }
 }
 
+/// first-waiter-2026 (25500ba7e77c, fixed by 0adc92b910b3 before v7.1-rc1) is found by the
+/// test-ww_mutex stress port, as in real life (CONFIG_WW_MUTEX_SELFTEST hung at boot): three
+/// contexts queue on one lock, an older one is inserted before the first waiter, and the
+/// wait list read from `lock->first_waiter` leaves stamp order (property `wait-list-order`).
+/// Without the variant the same scenarios are clean. (`stress-all-wd`, with only two context
+/// workers and a context-less one, did not find it within 100 000 executions; `cycle3-*`
+/// does, after a few thousand, when a back-off's relock queues behind a slow-locker.)
+#[test]
+fn first_waiter_2026_is_found_by_the_stress_port() {
+    for name in [
+        "stress-inorder-wd",
+        "stress-inorder-ww",
+        "stress-reorder-wd",
+        "stress-reorder-ww",
+    ] {
+        let f = run(
+            name,
+            EngineKind::Shuttle,
+            VariantSet::of(Variant::FirstWaiter2026),
+            2,
+            100_000,
+        )
+        .found
+        .unwrap_or_else(|| panic!("first-waiter-2026 not found on {name}"));
+        assert_eq!(
+            f.failure.property,
+            Property::WaitListOrder,
+            "{name}: {}",
+            f.failure
+        );
+        let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 2, 2_000);
+        assert!(o.found.is_none(), "{name} is clean without the variant");
+    }
+}
+
 /// PCT finds the wakeup bugs too (it serialises more, so it gets a larger budget).
 #[test]
 fn pct_finds_wake_q_unflushed() {
