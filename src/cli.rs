@@ -74,6 +74,11 @@ pub struct HuntArgs {
     /// Only these fault sites fail (comma-separated names, e.g. ttm_tt_swapout,ttm_tt_backup).
     #[arg(long = "inject-sites")]
     pub inject_sites: Option<String>,
+    /// Spurious returns from schedule(): at most N per execution (0 = off), explored like
+    /// fault injection (sites `schedule` and `mutex_optimistic_spin`: a sleep returns
+    /// with no wakeup, as a stale wake_q entry or the spinner's need_resched path makes it).
+    #[arg(long, default_value_t = 1)]
+    pub spurious: u32,
     /// Turn an unmerged patch on (repeatable; `list` shows the proposals): every pair runs
     /// with it, so a hunt shows whether it removes a known finding.
     #[arg(long = "proposal")]
@@ -82,9 +87,22 @@ pub struct HuntArgs {
     /// variant whose fix that kernel lacks, on the scenarios whose code it has.
     #[arg(long)]
     pub kernel: Option<String>,
+    /// Turn a kernel config option on for every scenario (repeatable; `list` shows them):
+    /// proxy-exec = CONFIG_SCHED_PROXY_EXEC (v6.17+; refused with an older --kernel).
+    #[arg(long = "config")]
+    pub configs: Vec<String>,
 }
 
 impl HuntArgs {
+    /// The kernel config options of this hunt (`--config`), checked against `--kernel`.
+    pub fn kernel_config(&self) -> Result<crate::model::config::KernelConfig, String> {
+        let set = crate::model::config::KernelConfig::parse_all(&self.configs)?;
+        if let Some(k) = &self.kernel {
+            set.check_kernel(KernelVersion::parse(k)?)?;
+        }
+        Ok(set)
+    }
+
     /// The fault-injection limits of this hunt.
     pub fn inject_config(&self) -> Result<crate::engine::InjectConfig, String> {
         if self.inject > 8 {
@@ -97,9 +115,16 @@ impl HuntArgs {
             Some(list) => Some(crate::engine::InjectConfig::parse_sites(list)?),
             None => None,
         };
+        if self.spurious > 8 {
+            return Err(format!(
+                "bad --spurious {}: at most 8 spurious returns per execution",
+                self.spurious
+            ));
+        }
         Ok(crate::engine::InjectConfig {
             budget: self.inject,
             sites,
+            spurious: self.spurious,
         })
     }
 }
@@ -390,6 +415,7 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
 pub fn hunt(args: &HuntArgs) -> Result<u8, String> {
     let budget = parse_budget(&args.budget)?;
     args.inject_config()?;
+    args.kernel_config()?;
     let mut engine = match &args.engine {
         Some(e) => EngineKind::parse(e, args.depth)?,
         None => EngineKind::default_for_build(),
@@ -445,8 +471,28 @@ fn kernel_listing(k: &str, scenarios: &[Scenario]) -> Result<KernelListing, Stri
 }
 
 /// `ttm-model list` (plus the scenarios of `--scenario-file` files; `--kernel V`: what
-/// the registry says about kernel V).
-pub fn list(json: bool, scenario_files: &[PathBuf], kernel: Option<&str>) -> Result<u8, String> {
+/// the registry says about kernel V; `--config NAME`: what that kernel config option does).
+pub fn list(
+    json: bool,
+    scenario_files: &[PathBuf],
+    kernel: Option<&str>,
+    configs: &[String],
+) -> Result<u8, String> {
+    use crate::model::config::{KCONFIGS, KernelConfig};
+    let config = KernelConfig::parse_all(configs)?;
+    if let Some(k) = kernel {
+        config.check_kernel(KernelVersion::parse(k)?)?;
+    }
+    if !config.is_empty() && !json {
+        for c in config.iter() {
+            let i = c.info();
+            println!(
+                "{} ({}, since v{}): {}",
+                i.name, i.kconfig, i.since, i.description
+            );
+        }
+        return Ok(0);
+    }
     let mut scenarios = scenario::all();
     scenarios.extend(load_files(scenario_files)?.into_iter().map(|f| f.scenario));
     let variants: Vec<_> = Variant::ALL.iter().map(|v| v.info()).collect();
@@ -471,6 +517,13 @@ pub fn list(json: bool, scenario_files: &[PathBuf], kernel: Option<&str>) -> Res
             "kernel_version": listing,
             "scenarios": scenarios.iter().map(|s| ListScenario { name: &s.name, area: s.area, description: &s.description }).collect::<Vec<_>>(),
             "variants": variants,
+            "config": config.names(),
+            "kernel_configs": KCONFIGS.iter().map(|c| serde_json::json!({
+                "name": c.name,
+                "kconfig": c.kconfig,
+                "since": c.since.to_string(),
+                "description": c.description,
+            })).collect::<Vec<_>>(),
             "fault_sites": crate::model::fault::SITES.iter().map(|s| serde_json::json!({
                 "name": s.name,
                 "area": s.area,
@@ -484,6 +537,13 @@ pub fn list(json: bool, scenario_files: &[PathBuf], kernel: Option<&str>) -> Res
     println!("Scenarios ({}):", scenarios.len());
     for s in &scenarios {
         println!("  {:<26} [{}] {}", s.name, s.area, s.description);
+    }
+    println!("\nKernel configs (--config), off by default:");
+    for c in KCONFIGS {
+        println!(
+            "  {:<30} [{}, since v{}] {}",
+            c.name, c.kconfig, c.since, c.description
+        );
     }
     println!("\nVariants ({}), off by default:", variants.len());
     for v in &variants {
@@ -548,6 +608,7 @@ pub fn replay(path: &Path) -> Result<u8, String> {
             build_hint(needed)
         ));
     }
+    let sc = sc.with_config(crate::model::config::KernelConfig::parse_all(&file.config)?);
     let found = replay_schedule(&sc, variants, &file.schedule)
         .map_err(|e| format!("{e}; re-find the failure with: {}", file.refind_command))?;
     match found {
@@ -626,6 +687,8 @@ mod tests {
             json: false,
             inject: 1,
             inject_sites: None,
+            spurious: 1,
+            configs: vec![],
             kernel: None,
             proposals: vec![],
         };

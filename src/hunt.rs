@@ -119,6 +119,9 @@ struct JsonSummary {
     known_findings: Vec<JsonKnownFinding>,
     /// Known findings that did not reproduce although they should have (news).
     findings_gone: Vec<JsonKnownFinding>,
+    /// The kernel config options of the hunt (`--config`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    config: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -221,6 +224,7 @@ pub fn run(
         cfg.budget = pair_budget(budget, start.elapsed(), pairs.len() - k);
         cfg.max_executions = args.max_executions;
         cfg.inject = args.inject_config()?;
+        cfg.config = args.kernel_config()?;
         let outcome = progress.explore(pair, &cfg);
         let mut failure_dir = None;
         if let Some(found) = &outcome.found {
@@ -273,7 +277,8 @@ pub fn run(
         .filter(|r| r.verdict.counts_as_failure())
         .count();
 
-    let summary = json_summary(engine, elapsed, executions, interrupted, &results, skipped);
+    let mut summary = json_summary(engine, elapsed, executions, interrupted, &results, skipped);
+    summary.config = args.kernel_config()?.names();
     let summary_path = args.out.join("summary.json");
     let summary_text = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     write_atomic(&summary_path, summary_text.as_bytes())
@@ -396,6 +401,7 @@ fn json_summary(
                 _ => None,
             })
             .collect(),
+        config: vec![],
     }
 }
 
@@ -607,6 +613,7 @@ mod tests {
                 },
                 consequence: None,
                 injected: vec![],
+                config: vec![],
                 execution: 1,
                 trace: vec![],
                 timeline: Default::default(),

@@ -31,6 +31,9 @@ enum Command {
         /// still has and the scenarios whose code it has.
         #[arg(long)]
         kernel: Option<String>,
+        /// What a kernel config option does (repeatable; e.g. proxy-exec).
+        #[arg(long = "config")]
+        configs: Vec<String>,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
     Hunt(Box<cli::HuntArgs>),
@@ -66,7 +69,8 @@ fn main() -> ExitCode {
             json,
             scenario_files,
             kernel,
-        } => cli::list(json, &scenario_files, kernel.as_deref()),
+            configs,
+        } => cli::list(json, &scenario_files, kernel.as_deref(), &configs),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };

@@ -37,6 +37,9 @@ pub struct FailureFile {
     /// replays them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub injected: Vec<String>,
+    /// The kernel config options (`--config`) the failure needs; replay turns them on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config: Vec<String>,
 }
 
 impl FailureFile {
@@ -64,7 +67,11 @@ impl FailureFile {
             Some(f) => format!("--scenario-file {}", f.display()),
             None => format!("--scenario {scenario}"),
         };
-        let variant_args: String = variants.iter().map(|v| format!(" --variant {v}")).collect();
+        let variant_args: String = variants
+            .iter()
+            .map(|v| format!(" --variant {v}"))
+            .chain(found.config.iter().map(|c| format!(" --config {c}")))
+            .collect();
         let build = build_command(&found.schedule);
         FailureFile {
             format: FORMAT_VERSION,
@@ -86,6 +93,7 @@ impl FailureFile {
             scenario_file: scenario_file.map(|f| f.display().to_string()),
             consequence: found.consequence.clone(),
             injected: found.injected.iter().map(|e| e.describe()).collect(),
+            config: found.config.clone(),
         }
     }
 

@@ -14,13 +14,16 @@ use crate::model::fault::{PlanEntry, SITES, Site};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-/// The injection limits of a hunt (`--inject N`, `--inject-sites a,b`).
+/// The injection limits of a hunt (`--inject N`, `--inject-sites a,b`, `--spurious N`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InjectConfig {
     /// At most this many injected failures per execution (0 = off).
     pub budget: u32,
     /// Only these sites fail (None = every site).
     pub sites: Option<Vec<Site>>,
+    /// At most this many spurious returns from schedule() per execution (the `sched`
+    /// sites; 0 = off). Independent of `budget`.
+    pub spurious: u32,
 }
 
 impl InjectConfig {
@@ -31,12 +34,28 @@ impl InjectConfig {
     pub fn budget(n: u32) -> InjectConfig {
         InjectConfig {
             budget: n,
-            sites: None,
+            ..InjectConfig::default()
         }
     }
 
+    /// Only spurious returns, at most `n` per execution.
+    pub fn spurious(n: u32) -> InjectConfig {
+        InjectConfig {
+            spurious: n,
+            ..InjectConfig::default()
+        }
+    }
+
+    /// Is anything explored besides the schedules?
+    pub fn any(&self) -> bool {
+        self.budget > 0 || self.spurious > 0
+    }
+
     pub fn allows(&self, site: Site) -> bool {
-        self.sites.as_ref().is_none_or(|s| s.contains(&site))
+        if site.is_spurious() {
+            return self.spurious > 0;
+        }
+        self.budget > 0 && self.sites.as_ref().is_none_or(|s| s.contains(&site))
     }
 
     /// Parse `--inject-sites a,b`: a one-line error names the known sites.
@@ -103,18 +122,32 @@ impl Sampler {
         }
     }
 
-    /// The plan of the next execution.
+    /// The plan of the next execution: faults (one in four executions without any),
+    /// then spurious returns (every other execution has up to `spurious` of them).
     pub fn next_plan(&mut self) -> Vec<PlanEntry> {
-        if self.cfg.budget == 0 || self.rng.gen_range(0..4) == 0 {
-            return Vec::new();
+        let mut plan = Vec::new();
+        if self.cfg.budget > 0 && self.rng.gen_range(0..4) != 0 {
+            let pool: Vec<PlanEntry> = candidates(&self.cfg, &self.seen)
+                .into_iter()
+                .filter(|e| !is_spurious_entry(e))
+                .collect();
+            if !pool.is_empty() {
+                plan.extend(
+                    (0..self.cfg.budget).map(|_| pool[self.rng.gen_range(0..pool.len())].clone()),
+                );
+            }
         }
-        let pool = candidates(&self.cfg, &self.seen);
-        if pool.is_empty() {
-            return Vec::new();
+        if self.cfg.spurious > 0 && self.rng.gen_range(0..2) != 0 {
+            let pool: Vec<PlanEntry> = candidates(&self.cfg, &self.seen)
+                .into_iter()
+                .filter(is_spurious_entry)
+                .collect();
+            if !pool.is_empty() {
+                plan.extend(
+                    (0..self.cfg.spurious).map(|_| pool[self.rng.gen_range(0..pool.len())].clone()),
+                );
+            }
         }
-        let mut plan: Vec<PlanEntry> = (0..self.cfg.budget)
-            .map(|_| pool[self.rng.gen_range(0..pool.len())].clone())
-            .collect();
         plan.sort();
         plan.dedup_by(|a, b| a.site == b.site && a.occurrence == b.occurrence);
         plan
@@ -129,11 +162,17 @@ pub fn plans_extending(
     plan: &[PlanEntry],
     counts: &[u32],
 ) -> Vec<Vec<PlanEntry>> {
-    if plan.len() as u32 >= cfg.budget {
-        return Vec::new();
-    }
+    let spurious = plan.iter().filter(|e| is_spurious_entry(e)).count() as u32;
+    let faults = plan.len() as u32 - spurious;
     candidates(cfg, counts)
         .into_iter()
+        .filter(|e| {
+            if is_spurious_entry(e) {
+                spurious < cfg.spurious
+            } else {
+                faults < cfg.budget
+            }
+        })
         .filter(|e| {
             plan.last().is_none_or(|l| {
                 (Site::by_name(&e.site), e.occurrence) > (Site::by_name(&l.site), l.occurrence)
@@ -145,6 +184,11 @@ pub fn plans_extending(
             p
         })
         .collect()
+}
+
+/// Is this plan entry a spurious return (a `sched` site)?
+fn is_spurious_entry(e: &PlanEntry) -> bool {
+    Site::by_name(&e.site).is_some_and(Site::is_spurious)
 }
 
 /// `a,b -> E` rendering of a plan for reports.
@@ -197,6 +241,7 @@ mod tests {
         let cfg = InjectConfig {
             budget: 1,
             sites: Some(vec![site::TTM_TT_SWAPOUT]),
+            spurious: 0,
         };
         let mut s = Sampler::new(&cfg, 7);
         assert!(s.next_plan().is_empty(), "nothing seen yet");

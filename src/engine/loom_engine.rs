@@ -117,6 +117,7 @@ fn explore_bound(
 /// entry longer over what the shorter plan reached, up to `--inject`); the bound counts as
 /// exhausted only when every plan was.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
+    let sc = &sc.with_config(cfg.config);
     let start = Instant::now();
     let max_bound = match cfg.engine {
         EngineKind::Loom { max_bound } => max_bound,
@@ -167,7 +168,7 @@ pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
             }
             plans.extend(plans_extending(&cfg.inject, &plan, &run.counts));
         }
-        if cfg.inject.budget > 0 {
+        if cfg.inject.any() {
             notes.push(format!(
                 "bound {bound}: {plans_run} fault-injection plans exhausted"
             ));

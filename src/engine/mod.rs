@@ -137,8 +137,10 @@ pub struct RunConfig {
     pub trace: bool,
     /// Stop request (SIGINT/SIGTERM, or another shard of a portfolio found a failure).
     pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
-    /// Fault injection (`--inject N`, `--inject-sites`).
+    /// Fault injection (`--inject N`, `--inject-sites`) and spurious returns (`--spurious N`).
     pub inject: InjectConfig,
+    /// Kernel configuration options (`--config NAME`), on top of each scenario's own.
+    pub config: crate::model::config::KernelConfig,
 }
 
 impl RunConfig {
@@ -152,6 +154,7 @@ impl RunConfig {
             trace: true,
             stop: None,
             inject: InjectConfig::off(),
+            config: crate::model::config::KernelConfig::NONE,
         }
     }
 
@@ -214,6 +217,8 @@ pub struct Found {
     pub consequence: Option<ModelFailure>,
     /// The failures injected in the failing execution.
     pub injected: Vec<PlanEntry>,
+    /// The kernel config options it ran with (`--config` names; replayed with them).
+    pub config: Vec<String>,
     /// 1-based index of the failing execution.
     pub execution: usize,
     pub trace: Vec<String>,
@@ -273,6 +278,9 @@ impl Found {
             failure,
             consequence,
             injected: rec.map(|r| r.injected()).unwrap_or_default(),
+            config: rec
+                .map(|r| r.with(|r| r.config.names()))
+                .unwrap_or_default(),
             execution,
             trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
             timeline: rec
@@ -309,6 +317,7 @@ pub(crate) fn run_one(
         trace,
         ..sc.options
     };
+    rec.with(|r| r.config = opts.config);
     let m = Machine::with_graph(variants, opts, rec, Arc::clone(graph));
     let main = m.new_task("main");
     (sc.body)(&m, &main);

@@ -301,6 +301,7 @@ fn run_random(
 
 /// Explore `sc` under shuttle within the budget of `cfg`.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
+    let sc = &sc.with_config(cfg.config);
     let shared = Shared::new();
     let mut notes = Vec::new();
     let found = match cfg.engine {

@@ -77,6 +77,7 @@ fn one(
 
 /// Stress `sc` on real threads within the budget of `cfg`.
 pub fn explore(sc: &Scenario, cfg: &RunConfig) -> Outcome {
+    let sc = &sc.with_config(cfg.config);
     explore_with(sc, cfg, None)
 }
 

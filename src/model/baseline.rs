@@ -118,6 +118,8 @@ pub fn variants_for(v: KernelVersion) -> (VariantSet, Vec<Variant>) {
 pub fn scenario_code_since(name: &str, area: &str) -> Option<KernelVersion> {
     let v = match area {
         "ww" if name.starts_with("exec-") || name.contains("drm-exec") => KernelVersion(6, 6),
+        // task->blocked_on and CONFIG_SCHED_PROXY_EXEC (a4f0b6fef4b0 and the v6.17 pull).
+        "ww" if name.contains("proxy-exec") => KernelVersion(6, 17),
         "ww" => KernelVersion(3, 11),
         // The Xe shrinker (ttm_bo_shrink, backup) and device hibernation preparation.
         "ttm"

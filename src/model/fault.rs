@@ -57,6 +57,11 @@ impl Site {
     pub fn all() -> impl Iterator<Item = Site> {
         (0..SITES.len()).map(|i| Site(i as u16))
     }
+    /// A spurious-return site (area `sched`): it makes a sleep return early, it fails
+    /// nothing; explored under the `--spurious` budget.
+    pub fn is_spurious(self) -> bool {
+        self.info().area == "sched"
+    }
 }
 
 macro_rules! sites {
@@ -124,6 +129,12 @@ sites! {
         "drivers/gpu/drm/drm_pagemap.c: kmalloc() of the zdd in drm_pagemap_migrate_to_devmem()";
     DRM_GPUSVM_KVMALLOC = "kvmalloc_array", "svm", [ENOMEM],
         "drivers/gpu/drm/drm_gpusvm.c: kvmalloc_array() of the hmm pfns (drm_gpusvm_get_pages, drm_gpusvm_range_evict)";
+    // Spurious returns from schedule() (area `sched`, no errno: the call returns early;
+    // budget `--spurious N`, not `--inject`).
+    SCHEDULE_SPURIOUS = "schedule", "sched", [0],
+        "kernel/sched/core.c: schedule() returns with no wakeup for this sleep (a stale wake_q entry, wake_q_add's \"the wakeup can come instantly\", an unrelated wake_up_process)";
+    MUTEX_SPIN_NEED_RESCHED = "mutex_optimistic_spin", "sched", [0],
+        "kernel/locking/mutex.c: mutex_optimistic_spin() fail: need_resched() -> __set_current_state(TASK_RUNNING), so the next schedule_preempt_disabled() returns at once";
 }
 
 /// One planned failure: the `occurrence`-th call (0-based, counted per site over the
@@ -137,6 +148,9 @@ pub struct PlanEntry {
 
 impl PlanEntry {
     pub fn describe(&self) -> String {
+        if Site::by_name(&self.site).is_some_and(Site::is_spurious) {
+            return format!("{}#{} -> spurious return", self.site, self.occurrence);
+        }
         format!(
             "{}#{} -> {}",
             self.site,
@@ -165,6 +179,8 @@ pub struct InjectState {
     /// Calls seen per site so far (index = site).
     counts: Vec<u32>,
     pub injected: Vec<Injected>,
+    /// The spurious returns taken (kept apart from `injected`: no call failed).
+    pub spurious: Vec<Injected>,
 }
 
 impl InjectState {
@@ -177,6 +193,7 @@ impl InjectState {
             budget,
             counts: vec![0; SITES.len()],
             injected: Vec::new(),
+            spurious: Vec::new(),
         }
     }
 
@@ -191,7 +208,7 @@ impl InjectState {
         }
         let k = self.counts[site.0 as usize];
         self.counts[site.0 as usize] += 1;
-        if self.injected.len() as u32 >= self.budget {
+        if (self.injected.len() + self.spurious.len()) as u32 >= self.budget {
             return None;
         }
         let errno = self
@@ -199,12 +216,17 @@ impl InjectState {
             .iter()
             .find(|(s, occ, _)| *s == site && *occ == k)
             .map(|(_, _, e)| *e)?;
-        self.injected.push(Injected {
+        let taken = Injected {
             task,
             site,
             occurrence: k,
             errno,
-        });
+        };
+        if site.is_spurious() {
+            self.spurious.push(taken);
+        } else {
+            self.injected.push(taken);
+        }
         Some(errno)
     }
 }
@@ -223,6 +245,22 @@ pub fn should_fail(cur: &Task, site: Site, obj: impl FnOnce() -> String) -> Opti
         ))
     });
     Some(errno)
+}
+
+/// Does this sleep return early (a spurious-return site, `site.is_spurious()`)? Asked by
+/// the sleeper just before it would block; the plan decides as for a fault.
+pub fn spurious_return(cur: &Task, site: Site) -> bool {
+    debug_assert!(site.is_spurious());
+    if cur
+        .machine
+        .rec
+        .with(|r| r.inject.decide(cur.id, site))
+        .is_none()
+    {
+        return false;
+    }
+    cur.event(|| Ev::Note(format!("{}: spurious return [injected]", site.name())));
+    true
 }
 
 /// Did `cur` get an injected failure in this execution? Scenario expectations of
@@ -253,7 +291,11 @@ mod tests {
         for s in Site::all() {
             assert_eq!(Site::by_name(s.name()), Some(s));
             assert!(!s.info().errnos.is_empty());
-            assert!(s.info().errnos.iter().all(|e| *e < 0));
+            if s.is_spurious() {
+                assert_eq!(s.info().errnos, &[0]);
+            } else {
+                assert!(s.info().errnos.iter().all(|e| *e < 0));
+            }
         }
     }
 

@@ -22,6 +22,8 @@ pub struct Options {
     /// Mainline allows them (its `wounded` reset is in the slow path only:
     /// docs/findings.md), so this is only on in the `finding-*` scenario showing that.
     pub strict_ww_oldest: bool,
+    /// Kernel configuration options on (`model::config`; a hunt's `--config` adds to it).
+    pub config: crate::model::config::KernelConfig,
 }
 
 impl Default for Options {
@@ -30,6 +32,7 @@ impl Default for Options {
             inject_edeadlk: false,
             trace: true,
             strict_ww_oldest: false,
+            config: crate::model::config::KernelConfig::NONE,
         }
     }
 }
@@ -101,6 +104,16 @@ impl Machine {
         let id = (owner_word >> 3).checked_sub(1)?;
         let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         tasks.get(id).and_then(Weak::upgrade)
+    }
+
+    /// Every task of this execution that still exists (the scheduler's view, for the
+    /// proxy-execution rule of `model::task`).
+    pub fn each_task(&self, mut f: impl FnMut(&Arc<Task>)) {
+        let tasks: Vec<Arc<Task>> = {
+            let g = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+            g.iter().filter_map(Weak::upgrade).collect()
+        };
+        tasks.iter().for_each(&mut f);
     }
 
     /// Spawn a model task running `f` on its own (model) thread; returns the task (to send

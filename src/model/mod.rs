@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod completion;
+pub mod config;
 pub mod fault;
 pub mod kmutex;
 pub mod kref;

@@ -83,6 +83,11 @@ pub enum Property {
     /// SVM: an eviction (`evict_to_ram`, the AMD eviction worker) returned something other
     /// than 0 or -EBUSY, took more than 3 passes, or returned 0 with device pages live.
     SvmEviction,
+    /// A `task->blocked_on` check of the proxy-execution wrappers fired (include/linux/
+    /// sched.h `__set_task_blocked_on` / `__clear_task_blocked_on`: WARN_ON_ONCE on a
+    /// task blocked on, or cleared for, a mutex other than the one named; mutex.c's
+    /// `WARN_ON(__get_task_blocked_on(current))` after an early kill).
+    BlockedOn,
     /// The engine's own step bound was hit (last resort; a bounded-progress check should
     /// have fired first).
     StepLimit,
@@ -91,7 +96,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 31] = [
+    pub const ALL: [Property; 32] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -121,6 +126,7 @@ impl Property {
         Property::ZddRefcount,
         Property::MigrateRefcount,
         Property::SvmEviction,
+        Property::BlockedOn,
         Property::StepLimit,
         Property::ModelPanic,
     ];
@@ -156,6 +162,7 @@ impl Property {
             Property::ZddRefcount => "zdd-refcount",
             Property::MigrateRefcount => "migrate-refcount",
             Property::SvmEviction => "svm-eviction",
+            Property::BlockedOn => "blocked-on",
             Property::StepLimit => "step-limit",
             Property::ModelPanic => "model-panic",
         }

@@ -46,7 +46,22 @@ pub struct Task {
     /// `wake_up_process` after the clear), which the checkers do see, and a checker atomic
     /// would add a scheduling point to every wakeup of every schedule.
     wake_q_queued: AtomicBool,
+    /// `task->blocked_on` (v6.17+): the mutex this task is blocked on. Written by the task
+    /// itself under that mutex's wait_lock, cleared by others (unlock, die, wound) under
+    /// the wait_lock of the lock *they* hold: READ_ONCE/WRITE_ONCE of a pointer, which a
+    /// std lock around a single load or store models exactly (no scheduling point, the
+    /// surrounding wait_lock sections order it as in the kernel).
+    blocked_on: std::sync::Mutex<Option<BlockedOn>>,
     pub machine: Arc<Machine>,
+}
+
+/// What `task->blocked_on` points at: a mutex (its record index and name) and, for the
+/// proxy-execution rule, its owner word.
+#[derive(Clone, Debug)]
+pub struct BlockedOn {
+    pub uid: usize,
+    pub name: Arc<str>,
+    pub owner: Arc<crate::model::sync::atomic::AtomicUsize>,
 }
 
 impl Task {
@@ -58,6 +73,7 @@ impl Task {
             wake: Condvar::new(),
             signal: AtomicBool::new(false),
             wake_q_queued: AtomicBool::new(false),
+            blocked_on: std::sync::Mutex::new(None),
             machine,
         }
     }
@@ -95,6 +111,42 @@ impl Task {
         }
     }
 
+    /// `READ_ONCE(p->blocked_on)`.
+    pub fn blocked_on(&self) -> Option<BlockedOn> {
+        self.blocked_on
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// `WRITE_ONCE(p->blocked_on, m)`; with proxy execution on, a clear by another task
+    /// lets the scheduler re-evaluate this task (see [`schedule`]).
+    pub fn write_blocked_on(&self, cur: &Task, m: Option<BlockedOn>) {
+        let cleared = m.is_none();
+        *self.blocked_on.lock().unwrap_or_else(|e| e.into_inner()) = m;
+        if cleared && cur.id != self.id && proxy_exec(self) {
+            self.proxy_kick();
+        }
+    }
+
+    /// The scheduler re-evaluates a donor (proxy execution): its blocked_on or its
+    /// mutex's owner changed.
+    pub fn proxy_kick(&self) {
+        let _st = self.state.lock();
+        self.wake.notify_one();
+    }
+
+    /// Proxy execution (`find_proxy_task`, simplified): a task whose blocked_on names a
+    /// mutex with an owner other than itself does not run on its own; it donates its time
+    /// to the owner. `owner == NULL` (or a handoff to itself) lets it run.
+    fn is_proxy_donor(&self) -> bool {
+        let Some(b) = self.blocked_on() else {
+            return false;
+        };
+        let owner = b.owner.load(Ordering::Relaxed) & !0x07;
+        owner != 0 && owner != self.owner_word()
+    }
+
     /// `flush_signals()`.
     pub fn clear_signal(&self) {
         self.signal.store(false, StdOrdering::SeqCst);
@@ -118,9 +170,25 @@ pub fn __set_current_state(cur: &Task, state: TaskState) {
 }
 
 /// `schedule()`: block until someone set us back to RUNNING. An interruptible sleeper with
-/// a pending signal does not sleep (`signal_pending_state` in `__schedule`).
+/// a pending signal does not sleep (`signal_pending_state` in `__schedule`). A sleep the
+/// plan makes spurious (site `schedule`, `--spurious`) returns at once, RUNNING.
+///
+/// With CONFIG_SCHED_PROXY_EXEC (`--config proxy-exec`) a task that is RUNNING again
+/// still does not return while it is a donor (`Task::is_proxy_donor`: its blocked_on names
+/// a mutex another task owns): in the kernel `find_proxy_task` runs the owner in its place
+/// and the donor itself makes no progress until `blocked_on` is cleared (unlock, die,
+/// wound) or the owner is gone. Simplified: the rule is applied where the task would
+/// resume, i.e. on the way out of `schedule()` (a donor is never picked, so it cannot be
+/// anywhere else), and the owner's running on the donor's time is not modelled (the owner
+/// runs on its own model thread anyway). The release and handoff of the mutex, and every
+/// clear of blocked_on by another task, kick the donor to re-evaluate.
 pub fn schedule(cur: &Task) {
     let mut st = cur.state.lock();
+    if *st != TaskState::Running
+        && crate::model::fault::spurious_return(cur, crate::model::fault::site::SCHEDULE_SPURIOUS)
+    {
+        *st = TaskState::Running;
+    }
     while *st != TaskState::Running {
         if cur.signal_pending_state(*st) {
             *st = TaskState::Running;
@@ -128,6 +196,20 @@ pub fn schedule(cur: &Task) {
         }
         cur.wake.wait(&mut st);
     }
+    if proxy_exec(cur) {
+        while cur.is_proxy_donor() {
+            cur.wake.wait(&mut st);
+        }
+    }
+}
+
+/// Is CONFIG_SCHED_PROXY_EXEC on in this execution?
+#[inline]
+pub fn proxy_exec(t: &Task) -> bool {
+    t.machine
+        .opts
+        .config
+        .has(crate::model::config::KConfig::ProxyExec)
 }
 
 /// `wake_up_process(p)`: `try_to_wake_up(p, TASK_NORMAL)`. The leading full barrier is

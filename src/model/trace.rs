@@ -175,6 +175,8 @@ pub struct RecordInner {
     pub locks: Vec<LockRecord>,
     /// Fault injection: this execution's plan and what it injected.
     pub inject: crate::model::fault::InjectState,
+    /// The kernel config options of this execution (`--config`).
+    pub config: crate::model::config::KernelConfig,
 }
 
 /// The std-only record of one execution.

@@ -35,6 +35,17 @@ pub enum Variant {
     StampNoWrap,
     /// Mutation: the -EALREADY test accepts any holder context, not just our own.
     EalreadyAnyCtx,
+    /// 25500ba7e77c (v7.1 merge window, fixed by 0adc92b910b3 before v7.1-rc1): the
+    /// headless wait list's `__mutex_add_waiter(pos == first)` keeps the old
+    /// `first_waiter`, and `__ww_waiter_prev` never yields the first waiter.
+    FirstWaiter2026,
+    /// a4f0b6fef4b0 (v6.17-rc1, fixed by 21924af67d69 in v6.17-rc2): `__ww_mutex_wound`
+    /// clears the wounded owner's blocked_on with `lock` instead of NULL.
+    WoundClearBlockedOnLock,
+    /// Mutation: `__ww_mutex_die` wakes the dying waiter without clearing its blocked_on.
+    DropDieClear,
+    /// Mutation: `__ww_mutex_wound` wakes the wounded owner without clearing its blocked_on.
+    DropWoundClear,
     /// B14: swapout leaves a swapped resource in its bulk range; membership recomputed from the predicate.
     BulkPredicate,
     /// Spec §10.7 (2026): the swapout bulk fix tests `if (!ret)` although ttm_tt_swapout returns pages.
@@ -201,7 +212,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 48] = [
+    pub const ALL: [Variant; 52] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -214,6 +225,10 @@ impl Variant {
         Variant::KillWithoutLocks,
         Variant::StampNoWrap,
         Variant::EalreadyAnyCtx,
+        Variant::FirstWaiter2026,
+        Variant::WoundClearBlockedOnLock,
+        Variant::DropDieClear,
+        Variant::DropWoundClear,
         Variant::BulkPredicate,
         Variant::SwapoutBulkRet,
         Variant::BulkFirstNotAdvanced,
@@ -542,6 +557,73 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["abba-wd"],
         engines: ALL_ENGINES,
         property: Property::EalreadyMisuse,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::FirstWaiter2026,
+        name: "first-waiter-2026",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "0adc92b910b3 (locking/mutex: Fix ww_mutex wait_list operations)",
+        introduced_in: Some("7.1"),
+        fixed_in: Some("7.1"),
+        backports: &[],
+        description: "25500ba7e77c's headless wait list: __mutex_add_waiter(pos) inserts an older \
+         context before the first waiter without making it lock->first_waiter, and \
+         __ww_waiter_prev stops one early, so the wait list leaves stamp order and backward \
+         walks skip the first waiter (test-ww_mutex hung at boot; never in a tagged release)",
+        scenarios: &["stress-inorder-wd", "stress-inorder-ww"],
+        engines: ALL_ENGINES,
+        property: Property::WaitListOrder,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::WoundClearBlockedOnLock,
+        name: "wound-clear-blocked-on-lock",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "21924af67d69 (locking: Fix __clear_task_blocked_on() warning from __ww_mutex_wound() path)",
+        introduced_in: Some("6.17"),
+        fixed_in: Some("6.17"),
+        backports: &[],
+        description: "a4f0b6fef4b0's __ww_mutex_wound calls __clear_task_blocked_on(owner, lock): when the \
+         wounded owner sleeps on another mutex, WARN_ON_ONCE(blocked_on && blocked_on != m) fires \
+         (syzbot, Maarten Lankhorst; with or without proxy execution)",
+        scenarios: &["abba-ww"],
+        engines: ALL_ENGINES,
+        property: Property::BlockedOn,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::DropDieClear,
+        name: "drop-die-clear",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none (__ww_mutex_die clears the waiter's blocked_on before waking it)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the Wait-Die wakeup leaves the dying waiter's blocked_on set: under proxy execution it \
+         stays a donor of the lock's owner and never backs off -> deadlock",
+        scenarios: &["contend3-proxy-exec-wd"],
+        engines: ALL_ENGINES,
+        property: Property::Deadlock,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::DropWoundClear,
+        name: "drop-wound-clear",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none (__ww_mutex_wound clears the wounded owner's blocked_on before waking it)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the wound wakeup leaves the wounded owner's blocked_on set: under proxy execution it \
+         stays a donor of the mutex it sleeps on, whose owner waits for it -> deadlock",
+        scenarios: &["abba-proxy-exec-ww"],
+        engines: ALL_ENGINES,
+        property: Property::Deadlock,
         removes: &[],
     },
     VariantInfo {

@@ -45,6 +45,13 @@ impl Scenario {
     pub fn fits_loom(&self) -> bool {
         self.tasks <= 5
     }
+
+    /// The scenario with kernel config options `config` on as well (`--config`).
+    pub fn with_config(&self, config: crate::model::config::KernelConfig) -> Scenario {
+        let mut sc = self.clone();
+        sc.options.config = sc.options.config.union(config);
+        sc
+    }
 }
 
 pub(crate) fn scenario(

@@ -8,6 +8,7 @@ use super::common::{
 };
 use super::{Scenario, scenario};
 use crate::model::completion::Completion;
+use crate::model::config::{KConfig, KernelConfig};
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EDEADLK, EINTR, errno_name};
 use crate::model::{Machine, Options, Task};
@@ -450,8 +451,47 @@ fn mixed_ctx(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     check_quiescent(m, &[a, b]);
 }
 
+/// A broken client: a sleeper that trusts its one wakeup (`set_current_state(); if
+/// (!cond) schedule(); /* cond assumed */`) instead of re-checking its condition in a loop
+/// after `schedule()`, as every kernel sleeper must (the ww slow path re-checks:
+/// trylock, signal, check_kill). Correct as long as `schedule()` returns only for the
+/// wakeup it waits for; wrong once it can return spuriously (`hunt --spurious N`: a stale
+/// wake_q entry, the spinner's need_resched path), which the expectation check reports.
+fn sleep_no_recheck(m: &Arc<Machine>, main: &Arc<Task>) {
+    use crate::model::sync::atomic::{AtomicBool, Ordering};
+    use crate::model::task::{
+        __set_current_state, TaskState, schedule, set_current_state, wake_up_process,
+    };
+    let cond = Arc::new(AtomicBool::new(false));
+    let (waiter, h) = {
+        let cond = Arc::clone(&cond);
+        m.spawn("no_recheck_waiter", move |t| {
+            set_current_state(&t, TaskState::Uninterruptible);
+            if !cond.load(Ordering::Acquire) {
+                schedule(&t);
+            }
+            __set_current_state(&t, TaskState::Running);
+            expect(&t.machine, cond.load(Ordering::Acquire), || {
+                "back from schedule() with the condition still false: the sleeper does not \
+                 re-check it after a (spurious) return"
+                    .into()
+            });
+        })
+    };
+    cond.store(true, Ordering::Release);
+    wake_up_process(main, &waiter, "condition set");
+    m.join(main, h);
+}
+
 /// Register the selftest scenarios for both classes.
 pub fn register(out: &mut Vec<Scenario>) {
+    out.push(scenario(
+        "sleep-no-recheck-broken-client",
+        "a sleeper that does not re-check its condition after schedule() (a broken client: caught only with spurious returns, --spurious)",
+        2,
+        Options::default(),
+        sleep_no_recheck,
+    ));
     for algo in [Algo::WaitDie, Algo::WoundWait] {
         let c = algo.short();
         for flags in 0..8u32 {
@@ -603,6 +643,26 @@ pub fn register(out: &mut Vec<Scenario>) {
                 move |m, main| contend3(m, main, algo),
             ));
         }
+        // CONFIG_SCHED_PROXY_EXEC (`--config proxy-exec` on every scenario; these carry it
+        // themselves so that the blocked_on mutations have a default scenario).
+        let proxy = Options {
+            config: KernelConfig::of(KConfig::ProxyExec),
+            ..Options::default()
+        };
+        out.push(scenario(
+            &format!("abba-proxy-exec-{c}"),
+            &format!("test_abba(resolve) with CONFIG_SCHED_PROXY_EXEC: a woken waiter still blocked_on a held mutex does not run ({c})"),
+            2,
+            proxy,
+            move |m, main| test_abba(m, main, class(algo), false, Resolve::Yes, false),
+        ));
+        out.push(scenario(
+            &format!("contend3-proxy-exec-{c}"),
+            &format!("contend3 with CONFIG_SCHED_PROXY_EXEC: die and wound wakeups must clear blocked_on ({c})"),
+            4,
+            proxy,
+            move |m, main| contend3(m, main, algo),
+        ));
         out.push(scenario(
             &format!("mixed-ctx-{c}"),
             &format!("context waiters and a context-less ww_mutex_lock(NULL) waiter on the same locks ({c})"),

@@ -2,8 +2,10 @@
 //! 894d1b3db41c): `ww_mutex_lock_acquired` with its DEBUG_WW_MUTEXES checks,
 //! `__ww_mutex_die`, `__ww_mutex_wound`, `__ww_mutex_check_waiters`,
 //! `ww_mutex_set_context_fastpath`, `__ww_mutex_kill`, `__ww_mutex_check_kill`,
-//! `__ww_mutex_add_waiter`, `__ww_mutex_unlock`. All but the fast path run with the lock's
-//! wait_lock held (the caller passes the guarded list).
+//! `__ww_mutex_add_waiter`, `__ww_mutex_unlock`, and the v7.1-rc1 ring iterators
+//! `__ww_waiter_first/next/prev/last` every scan uses. All but the fast path run with the
+//! lock's wait_lock held (the caller passes the guarded list). Die and wound clear the
+//! woken task's `blocked_on` first (v6.17; wound with NULL since 21924af67d69).
 
 use crate::model::property::Property;
 use crate::model::sync::Arc;
@@ -13,10 +15,42 @@ use crate::model::trace::{EDEADLK, Ev, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, ww_ctx_less};
 use crate::ww::lockdep_ww::debug_locks_warn;
-use crate::ww::mutex::{MUTEX_FLAG_WAITERS, WaitList, Waiter, WwMutex};
+use crate::ww::mutex::{
+    __clear_task_blocked_on, MUTEX_FLAG_WAITERS, WaitList, Waiter, WaiterId, WwMutex,
+};
 
 fn less(cur: &Task, a: &WwAcquireCtx, b: &WwAcquireCtx) -> bool {
     ww_ctx_less(a, b, cur.machine.variant(Variant::StampNoWrap))
+}
+
+/// `__ww_waiter_first(lock)`: `lock->first_waiter` (v7.1-rc1 headless ring).
+pub(crate) fn __ww_waiter_first(list: &WaitList) -> Option<WaiterId> {
+    list.first_waiter
+}
+
+/// `__ww_waiter_next(lock, w)`: the successor, NULL once the ring comes back to the first.
+pub(crate) fn __ww_waiter_next(list: &WaitList, w: WaiterId) -> Option<WaiterId> {
+    let w = list.list_next_entry(w);
+    (list.first_waiter != Some(w)).then_some(w)
+}
+
+/// `__ww_waiter_prev(lock, w)`: the predecessor, NULL when `w` is the first (0adc92b910b3).
+/// Variant `first-waiter-2026` (25500ba7e77c): step back first, then stop when the
+/// predecessor is the first, so a backward walk never yields the first waiter.
+pub(crate) fn __ww_waiter_prev(cur: &Task, list: &WaitList, w: WaiterId) -> Option<WaiterId> {
+    if cur.machine.variant(Variant::FirstWaiter2026) {
+        let w = list.list_prev_entry(w);
+        return (list.first_waiter != Some(w)).then_some(w);
+    }
+    if list.first_waiter == Some(w) {
+        return None;
+    }
+    Some(list.list_prev_entry(w))
+}
+
+/// `__ww_waiter_last(lock)`: the first waiter's predecessor (the ring's tail).
+pub(crate) fn __ww_waiter_last(list: &WaitList) -> Option<WaiterId> {
+    list.first_waiter.map(|w| list.list_prev_entry(w))
 }
 
 /// `ww_mutex_lock_acquired(ww, ww_ctx)`: the DEBUG_WW_MUTEXES checks (each one a
@@ -82,6 +116,7 @@ pub(crate) fn ww_mutex_lock_acquired(cur: &Task, ww: &WwMutex, ctx: &WwAcquireCt
 /// waiter that holds locks so it can die. Returns true for Wait-Die either way (stop).
 pub(crate) fn __ww_mutex_die(
     cur: &Task,
+    lock: &WwMutex,
     waiter: &Waiter,
     ww_ctx: &WwAcquireCtx,
     wake_q: &mut WakeQ,
@@ -96,6 +131,10 @@ pub(crate) fn __ww_mutex_die(
         && less(cur, wctx, ww_ctx)
         && !cur.machine.variant(Variant::NoBackoffWake)
     {
+        // `__clear_task_blocked_on(waiter->task, lock); wake_q_add(wake_q, waiter->task);`
+        if !cur.machine.variant(Variant::DropDieClear) {
+            __clear_task_blocked_on(cur, &waiter.task, Some(lock));
+        }
         wake_q.add(&waiter.task, "__ww_mutex_die");
     }
     true
@@ -147,6 +186,17 @@ pub(crate) fn __ww_mutex_wound(
         if owner != cur.owner_word()
             && let Some(t) = cur.machine.task_of_owner(owner)
         {
+            // "When waking up the task to wound, be sure to clear the blocked_on pointer
+            // ... We pass NULL here instead of lock, because we are waking the mutex
+            // owner, who may be currently blocked on a different mutex." (21924af67d69;
+            // variant wound-clear-blocked-on-lock: a4f0b6fef4b0 passed `lock`).
+            if !cur.machine.variant(Variant::DropWoundClear) {
+                let m = cur
+                    .machine
+                    .variant(Variant::WoundClearBlockedOnLock)
+                    .then_some(lock);
+                __clear_task_blocked_on(cur, &t, m);
+            }
             wake_q.add(&t, "__ww_mutex_wound");
         }
         return true;
@@ -163,11 +213,14 @@ pub(crate) fn __ww_mutex_check_waiters(
     ww_ctx: &Arc<WwAcquireCtx>,
     wake_q: &mut WakeQ,
 ) {
-    for w in list.iter() {
+    let mut it = __ww_waiter_first(list);
+    while let Some(id) = it {
+        it = __ww_waiter_next(list, id);
+        let w = list.get(id);
         let Some(wctx) = w.ctx(cur) else {
             continue;
         };
-        if __ww_mutex_die(cur, w, ww_ctx, wake_q)
+        if __ww_mutex_die(cur, lock, w, ww_ctx, wake_q)
             || __ww_mutex_wound(cur, lock, wctx, Some(Arc::clone(ww_ctx)), wake_q)
         {
             break;
@@ -267,11 +320,13 @@ fn check_oldest_not_killed(cur: &Task, lock: &WwMutex, ctx: &WwAcquireCtx) {
 }
 
 /// `__ww_mutex_check_kill(lock, waiter, ctx)`: Wound-Wait dies when wounded; Wait-Die
-/// when the holder or any context waiter ahead of us is older.
+/// when the holder or any context waiter ahead of us is older (walking back from our
+/// waiter with `__ww_waiter_prev`).
 pub(crate) fn __ww_mutex_check_kill(
     cur: &Task,
     lock: &WwMutex,
     list: &WaitList,
+    waiter: WaiterId,
     ctx: &WwAcquireCtx,
 ) -> i32 {
     let hold = lock.ctx.load(Ordering::Relaxed);
@@ -287,12 +342,10 @@ pub(crate) fn __ww_mutex_check_kill(
     if hold != 0 && less(cur, ctx, &lock.class.ctx(hold)) {
         return __ww_mutex_kill(cur, lock, ctx);
     }
-    let me = list
-        .iter()
-        .position(|w| w.task.id == cur.id)
-        .unwrap_or(list.len());
-    for w in list[..me].iter().rev() {
-        if w.ctx(cur).is_none() {
+    let mut it = __ww_waiter_prev(cur, list, waiter);
+    while let Some(id) = it {
+        it = __ww_waiter_prev(cur, list, id);
+        if list.get(id).ctx(cur).is_none() {
             continue;
         }
         return __ww_mutex_kill(cur, lock, ctx);
@@ -301,8 +354,10 @@ pub(crate) fn __ww_mutex_check_kill(
 }
 
 /// `__ww_mutex_add_waiter(waiter, lock, ww_ctx, wake_q)`: stamp-ordered insertion
-/// (context-less waiters FIFO), Wait-Die early kill, die wakeups of younger waiters, and
-/// for Wound-Wait the barrier + wound of a younger holder.
+/// (context-less waiters FIFO), walking back from `__ww_waiter_last` with
+/// `__ww_waiter_prev`; Wait-Die early kill, die wakeups of younger waiters, and for
+/// Wound-Wait the barrier + wound of a younger holder. Returns the queued waiter, or the
+/// -EDEADLK of the early kill (nothing queued).
 pub(crate) fn __ww_mutex_add_waiter(
     cur: &Task,
     lock: &WwMutex,
@@ -310,32 +365,33 @@ pub(crate) fn __ww_mutex_add_waiter(
     waiter: Waiter,
     ww_ctx: Option<&Arc<WwAcquireCtx>>,
     wake_q: &mut WakeQ,
-) -> i32 {
+) -> Result<WaiterId, i32> {
     let Some(ctx) = ww_ctx else {
-        lock.__mutex_add_waiter(list, waiter, None);
-        return 0;
+        return Ok(lock.__mutex_add_waiter(cur, list, waiter, None));
     };
     let is_wait_die = ctx.is_wait_die;
     let mut pos = None;
     if !cur.machine.variant(Variant::FifoWaiters) {
-        for i in (0..list.len()).rev() {
-            let Some(cur_ctx) = list[i].ctx(cur) else {
+        let mut it = __ww_waiter_last(list);
+        while let Some(id) = it {
+            it = __ww_waiter_prev(cur, list, id);
+            let Some(cur_ctx) = list.get(id).ctx(cur) else {
                 continue;
             };
             if less(cur, ctx, cur_ctx) {
                 if is_wait_die {
                     let ret = __ww_mutex_kill(cur, lock, ctx);
                     if ret != 0 {
-                        return ret;
+                        return Err(ret);
                     }
                 }
                 break;
             }
-            pos = Some(i);
-            __ww_mutex_die(cur, &list[i], ctx, wake_q);
+            pos = Some(id);
+            __ww_mutex_die(cur, lock, list.get(id), ctx, wake_q);
         }
     }
-    lock.__mutex_add_waiter(list, waiter, pos);
+    let id = lock.__mutex_add_waiter(cur, list, waiter, pos);
     if !is_wait_die {
         if !cur.machine.variant(Variant::FastpathNoMb) {
             fence(Ordering::SeqCst);
@@ -346,7 +402,7 @@ pub(crate) fn __ww_mutex_add_waiter(
         };
         __ww_mutex_wound(cur, lock, ctx, hold, wake_q);
     }
-    0
+    Ok(id)
 }
 
 /// `__ww_mutex_unlock(lock)`: detach the holder context (debug warns when its count is
@@ -373,10 +429,15 @@ pub(crate) fn __ww_mutex_unlock(cur: &Task, lock: &WwMutex) {
     }
 }
 
-/// Invariant (1) of ww-mutex-design: context waiters sorted by stamp, oldest first
-/// (checked under wait_lock after every insertion, by ticket issue order).
+/// Invariant (1) of ww-mutex-design: context waiters sorted by stamp, oldest first, in
+/// the order every iterator reads the ring (from `first_waiter` on), checked under
+/// wait_lock after every insertion, by ticket issue order.
 pub(crate) fn check_wait_list_order(cur: &Task, lock: &WwMutex, list: &WaitList) {
-    let ctxs: Vec<&Arc<WwAcquireCtx>> = list.iter().filter_map(|w| w.ghost_ctx()).collect();
+    let ctxs: Vec<&Arc<WwAcquireCtx>> = list
+        .ghost_order()
+        .into_iter()
+        .filter_map(|w| w.ghost_ctx())
+        .collect();
     for pair in ctxs.windows(2) {
         if ww_ctx_less(pair[0], pair[1], false) {
             let order: Vec<String> = ctxs

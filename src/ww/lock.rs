@@ -3,9 +3,10 @@
 //! and the client-facing calls. The API wrappers also keep the ghost state the properties
 //! are checked against (who holds what, oldest context), outside the checkers' view.
 
+use crate::model::fault::{site, spurious_return};
 use crate::model::property::Property;
-use crate::model::sync::Arc;
 use crate::model::sync::atomic::Ordering;
+use crate::model::sync::{Arc, yield_now};
 use crate::model::task::{
     __set_current_state, Task, TaskState, WakeQ, schedule, set_current_state,
 };
@@ -17,7 +18,10 @@ use crate::ww::algo::{
 };
 use crate::ww::ctx::WwAcquireCtx;
 use crate::ww::lockdep_ww;
-use crate::ww::mutex::{Waiter, WaiterCtx, WwMutex};
+use crate::ww::mutex::{
+    __clear_task_blocked_on, __set_task_blocked_on, Waiter, WaiterCtx, WwMutex,
+    clear_task_blocked_on, set_task_blocked_on,
+};
 use std::sync::atomic::Ordering as Std;
 
 /// `__mutex_lock_common(lock, state, ..., ww_ctx, use_ww_ctx)` for a ww_mutex
@@ -70,13 +74,18 @@ fn __mutex_lock_common(
             None => WaiterCtx::None,
         },
     };
-    let ret = __ww_mutex_add_waiter(cur, lock, &mut list, waiter, ww_ctx, &mut wake_q);
-    if ret != 0 {
-        drop(list);
-        wake_q.wake_up_q(cur);
-        return ret;
-    }
+    let waiter = match __ww_mutex_add_waiter(cur, lock, &mut list, waiter, ww_ctx, &mut wake_q) {
+        Ok(w) => w,
+        Err(ret) => {
+            // err_early_kill:
+            warn_if_blocked_on(cur);
+            drop(list);
+            wake_q.wake_up_q(cur);
+            return ret;
+        }
+    };
     check_wait_list_order(cur, lock, &list);
+    __set_task_blocked_on(cur, lock);
 
     // Steps 6-7: sleep until the lock is ours, a signal, or a kill.
     m.set_blocked(
@@ -94,7 +103,7 @@ fn __mutex_lock_common(
             break;
         }
         if let Some(ctx) = ww_ctx {
-            let r = __ww_mutex_check_kill(cur, lock, &list, ctx);
+            let r = __ww_mutex_check_kill(cur, lock, &list, waiter, ctx);
             if r != 0 {
                 error = r;
                 break;
@@ -111,18 +120,41 @@ fn __mutex_lock_common(
         });
         schedule(cur);
         cur.event(|| Ev::Woken);
-        let first = lock.waiter_is_first_racy(cur);
+        let first = lock.waiter_is_first_racy(waiter);
+        // "As we likely have been woken up by task that has cleared our blocked_on
+        // state, re-set it to the lock we are trying to acquire."
+        set_task_blocked_on(cur, lock);
         set_current_state(cur, state);
         if lock.__mutex_trylock_or_handoff(cur, first) {
             list = lock.lock_wait_lock(cur);
             break;
         }
+        if first {
+            // "mutex_optimistic_spin() can call schedule(), so clear blocked on so we
+            // don't become unselectable to run."
+            clear_task_blocked_on(cur, lock);
+            // `mutex_optimistic_spin(lock, ww_ctx, &waiter)`: the spinning is left out
+            // (ww::mutex); kept is its `fail:` path when need_resched() (an explored
+            // choice, site `mutex_optimistic_spin`): `__set_current_state(TASK_RUNNING);
+            // schedule_preempt_disabled();`, a reschedule with no sleep, after which the
+            // next loop iteration's schedule_preempt_disabled() returns at once.
+            if spurious_return(cur, site::MUTEX_SPIN_NEED_RESCHED) {
+                __set_current_state(cur, TaskState::Running);
+                yield_now();
+            }
+            set_task_blocked_on(cur, lock);
+        }
         list = lock.lock_wait_lock(cur);
     }
+    // acquired: / err: `__clear_task_blocked_on(current, lock);
+    // __set_current_state(TASK_RUNNING);`
+    __clear_task_blocked_on(cur, cur, Some(lock));
     __set_current_state(cur, TaskState::Running);
     m.set_blocked(cur.id, None);
     if error != 0 {
-        lock.__mutex_remove_waiter(&mut list, cur);
+        lock.__mutex_remove_waiter(&mut list, waiter);
+        // err_early_kill:
+        warn_if_blocked_on(cur);
         drop(list);
         wake_q.wake_up_q(cur);
         return error;
@@ -130,11 +162,11 @@ fn __mutex_lock_common(
     // Step 9: acquired.
     if let Some(ctx) = ww_ctx {
         // Wound-Wait: we stole the lock (not first waiter): anyone might want to wound us.
-        if !ctx.is_wait_die && list.first().is_none_or(|w| w.task.id != cur.id) {
+        if !ctx.is_wait_die && list.first_waiter != Some(waiter) {
             __ww_mutex_check_waiters(cur, lock, &list, ctx, &mut wake_q);
         }
     }
-    lock.__mutex_remove_waiter(&mut list, cur);
+    lock.__mutex_remove_waiter(&mut list, waiter);
     // Step 10.
     if let Some(ctx) = ww_ctx {
         ww_mutex_lock_acquired(cur, lock, ctx);
@@ -142,6 +174,22 @@ fn __mutex_lock_common(
     drop(list);
     wake_q.wake_up_q(cur);
     0
+}
+
+/// `WARN_ON(__get_task_blocked_on(current))` at `err_early_kill:`.
+fn warn_if_blocked_on(cur: &Task) {
+    if let Some(b) = cur.blocked_on() {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON(__get_task_blocked_on(current)): {} leaves the ww_mutex slow path \
+                 still blocked on {}",
+                cpu_name(cur.id),
+                b.name
+            ),
+        );
+    }
 }
 
 /// `ww_mutex_deadlock_injection(lock, ctx)` (CONFIG_DEBUG_WW_MUTEX_SLOWPATH).

@@ -1,6 +1,8 @@
 //! The base `struct mutex` under a ww_mutex (kernel/locking/mutex.c, non-RT): the owner
 //! word with MUTEX_FLAG_WAITERS / HANDOFF / PICKUP, the fast-path compare-exchange,
-//! `wait_lock` protecting the waiter list, and unlock with wakeup and handoff.
+//! `wait_lock` protecting the waiter list — the v7.1-rc1 headless ring with
+//! `lock->first_waiter` (25500ba7e77c as fixed by 0adc92b910b3; [`WaitList`]) — unlock with
+//! wakeup and handoff, and the v6.17 `task->blocked_on` wrappers of include/linux/sched.h.
 //!
 //! Orderings follow the kernel: `atomic_long_try_cmpxchg_acquire` → compare_exchange
 //! (Acquire, Relaxed); `_release` → (Release, Relaxed); `atomic_long_read` and
@@ -12,14 +14,17 @@
 //! lock has a ww ctx; a non-waiter stops once WAITERS is set; a waiter spins only while
 //! first). Every acquisition it could make is also reachable by the trylocks the model
 //! keeps (before queueing, under wait_lock, and after each wakeup), so the set of
-//! reachable ownership orders is the same; only the number of retries differs.
+//! reachable ownership orders is the same; only the number of retries differs. What the
+//! spin does to the waiter's sleep is kept: its `fail:` need_resched path (`ww::lock`,
+//! site `mutex_optimistic_spin` of `--spurious`), and the blocked_on clear/set around it.
 
 use crate::model::Machine;
 use crate::model::property::Property;
 use crate::model::sync::atomic::{AtomicUsize, Ordering};
 use crate::model::sync::{Arc, Mutex, MutexGuard};
-use crate::model::task::{Task, WakeQ};
+use crate::model::task::{BlockedOn, Task, WakeQ, proxy_exec};
 use crate::model::trace::cpu_name;
+use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, WwClass};
 use crate::ww::lockdep_ww;
 use std::sync::atomic::{AtomicBool as StdBool, AtomicUsize as StdUsize, Ordering as Std};
@@ -73,7 +78,130 @@ impl Waiter {
     }
 }
 
-pub(crate) type WaitList = Vec<Waiter>;
+/// A waiter's node in the ring (`&waiter->list`): an index into the lock's node arena.
+pub(crate) type WaiterId = usize;
+
+/// One `struct mutex_waiter` on the ring: the waiter and its `list` links.
+#[derive(Debug)]
+struct Node {
+    waiter: Waiter,
+    prev: WaiterId,
+    next: WaiterId,
+}
+
+/// `lock->first_waiter` and the headless ring of `struct mutex_waiter` of 25500ba7e77c
+/// ("locking/mutex: Remove the list_head from struct mutex", v7.1-rc1): the waiters are
+/// linked to each other only (`waiter->list`), the lock points at the first one.
+/// `first_waiter` is written only by [`WwMutex::__mutex_add_waiter`] and
+/// [`WwMutex::__mutex_remove_waiter`], in the kernel's step order; the iterators
+/// (`__ww_waiter_first/next/prev/last` in `ww::algo`) stop when they come back to it.
+///
+/// The waiters live on their tasks' stacks in the kernel; here in a small arena whose
+/// slots are reused (a free slot is `None`), so a `WaiterId` is the waiter's address
+/// while it is queued.
+#[derive(Debug, Default)]
+pub(crate) struct WaitList {
+    nodes: Vec<Option<Node>>,
+    /// `lock->first_waiter` (NULL = no waiter).
+    pub first_waiter: Option<WaiterId>,
+}
+
+impl WaitList {
+    fn node(&self, id: WaiterId) -> &Node {
+        self.nodes[id].as_ref().expect("a queued waiter")
+    }
+
+    fn node_mut(&mut self, id: WaiterId) -> &mut Node {
+        self.nodes[id].as_mut().expect("a queued waiter")
+    }
+
+    fn alloc(&mut self, waiter: Waiter) -> WaiterId {
+        let node = Some(Node {
+            waiter,
+            prev: 0,
+            next: 0,
+        });
+        match self.nodes.iter().position(Option::is_none) {
+            Some(i) => {
+                self.nodes[i] = node;
+                i
+            }
+            None => {
+                self.nodes.push(node);
+                self.nodes.len() - 1
+            }
+        }
+    }
+
+    /// The `struct mutex_waiter` at `id`.
+    pub fn get(&self, id: WaiterId) -> &Waiter {
+        &self.node(id).waiter
+    }
+
+    /// `INIT_LIST_HEAD(&waiter->list)`: a ring of one.
+    fn init_list_head(&mut self, waiter: Waiter) -> WaiterId {
+        let id = self.alloc(waiter);
+        let n = self.node_mut(id);
+        n.prev = id;
+        n.next = id;
+        id
+    }
+
+    /// `list_add_tail(&waiter->list, &pos->list)`: insert before `pos`.
+    fn list_add_tail(&mut self, waiter: Waiter, pos: WaiterId) -> WaiterId {
+        let id = self.alloc(waiter);
+        let prev = self.node(pos).prev;
+        {
+            let n = self.node_mut(id);
+            n.prev = prev;
+            n.next = pos;
+        }
+        self.node_mut(prev).next = id;
+        self.node_mut(pos).prev = id;
+        id
+    }
+
+    /// `list_empty(&waiter->list)`: the waiter is alone on the ring.
+    fn list_empty(&self, id: WaiterId) -> bool {
+        self.node(id).next == id
+    }
+
+    /// `list_del(&waiter->list)`: unlink (the node's storage goes with its stack frame).
+    fn list_del(&mut self, id: WaiterId) -> Waiter {
+        let (prev, next) = (self.node(id).prev, self.node(id).next);
+        self.node_mut(prev).next = next;
+        self.node_mut(next).prev = prev;
+        self.nodes[id].take().expect("a queued waiter").waiter
+    }
+
+    /// `list_next_entry(w, list)`.
+    pub fn list_next_entry(&self, id: WaiterId) -> WaiterId {
+        self.node(id).next
+    }
+
+    /// `list_prev_entry(w, list)`.
+    pub fn list_prev_entry(&self, id: WaiterId) -> WaiterId {
+        self.node(id).prev
+    }
+
+    /// Ghost: the waiters in ring order starting at `first_waiter` (the checker's view,
+    /// what every kernel iterator assumes the order is).
+    pub fn ghost_order(&self) -> Vec<&Waiter> {
+        let mut out = Vec::new();
+        let Some(first) = self.first_waiter else {
+            return out;
+        };
+        let mut w = first;
+        loop {
+            out.push(self.get(w));
+            w = self.list_next_entry(w);
+            if w == first || out.len() > self.nodes.len() {
+                break;
+            }
+        }
+        out
+    }
+}
 
 /// `struct ww_mutex` = base mutex + `ctx` (+ debug class).
 #[derive(Debug)]
@@ -82,12 +210,13 @@ pub struct WwMutex {
     /// Index of this lock in the execution record (ghost state, wait-for reports).
     pub uid: usize,
     pub class: Arc<WwClass>,
-    /// `base.owner`: owning task word | flags.
-    pub(crate) owner: AtomicUsize,
+    /// `base.owner`: owning task word | flags (shared with `task->blocked_on` for the
+    /// proxy-execution rule, which reads the owner of the mutex a task is blocked on).
+    pub(crate) owner: Arc<AtomicUsize>,
     /// `base.wait_lock` protecting `base.wait_list`.
     pub(crate) wait_lock: Mutex<WaitList>,
-    /// Mirror of `list_first_entry(&wait_list)` (its task's owner word, 0 = empty),
-    /// written under wait_lock. `__mutex_waiter_is_first` reads the list head without
+    /// Mirror of `lock->first_waiter` (`WaiterId + 1`, 0 = NULL), written together with
+    /// it under wait_lock. `__mutex_waiter_is_first` reads `first_waiter` without
     /// wait_lock after `schedule()`; the mirror gives that racy read without taking the
     /// model lock, which would add an ordering the kernel does not have.
     pub(crate) first: StdUsize,
@@ -118,8 +247,8 @@ impl WwMutex {
             name: name.into(),
             uid: machine.rec.register_lock(name),
             class: Arc::clone(class),
-            owner: AtomicUsize::new(0),
-            wait_lock: Mutex::new(Vec::new()),
+            owner: Arc::new(AtomicUsize::new(0)),
+            wait_lock: Mutex::new(WaitList::default()),
             first: StdUsize::new(0),
             ctx: AtomicUsize::new(0),
             ghost_ctx: StdUsize::new(0),
@@ -206,41 +335,70 @@ impl WwMutex {
         self.owner.fetch_and(!flag, Ordering::Relaxed);
     }
 
-    fn update_first(&self, list: &WaitList) {
-        let word = list.first().map_or(0, |w| w.task.owner_word());
-        self.first.store(word, Std::SeqCst);
+    /// `lock->first_waiter = w` (and its racy-read mirror).
+    fn set_first_waiter(&self, list: &mut WaitList, w: Option<WaiterId>) {
+        list.first_waiter = w;
+        self.first.store(w.map_or(0, |w| w + 1), Std::SeqCst);
     }
 
-    /// `__mutex_waiter_is_first(lock, waiter)`, read without wait_lock.
-    pub(crate) fn waiter_is_first_racy(&self, cur: &Task) -> bool {
-        self.first.load(Std::SeqCst) == cur.owner_word()
+    /// `__mutex_waiter_is_first(lock, waiter)`: `lock->first_waiter == waiter`, read
+    /// without wait_lock (data_race in the spinner).
+    pub(crate) fn waiter_is_first_racy(&self, waiter: WaiterId) -> bool {
+        self.first.load(Std::SeqCst) == waiter + 1
     }
 
-    /// `__mutex_add_waiter(lock, waiter, list)`: insert before `pos` (tail when None); the
-    /// first waiter sets MUTEX_FLAG_WAITERS.
+    /// `__mutex_add_waiter(lock, waiter, pos)` (v7.1-rc1: 25500ba7e77c as fixed by
+    /// 0adc92b910b3): read `first` at entry; with `pos`, insert before it and, when `pos`
+    /// was the first, make the new waiter the first; else append before the first (the
+    /// ring's tail); an empty ring makes it the first and sets MUTEX_FLAG_WAITERS.
+    /// Variant `first-waiter-2026` is the 25500ba7e77c body: `pos` (or the first) is
+    /// only the insertion point, `first_waiter` is not updated when `pos` was the first.
+    /// (`hung_task_set_blocker` and `debug_mutex_add_waiter` are left out: no locking.)
     pub(crate) fn __mutex_add_waiter(
         &self,
+        cur: &Task,
         list: &mut WaitList,
         waiter: Waiter,
-        pos: Option<usize>,
-    ) {
-        let idx = pos.unwrap_or(list.len());
-        list.insert(idx, waiter);
-        if idx == 0 {
-            self.__mutex_set_flag(MUTEX_FLAG_WAITERS);
+        pos: Option<WaiterId>,
+    ) -> WaiterId {
+        let first = list.first_waiter;
+        if cur.machine.variant(Variant::FirstWaiter2026) {
+            let first = pos.or(first);
+            if let Some(first) = first {
+                return list.list_add_tail(waiter, first);
+            }
+        } else {
+            if let Some(pos) = pos {
+                // Insert @waiter before @pos.
+                let id = list.list_add_tail(waiter, pos);
+                // If @pos == @first, then @waiter will be the new first.
+                if Some(pos) == first {
+                    self.set_first_waiter(list, Some(id));
+                }
+                return id;
+            }
+            if let Some(first) = first {
+                return list.list_add_tail(waiter, first);
+            }
         }
-        self.update_first(list);
+        let id = list.init_list_head(waiter);
+        self.set_first_waiter(list, Some(id));
+        self.__mutex_set_flag(MUTEX_FLAG_WAITERS);
+        id
     }
 
-    /// `__mutex_remove_waiter(lock, waiter)`: an empty list clears all three flags.
-    pub(crate) fn __mutex_remove_waiter(&self, list: &mut WaitList, cur: &Task) {
-        if let Some(i) = list.iter().position(|w| w.task.id == cur.id) {
-            list.remove(i);
-        }
-        if list.is_empty() {
+    /// `__mutex_remove_waiter(lock, waiter)`: the last waiter clears all three flags and
+    /// `first_waiter`; else a removed first waiter passes `first_waiter` on to its
+    /// successor, then `list_del`.
+    pub(crate) fn __mutex_remove_waiter(&self, list: &mut WaitList, waiter: WaiterId) {
+        if list.list_empty(waiter) {
             self.__mutex_clear_flag(MUTEX_FLAGS);
+            self.set_first_waiter(list, None);
+        } else if list.first_waiter == Some(waiter) {
+            let next = list.list_next_entry(waiter);
+            self.set_first_waiter(list, Some(next));
         }
-        self.update_first(list);
+        list.list_del(waiter);
     }
 
     /// `__mutex_handoff(lock, task)`: owner := task | PICKUP (WAITERS kept, HANDOFF cleared);
@@ -298,6 +456,7 @@ impl WwMutex {
                 Ordering::Relaxed,
             ) {
                 Ok(_) => {
+                    self.proxy_owner_changed(cur);
                     if owner & MUTEX_FLAG_WAITERS != 0 {
                         break;
                     }
@@ -308,15 +467,42 @@ impl WwMutex {
         }
         let mut wake_q = WakeQ::new();
         let list = self.lock_wait_lock(cur);
-        let next = list.first().map(|w| Arc::clone(&w.task));
+        // `waiter = lock->first_waiter; if (waiter) { next = waiter->task;
+        // __clear_task_blocked_on(next, lock); wake_q_add(&wake_q, next); }`
+        let next = list.first_waiter.map(|w| Arc::clone(&list.get(w).task));
         if let Some(next) = &next {
+            __clear_task_blocked_on(cur, next, Some(self));
             wake_q.add(next, "mutex_unlock: first waiter");
         }
         if owner & MUTEX_FLAG_HANDOFF != 0 {
             self.__mutex_handoff(next.as_ref().map_or(0, |t| t.owner_word()));
+            self.proxy_owner_changed(cur);
         }
         drop(list);
         wake_q.wake_up_q(cur);
+    }
+
+    /// `task->blocked_on` naming this mutex.
+    pub(crate) fn as_blocked_on(&self) -> BlockedOn {
+        BlockedOn {
+            uid: self.uid,
+            name: Arc::clone(&self.name),
+            owner: Arc::clone(&self.owner),
+        }
+    }
+
+    /// Proxy execution: the owner changed (released, handed off), so every donor blocked
+    /// on this mutex is re-evaluated by the scheduler (`model::task::schedule`). No-op
+    /// (and no scheduling point) without `--config proxy-exec`.
+    fn proxy_owner_changed(&self, cur: &Task) {
+        if !proxy_exec(cur) {
+            return;
+        }
+        cur.machine.each_task(|t| {
+            if t.id != cur.id && t.blocked_on().is_some_and(|b| b.uid == self.uid) {
+                t.proxy_kick();
+            }
+        });
     }
 
     /// `lock_wait_lock` (callers flush their wake_q after the guard is dropped):
@@ -329,6 +515,72 @@ impl WwMutex {
             cur,
         }
     }
+}
+
+/// The `task->blocked_on` wrappers of include/linux/sched.h (a4f0b6fef4b0, v6.17, with
+/// the READ_ONCE/WRITE_ONCE of 21924af67d69): they run with or without proxy execution
+/// (mutex.c calls them unconditionally in the non-RT build), so their WARN_ON_ONCEs are
+/// baseline behaviour. `lockdep_assert_held_once(&m->wait_lock)` and `WARN_ON_ONCE(p !=
+/// current)` are left out: every model caller holds the wait_lock and passes itself (the
+/// borrow of the wait-list guard shows the first).
+///
+/// `__set_task_blocked_on(p, m)`: `WARN_ON_ONCE(blocked_on && blocked_on != m)`, then
+/// `WRITE_ONCE(p->blocked_on, m)`.
+pub(crate) fn __set_task_blocked_on(cur: &Task, m: &WwMutex) {
+    if let Some(b) = cur.blocked_on()
+        && b.uid != m.uid
+    {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON_ONCE(blocked_on && blocked_on != m) in __set_task_blocked_on: {} sets \
+                 blocked_on = {} while blocked on {}",
+                cpu_name(cur.id),
+                m.name,
+                b.name
+            ),
+        );
+    }
+    cur.write_blocked_on(cur, Some(m.as_blocked_on()));
+}
+
+/// `set_task_blocked_on(p, m)`: `guard(raw_spinlock_irqsave)(&m->wait_lock)`, then
+/// `__set_task_blocked_on`.
+pub(crate) fn set_task_blocked_on(cur: &Task, m: &WwMutex) {
+    let _wait_lock = m.lock_wait_lock(cur);
+    __set_task_blocked_on(cur, m);
+}
+
+/// `__clear_task_blocked_on(p, m)`: with `m`, `WARN_ON_ONCE(blocked_on && blocked_on !=
+/// m)`; then `WRITE_ONCE(p->blocked_on, NULL)`. `m == NULL` skips the check (the wound
+/// path: the owner may be blocked on another mutex).
+pub(crate) fn __clear_task_blocked_on(cur: &Task, p: &Task, m: Option<&WwMutex>) {
+    if let Some(m) = m
+        && let Some(b) = p.blocked_on()
+        && b.uid != m.uid
+    {
+        cur.machine.warn(
+            cur.id,
+            Property::BlockedOn,
+            format!(
+                "WARN_ON_ONCE(blocked_on && blocked_on != m) in __clear_task_blocked_on: {} \
+                 clears {}'s blocked_on for {}, but it is blocked on {}",
+                cpu_name(cur.id),
+                cpu_name(p.id),
+                m.name,
+                b.name
+            ),
+        );
+    }
+    p.write_blocked_on(cur, None);
+}
+
+/// `clear_task_blocked_on(p, m)`: `guard(raw_spinlock_irqsave)(&m->wait_lock)`, then
+/// `__clear_task_blocked_on`.
+pub(crate) fn clear_task_blocked_on(cur: &Task, m: &WwMutex) {
+    let _wait_lock = m.lock_wait_lock(cur);
+    __clear_task_blocked_on(cur, cur, Some(m));
 }
 
 /// A held `wait_lock`: the model lock's guard plus the lockdep entry, released together

@@ -404,3 +404,76 @@ fn proceeding_with_the_same_context_after_edeadlk_is_flagged() {
 fn proceeding_with_a_fresh_context_after_edeadlk_is_clean() {
     assert_eq!(proceed_after_edeadlk(true), None);
 }
+
+// ------------------------------------------------------------------ the v7.1-rc1 wait list
+
+/// The headless ring of v7.1-rc1: `__mutex_add_waiter(pos == first)` makes the new waiter
+/// `first_waiter` (0adc92b910b3) and `__ww_waiter_prev` walks back to the first; the
+/// 25500ba7e77c bodies (variant `first-waiter-2026`) keep the old first and stop the
+/// backward walk one early ("W3, W2, (no W1)").
+#[test]
+fn first_waiter_ring_follows_0adc92b910b3() {
+    use crate::model::variants::Variant;
+    use crate::ww::algo::{__ww_waiter_last, __ww_waiter_prev};
+    use crate::ww::mutex::{Waiter, WaiterCtx};
+    for buggy in [false, true] {
+        run_sequential(move || {
+            let vs = if buggy {
+                VariantSet::of(Variant::FirstWaiter2026)
+            } else {
+                VariantSet::NONE
+            };
+            let m = Machine::new(vs, Options::default(), Arc::new(Record::new(false)));
+            let t = m.new_task("main");
+            let class = WwClass::new("c", Algo::WaitDie, 0);
+            let lock = WwMutex::new(&m, "L", &class);
+            let waiter = |name: &str| Waiter {
+                task: m.new_task(name),
+                ww_ctx: WaiterCtx::None,
+            };
+            let mut list = lock.wait_lock.lock();
+            let a = lock.__mutex_add_waiter(&t, &mut list, waiter("a"), None);
+            assert_eq!(list.first_waiter, Some(a), "an empty ring: the new first");
+            assert!(lock.waiter_is_first_racy(a));
+            let b = lock.__mutex_add_waiter(&t, &mut list, waiter("b"), None);
+            let c = lock.__mutex_add_waiter(&t, &mut list, waiter("c"), Some(a));
+            let order: Vec<String> = list
+                .ghost_order()
+                .iter()
+                .map(|w| w.task.name.to_string())
+                .collect();
+            let mut back = Vec::new();
+            let mut it = __ww_waiter_last(&list);
+            while let Some(w) = it {
+                back.push(list.get(w).task.name.to_string());
+                it = __ww_waiter_prev(&t, &list, w);
+            }
+            if buggy {
+                assert_eq!(
+                    list.first_waiter,
+                    Some(a),
+                    "25500ba7e77c keeps the old first"
+                );
+                assert_eq!(order, ["a", "b", "c"]);
+                assert_eq!(back, ["c", "b"], "the backward walk misses the first");
+            } else {
+                assert_eq!(list.first_waiter, Some(c), "inserted before the first");
+                assert!(lock.waiter_is_first_racy(c));
+                assert_eq!(order, ["c", "a", "b"]);
+                assert_eq!(back, ["b", "a", "c"]);
+                // Removing the first passes first_waiter on; the last clears the flags.
+                lock.__mutex_remove_waiter(&mut list, c);
+                assert_eq!(list.first_waiter, Some(a));
+                lock.__mutex_remove_waiter(&mut list, a);
+                lock.__mutex_remove_waiter(&mut list, b);
+                assert_eq!(list.first_waiter, None);
+                assert_eq!(
+                    lock.owner
+                        .load(crate::model::sync::atomic::Ordering::Relaxed),
+                    0,
+                    "MUTEX_FLAGS cleared with the last waiter"
+                );
+            }
+        });
+    }
+}

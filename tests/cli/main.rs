@@ -421,3 +421,64 @@ fn a_known_finding_is_expected_and_its_proposal_removes_it() {
     assert!(text(&bad.stderr).contains("unknown proposal 'fifo-waiters'"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--config NAME`: an unknown name or one the chosen kernel lacks is a one-line error
+/// (exit 2); a failure found under a config records it, and replay turns it back on.
+#[test]
+fn kernel_config_is_checked_recorded_and_replayed() {
+    for args in [
+        &["hunt", "--config", "nope", "--budget", "1s"][..],
+        &["list", "--config", "nope"][..],
+        &[
+            "hunt",
+            "--config",
+            "proxy-exec",
+            "--kernel",
+            "6.12",
+            "--budget",
+            "1s",
+        ][..],
+    ] {
+        let o = run(args);
+        let stderr = text(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+    let o = run(&["hunt", "--config", "nope", "--budget", "1s"]);
+    assert!(text(&o.stderr).contains("known: proxy-exec"));
+
+    let out = tmp("config");
+    let o = run(&[
+        "hunt",
+        "--engine",
+        "shuttle",
+        "--scenario",
+        "abba-ww",
+        "--variant",
+        "drop-wound-clear",
+        "--config",
+        "proxy-exec",
+        "--budget",
+        "60s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    let dir = out.join("abba-ww--drop-wound-clear--deadlock");
+    let f: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("failure.json")).unwrap()).unwrap();
+    assert_eq!(f["config"], serde_json::json!(["proxy-exec"]));
+    assert!(
+        f["refind_command"]
+            .as_str()
+            .unwrap()
+            .contains("--config proxy-exec")
+    );
+    let o = run(&["replay", dir.to_str().unwrap()]);
+    let stdout = text(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{}", text(&o.stderr));
+    assert!(
+        stdout.contains("reproduced deadlock in abba-ww"),
+        "{stdout}"
+    );
+}

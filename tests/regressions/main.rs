@@ -52,6 +52,18 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "deadlock",
     ),
     (
+        "first-waiter-2026-stress-inorder-wd",
+        "stress-inorder-wd",
+        "first-waiter-2026",
+        "wait-list-order",
+    ),
+    (
+        "wound-clear-blocked-on-lock-abba-ww",
+        "abba-ww",
+        "wound-clear-blocked-on-lock",
+        "blocked-on",
+    ),
+    (
         "fifo-waiters-contend3-ww",
         "contend3-ww",
         "fifo-waiters",

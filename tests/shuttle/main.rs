@@ -2,7 +2,7 @@
 #![cfg(all(feature = "shuttle", not(loom)))]
 
 use std::time::Duration;
-use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
+use ttm_model::engine::{EngineKind, InjectConfig, Outcome, RunConfig, explore};
 use ttm_model::model::{Property, Variant, VariantSet};
 use ttm_model::scenario;
 
@@ -97,6 +97,134 @@ fn every_shuttle_variant_is_found_with_its_property() {
             );
             assert!(!f.trace.is_empty(), "a failure carries its trace");
         }
+    }
+}
+
+fn run_with(name: &str, inject: InjectConfig, seed: u64, max: usize) -> Outcome {
+    let sc = scenario::find(name).unwrap_or_else(|| panic!("no scenario {name}"));
+    let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+    cfg.seed = seed;
+    cfg.max_executions = Some(max);
+    cfg.budget = Duration::from_secs(60);
+    cfg.inject = inject;
+    explore(&sc, &cfg)
+}
+
+/// Spurious returns from schedule() bite: a sleeper that does not re-check its condition
+/// after schedule() is caught (property `expectation`) with `--spurious 1`, and only then.
+#[test]
+fn spurious_returns_catch_a_sleeper_that_does_not_recheck() {
+    let name = "sleep-no-recheck-broken-client";
+    let o = run_with(name, InjectConfig::spurious(1), 1, 20_000);
+    let f = o.found.expect("found with spurious returns");
+    assert_eq!(f.failure.property, Property::Expectation, "{}", f.failure);
+    assert!(
+        f.trace.iter().any(|l| l.contains("spurious return")),
+        "the trace shows the spurious return"
+    );
+    let o = run_with(name, InjectConfig::off(), 1, 5_000);
+    assert!(o.found.is_none(), "clean without spurious returns");
+}
+
+/// The fixed ww model stays clean with spurious returns on (every ww sleeper re-checks):
+/// the test-ww_mutex port, with both spurious sites.
+#[test]
+fn fixed_ww_model_clean_with_spurious_returns() {
+    for name in [
+        "abba-wd",
+        "abba-ww",
+        "abba-signal-wd",
+        "cycle3-wd",
+        "cycle3-ww",
+        "ring3-ww",
+        "stress-inorder-wd",
+        "stress-inorder-ww",
+        "stress-all-wd",
+        "contend3-wd",
+        "contend3-ww",
+        "mixed-ctx-ww",
+    ] {
+        let o = run_with(name, InjectConfig::spurious(2), 3, 2_000);
+        if let Some(f) = o.found {
+            panic!(
+                "{name} with spurious returns: {}\n{}",
+                f.failure,
+                f.trace.join("\n")
+            );
+        }
+    }
+}
+
+/// The blocked_on clear mutations are caught under proxy execution only (property
+/// `deadlock`): without it a woken task runs whatever its blocked_on says.
+#[test]
+fn blocked_on_clear_mutations_bite_under_proxy_exec_only() {
+    use ttm_model::model::config::{KConfig, KernelConfig};
+    for (v, plain, proxy) in [
+        (Variant::DropWoundClear, "abba-ww", "abba-proxy-exec-ww"),
+        (
+            Variant::DropDieClear,
+            "contend3-wd",
+            "contend3-proxy-exec-wd",
+        ),
+    ] {
+        let o = run(plain, EngineKind::Shuttle, VariantSet::of(v), 5, 5_000);
+        assert!(
+            o.found.is_none(),
+            "{} on {plain} without proxy exec",
+            v.name()
+        );
+        let f = run(proxy, EngineKind::Shuttle, VariantSet::of(v), 5, 100_000)
+            .found
+            .unwrap_or_else(|| panic!("{} not found on {proxy}", v.name()));
+        assert_eq!(f.failure.property, Property::Deadlock, "{}", f.failure);
+        // `--config proxy-exec` on the plain scenario does the same.
+        let sc = scenario::find(plain).unwrap();
+        let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::of(v));
+        cfg.seed = 5;
+        cfg.max_executions = Some(100_000);
+        cfg.budget = Duration::from_secs(60);
+        cfg.config = KernelConfig::of(KConfig::ProxyExec);
+        let f = explore(&sc, &cfg)
+            .found
+            .expect("found with --config proxy-exec");
+        assert_eq!(f.failure.property, Property::Deadlock);
+        assert_eq!(f.config, vec!["proxy-exec".to_string()]);
+    }
+}
+
+/// first-waiter-2026 (25500ba7e77c, fixed by 0adc92b910b3 before v7.1-rc1) is found by the
+/// test-ww_mutex stress port, as in real life (CONFIG_WW_MUTEX_SELFTEST hung at boot): three
+/// contexts queue on one lock, an older one is inserted before the first waiter, and the
+/// wait list read from `lock->first_waiter` leaves stamp order (property `wait-list-order`).
+/// Without the variant the same scenarios are clean. (`stress-all-wd`, with only two context
+/// workers and a context-less one, did not find it within 100 000 executions; `cycle3-*`
+/// does, after a few thousand, when a back-off's relock queues behind a slow-locker.)
+#[test]
+fn first_waiter_2026_is_found_by_the_stress_port() {
+    for name in [
+        "stress-inorder-wd",
+        "stress-inorder-ww",
+        "stress-reorder-wd",
+        "stress-reorder-ww",
+    ] {
+        let f = run(
+            name,
+            EngineKind::Shuttle,
+            VariantSet::of(Variant::FirstWaiter2026),
+            2,
+            100_000,
+        )
+        .found
+        .unwrap_or_else(|| panic!("first-waiter-2026 not found on {name}"));
+        assert_eq!(
+            f.failure.property,
+            Property::WaitListOrder,
+            "{name}: {}",
+            f.failure
+        );
+        let o = run(name, EngineKind::Shuttle, VariantSet::NONE, 2, 2_000);
+        assert!(o.found.is_none(), "{name} is clean without the variant");
     }
 }
 
