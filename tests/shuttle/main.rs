@@ -270,6 +270,7 @@ fn proposals_remove_their_findings() {
 
 mod designs;
 mod machine;
+mod svm_divergences;
 mod svm_inject;
 mod ttm_inject;
 /// SVM races whose window is a few steps of one CPU against a long sequence of another
