@@ -244,12 +244,13 @@ pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npag
     err
 }
 
-/// `xe_drm_pagemap_populate_mm` (xe_svm.c): create the VRAM BO (`xe_bo_create_locked`:
-/// fault site `drm_pagemap_populate_mm`, -ENOMEM / -ENOSPC; with TTM backing its
-/// validation may evict), then `drm_pagemap_migrate_to_devmem`, which consumes the
-/// allocation even on error ("Consumes the devmem allocation ref"), so nothing is
-/// released here (variant `xe-devmem-release-on-error`: the release the consuming change
-/// removed).
+/// `xe_drm_pagemap_populate_mm` (xe_svm.c, v7.0 text): create the VRAM BO
+/// (`xe_bo_create_locked`: fault site `drm_pagemap_populate_mm`, -ENOMEM / -ENOSPC; with
+/// TTM backing its validation may evict), then `drm_pagemap_migrate_to_devmem` **with the
+/// new BO's resv held**, which consumes the allocation even on error ("Consumes the devmem
+/// allocation ref"), so nothing is released here (variant `xe-devmem-release-on-error`:
+/// the release the consuming change removed); then `xe_bo_unlock`, `xe_bo_put`. TTM's
+/// eviction trylocks the resv, so it cannot evict the BO in the middle of the migration.
 fn xe_drm_pagemap_populate_mm(
     cur: &Arc<Task>,
     svm: &Svm,
@@ -262,19 +263,24 @@ fn xe_drm_pagemap_populate_mm(
     if let Some(e) = fault::should_fail(cur, site::DEVMEM_ALLOC, obj) {
         return e;
     }
-    let d = match &svm.ttm {
-        Some(t) => match t.xe_bo_create_vram(cur, svm, dev, start, npages) {
-            Ok(d) => d,
+    // bo = xe_bo_create_locked(...): the resv stays held across the migration.
+    let (d, took) = match &svm.ttm {
+        Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
+            Ok(x) => x,
             Err(e) => return e,
         },
         None => match devmem_alloc(svm, dev, start, npages) {
-            Ok(d) => d,
+            Ok(d) => (d, false),
             Err(e) => return e,
         },
     };
     let err = drm_pagemap_migrate_to_devmem(cur, svm, d);
     if err != 0 && svm.variant(Variant::XeDevmemReleaseOnError) {
         svm.with(|s| super::pagemap::devmem_release(svm, s, cur, d));
+    }
+    // xe_bo_unlock(bo); xe_bo_put(bo);
+    if let Some(t) = &svm.ttm {
+        t.xe_bo_unlock(cur, d, took);
     }
     err
 }
