@@ -489,6 +489,8 @@ pub fn register(out: &mut Vec<Scenario>) {
             let d = setup_device_range(svm, 0, 0, 2, 1, None);
             setup_system_page(svm, 2, 1, None);
             setup_system_page(svm, 3, 1, None);
+            // TTM's reference on the BO it is about to evict (the BO is on its LRU).
+            devmem_get(main, svm, d);
             let h = spawn(m, svm, "cpu va0", |t, svm| {
                 cpu_access(t, svm, 0, true);
             });
@@ -497,7 +499,6 @@ pub fn register(out: &mut Vec<Scenario>) {
             // svm_range_vram_node_new -> amdgpu_bo_create: VRAM is full, TTM evicts the
             // SVM BO of va0..va1 and waits for its eviction fence.
             let svms = svms_lock(main, svm);
-            devmem_get(main, svm, d);
             amdgpu_ttm_evict_svm_bo(main, svm, d);
             devmem_put(main, svm, d);
             // The new svm_bo gets the freed VRAM and svm_migrate_ram_to_vram migrates
