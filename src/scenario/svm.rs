@@ -397,7 +397,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_device_range(svm, 1, 1, 1, 1, None);
             setup_alias(svm, 1, 2);
             let h = spawn(m, svm, "hmm_range_fault", |t, svm| {
-                let _ = hmm_range_fault(t, svm, 2, 1, None);
+                let _ = hmm_range_fault(t, svm, 2, 1, None, None);
             });
             let d = crate::svm::pagemap::devmem_alloc(svm, 0, 0, 2).expect("VRAM");
             // Consumes the devmem allocation, even on error.
