@@ -10,6 +10,8 @@
 //!   block (AMD); AMD's svms.lock is the lockdep-visible outer lock.
 //! * S5: the new Xe SVM BO stays reserved across `drm_pagemap_migrate_to_devmem`.
 //! * S6: restored system pages wait in the CPU's lru_add batch.
+//! * S2 / S3: `hmm_range_fault` returns -EBUSY on a moved notifier sequence; a spent
+//!   devmem_only GPU fault is a failed GPU fault, not a livelock.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +19,8 @@ use ttm_model::engine::{EngineKind, Outcome, RunConfig, explore};
 use ttm_model::model::kmutex::KMutex;
 use ttm_model::model::{Machine, Options, Property, Task, Variant, VariantSet};
 use ttm_model::scenario::{self, Scenario};
-use ttm_model::svm::fault::cpu_access;
-use ttm_model::svm::gpusvm::xe_svm_alloc_vram;
+use ttm_model::svm::fault::{HmmPfn, cpu_access, hmm_range_fault};
+use ttm_model::svm::gpusvm::{mmu_interval_read_begin, xe_svm_alloc_vram};
 use ttm_model::svm::migrate::{MigrateVma, migrate_vma_setup};
 use ttm_model::svm::page::{MIGRATE_MUTEX, SVMS_LOCK, drm_gpusvm_init};
 use ttm_model::svm::sched::{cpu_enter, lru_add_drain_all};
@@ -313,4 +315,54 @@ fn cfg(vas: usize, vram: usize, driver: Driver) -> SvmConfig {
         driver,
         ..Default::default()
     }
+}
+
+/// S2 (mm/hmm.c): `hmm_range_fault` returns -EBUSY at the top of the pass after the
+/// notifier sequence moved; here its own fault moved it (migrate_to_ram's collect
+/// invalidates the range). The caller's next call, with a fresh sequence, finds the page.
+#[test]
+fn hmm_range_fault_returns_ebusy_when_the_sequence_moved() {
+    let f = client("s2-hmm-ebusy", cfg(1, 1, Driver::Xe), None, |cur, svm| {
+        scenario::svm::setup_device_range(svm, 0, 0, 1, 1, None);
+        let seq = mmu_interval_read_begin(cur, svm, 0);
+        let r = hmm_range_fault(cur, svm, 0, 1, None, Some((0, seq)));
+        if r != Err(-16) {
+            svm.fail(Property::Expectation, format!("first call: {r:?}"));
+        }
+        let seq = mmu_interval_read_begin(cur, svm, 0);
+        let r = hmm_range_fault(cur, svm, 0, 1, None, Some((0, seq)));
+        if !matches!(r.as_deref(), Ok([HmmPfn::System(_)])) {
+            svm.fail(Property::Expectation, format!("second call: {r:?}"));
+        }
+        done(cur, svm);
+    });
+    assert_done(&f);
+    assert!(
+        f.trace
+            .iter()
+            .any(|l| l.contains("mmu_interval_check_retry(gpu0) -> -EBUSY")),
+        "{}",
+        f.trace.join("\n")
+    );
+}
+
+/// S3 (xe_svm.c): a devmem_only GPU fault that spends its 3 attempts returns the error;
+/// the model reports the failed GPU fault (`expectation`, "GPU fault failed"), not a
+/// livelock. Shown with the timeslice removed (`no-timeslice`), where CPU atomics pull the
+/// page back each time.
+#[test]
+fn spent_devmem_only_fault_is_a_failed_gpu_fault() {
+    let o = run(
+        "svm-atomic-pingpong",
+        EngineKind::Shuttle,
+        VariantSet::of(Variant::NoTimeslice),
+        20_000,
+    );
+    let f = o.found.expect("ping-pong without the timeslice");
+    assert_eq!(f.failure.property, Property::Expectation, "{}", f.failure);
+    assert!(
+        f.failure.message.contains("GPU fault failed"),
+        "{}",
+        f.failure
+    );
 }
