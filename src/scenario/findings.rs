@@ -101,6 +101,21 @@ pub const KNOWN: &[KnownFinding] = &[
     },
 ];
 
+/// Properties that also witness a scenario's known finding: the same interleaving breaks
+/// either, depending on where an injected failure cuts it short.
+/// `svm-amd-evict-signal-live`: the worker's WARN_ONCE (`svm-eviction`) and then the
+/// re-initialised page (`device-page-reinit`); a failure injected into the worker's pass
+/// silences the WARN (`!r`), one injected into the new allocation before its
+/// `zone_device_page_init` leaves the WARN alone.
+const ALSO: &[(&str, Property)] = &[("svm-amd-evict-signal-live", Property::SvmEviction)];
+
+impl KnownFinding {
+    /// Does a failure whose properties `has` reports witness this finding?
+    pub fn breaks(&self, has: impl Fn(Property) -> bool) -> bool {
+        has(self.property) || ALSO.iter().any(|(s, p)| *s == self.scenario && has(*p))
+    }
+}
+
 /// The known finding of a scenario run on the unmodified model with `inject` injected
 /// failures per execution, if it has one.
 pub fn known(scenario: &str, inject: u32) -> Option<&'static KnownFinding> {

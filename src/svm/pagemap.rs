@@ -533,8 +533,9 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
         }) {
             break 0;
         }
-        // Historical (AMD eviction worker before the retry/keep-svm_bo fixes): success
-        // when the pass migrated everything it could lock, pages left in VRAM or not.
+        // Mutation `evict-signal-early` (the AMD worker's "signal whatever is left" shape,
+        // finding amd-evict-signal-live, applied to the Xe eviction, which never had it):
+        // success when the pass migrated everything it could lock, pages left or not.
         if svm.variant(Variant::EvictSignalEarly) && err == 0 && all_collected {
             break 0;
         }
