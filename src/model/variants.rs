@@ -1182,7 +1182,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "amd-evict-signal-live",
         kind: VariantKind::Finding,
         area: "svm",
-        kernel_fix: "none yet (mainline behaviour, docs/findings.md §8): kfd_svm.c \
+        kernel_fix: "none yet (mainline behaviour, docs/findings.md §9): kfd_svm.c \
          svm_range_evict_svm_bo_worker calls dma_fence_signal(&svm_bo->eviction_fence->base) \
          after `while (!r && prange->actual_loc && --retries)` whatever is left in VRAM; only \
          WARN_ONCE(!r && kref_read(&svm_bo->kref) != 1, \"This was not the last reference\") \
@@ -1206,7 +1206,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         name: "amd-evict-busy-if-live",
         kind: VariantKind::Proposal,
         area: "svm",
-        kernel_fix: "unmerged: the model's fix for docs/findings.md §8 (the SVM BO's move fails with \
+        kernel_fix: "unmerged: the model's fix for docs/findings.md §9 (the SVM BO's move fails with \
          -EBUSY while device pages of it are live, as xe_bo_move does when \
          drm_pagemap_evict_to_ram returns -EBUSY; not signalling the fence instead would \
          deadlock against svm_range_restore_pages, which holds svms->lock while it waits)",

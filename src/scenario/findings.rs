@@ -74,14 +74,14 @@ pub const KNOWN: &[KnownFinding] = &[
     KnownFinding {
         scenario: "svm-amd-evict-fault",
         property: Property::SvmEviction,
-        doc: "docs/findings.md §8 (the AMD eviction worker signals the eviction fence with device pages live: the kernel's WARN_ONCE \"This was not the last reference\"; proposal amd-evict-busy-if-live)",
+        doc: "docs/findings.md §9 (the AMD eviction worker signals the eviction fence with device pages live: the kernel's WARN_ONCE \"This was not the last reference\"; proposal amd-evict-busy-if-live)",
         reproduces_within: 10_000,
         needs_inject: false,
     },
     KnownFinding {
         scenario: "svm-amd-evict-signal-live",
         property: Property::DevicePageReinit,
-        doc: "docs/findings.md §8 (TTM frees the AMD SVM BO's VRAM under a live device page; the next svm_bo re-initialises it; proposal amd-evict-busy-if-live)",
+        doc: "docs/findings.md §9 (TTM frees the AMD SVM BO's VRAM under a live device page; the next svm_bo re-initialises it; proposal amd-evict-busy-if-live)",
         reproduces_within: 10_000,
         needs_inject: false,
     },
