@@ -56,7 +56,7 @@ pub fn verdict(pair: &Pair, o: &Outcome, inject: u32) -> Verdict {
         .then(|| findings::known(&pair.scenario.name, inject))
         .flatten();
     match (known, &o.found) {
-        (Some(k), Some(f)) if f.has(k.property) => Verdict::KnownFinding(k),
+        (Some(k), Some(f)) if k.breaks(|p| f.has(p)) => Verdict::KnownFinding(k),
         (_, Some(_)) => Verdict::Failed,
         (None, None) => Verdict::Clean(None),
         (Some(k), None) => {

@@ -127,6 +127,14 @@ pub enum Variant {
     /// Proposal B10 (Koenig, 2024, unmerged): drm_exec keeps the slow-locked object in
     /// `prelocked` and lists it only when the caller asks for it again.
     ExecPrelockedDeferred,
+    /// Mainline finding (AMD KFD): `svm_range_evict_svm_bo_worker` signals the eviction
+    /// fence after its 3 passes even when pages stay in VRAM; TTM then frees the SVM BO's
+    /// VRAM under live device-private pages, and the next allocation re-initialises them.
+    AmdEvictSignalLive,
+    /// Proposal (the model's fix for finding `amd-evict-signal-live`): the SVM BO's
+    /// eviction fails with -EBUSY while device pages of it are live (Xe's contract), so
+    /// TTM keeps its VRAM.
+    AmdEvictBusyIfLive,
 }
 
 impl Serialize for Variant {
@@ -212,7 +220,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 52] = [
+    pub const ALL: [Variant; 54] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -265,6 +273,8 @@ impl Variant {
         Variant::UnpinSoleMemberReadd,
         Variant::BulkCursorInRange,
         Variant::ExecPrelockedDeferred,
+        Variant::AmdEvictSignalLive,
+        Variant::AmdEvictBusyIfLive,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -295,7 +305,8 @@ pub struct VariantSet(u128);
 pub const FINDING_FIXES: VariantSet = VariantSet(
     Variant::UnpinSoleMemberReadd.bit()
         | Variant::BulkCursorInRange.bit()
-        | Variant::ExecPrelockedDeferred.bit(),
+        | Variant::ExecPrelockedDeferred.bit()
+        | Variant::AmdEvictBusyIfLive.bit(),
 );
 
 impl VariantSet {
@@ -1052,23 +1063,29 @@ pub static REGISTRY: &[VariantInfo] = &[
         fixed_in: Some("6.15"),
         backports: &[],
         description: "migrate_to_ram honours a CPU fault right after a migration to VRAM: CPU and GPU atomics \
-         on one page ping-pong it and the devmem_only GPU fault fails after its 3 attempts",
+         on one page ping-pong it and the devmem_only GPU fault fails after its 3 attempts \
+         (xe_svm_handle_pagefault returns the error: the GPU job fails)",
         scenarios: &["svm-atomic-pingpong"],
         engines: ALL_ENGINES,
-        property: Property::Livelock,
+        property: Property::Expectation,
         removes: &[],
     },
     VariantInfo {
         variant: Variant::EvictSignalEarly,
         name: "evict-signal-early",
-        kind: VariantKind::Historical,
+        kind: VariantKind::Mutation,
         area: "svm",
-        kernel_fix: "AMD eviction worker retry fixes (2021-23, Felix Kuehling / Philip Yang): keep svm_bo unless fully migrated; drm_pagemap: success = completion_done(&devmem->detached)",
+        kernel_fix: "none on the path it is applied to: drm_gpusvm_evict_to_ram (v6.15) and \
+         drm_pagemap_evict_to_ram have tested completion_done(&devmem->detached) from the \
+         first release, so no Xe kernel had it. Its AMD half is mainline behaviour: \
+         svm_range_evict_svm_bo_worker signals the eviction fence with pages left in VRAM \
+         (kfd_svm.c; the finding amd-evict-signal-live)",
         introduced_in: None,
         fixed_in: None,
         backports: &[],
-        description: "eviction reports success when its pass migrated every page it could lock, although a \
-         page locked by a CPU fault stays in VRAM: the caller frees VRAM that is still mapped",
+        description: "drm_pagemap_evict_to_ram reports success when its pass migrated every page it \
+         could lock, although a page locked by a CPU fault stays in VRAM: the caller frees VRAM \
+         that is still mapped (the AMD worker's shape applied to the Xe eviction)",
         scenarios: &["svm-fault-evict-1", "svm-fault-evict", "svm-ttm-evict"],
         engines: ALL_ENGINES,
         property: Property::SvmEviction,
@@ -1241,6 +1258,50 @@ pub static REGISTRY: &[VariantInfo] = &[
         engines: ALL_ENGINES,
         property: Property::ExecLockSet,
         removes: &[Variant::ExecPrelockedListed],
+    },
+    VariantInfo {
+        variant: Variant::AmdEvictSignalLive,
+        name: "amd-evict-signal-live",
+        kind: VariantKind::Finding,
+        area: "svm",
+        kernel_fix: "none yet (mainline behaviour, docs/findings.md §9): kfd_svm.c \
+         svm_range_evict_svm_bo_worker calls dma_fence_signal(&svm_bo->eviction_fence->base) \
+         after `while (!r && prange->actual_loc && --retries)` whatever is left in VRAM; only \
+         WARN_ONCE(!r && kref_read(&svm_bo->kref) != 1, \"This was not the last reference\") \
+         marks it. amdgpu_evict_flags gives SVM BOs no placement, so ttm_bo_evict guts the BO \
+         and frees its VRAM once the fence has signalled",
+        introduced_in: Some("5.14"),
+        fixed_in: None,
+        backports: &[],
+        description: "a CPU fault holds a device page's lock (do_swap_page) and waits for svms->lock or \
+         migrate_mutex; the eviction worker cannot lock that page in its 3 passes, signals the \
+         eviction fence anyway and TTM frees the BO's VRAM; the next VRAM allocation \
+         (svm_range_restore_pages -> svm_migrate_ram_to_vram) runs zone_device_page_init on the \
+         page the CPU fault still holds",
+        scenarios: &["svm-amd-evict-fault", "svm-amd-evict-signal-live"],
+        engines: SHUTTLE_ONLY,
+        property: Property::SvmEviction,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::AmdEvictBusyIfLive,
+        name: "amd-evict-busy-if-live",
+        kind: VariantKind::Proposal,
+        area: "svm",
+        kernel_fix: "unmerged: the model's fix for docs/findings.md §9 (the SVM BO's move fails with \
+         -EBUSY while device pages of it are live, as xe_bo_move does when \
+         drm_pagemap_evict_to_ram returns -EBUSY; not signalling the fence instead would \
+         deadlock against svm_range_restore_pages, which holds svms->lock while it waits)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "after the worker's 3 passes, an SVM BO with device pages still live keeps its \
+         VRAM: TTM's eviction of it fails with -EBUSY and the allocation that wanted the VRAM \
+         falls back to system memory",
+        scenarios: &["svm-amd-evict-fault", "svm-amd-evict-signal-live"],
+        engines: SHUTTLE_ONLY,
+        property: Property::SvmEviction,
+        removes: &[Variant::AmdEvictSignalLive],
     },
 ];
 

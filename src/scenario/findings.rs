@@ -72,6 +72,20 @@ pub const KNOWN: &[KnownFinding] = &[
         needs_inject: false,
     },
     KnownFinding {
+        scenario: "svm-amd-evict-fault",
+        property: Property::SvmEviction,
+        doc: "docs/findings.md §9 (the AMD eviction worker signals the eviction fence with device pages live: the kernel's WARN_ONCE \"This was not the last reference\"; proposal amd-evict-busy-if-live)",
+        reproduces_within: 10_000,
+        needs_inject: false,
+    },
+    KnownFinding {
+        scenario: "svm-amd-evict-signal-live",
+        property: Property::DevicePageReinit,
+        doc: "docs/findings.md §9 (TTM frees the AMD SVM BO's VRAM under a live device page; the next svm_bo re-initialises it; proposal amd-evict-busy-if-live)",
+        reproduces_within: 10_000,
+        needs_inject: false,
+    },
+    KnownFinding {
         scenario: "design-callback-walker-busy-head",
         property: Property::PageLedger,
         doc: "docs/findings.md §6 (callback-walker design forgets what it freed on an error)",
@@ -86,6 +100,21 @@ pub const KNOWN: &[KnownFinding] = &[
         needs_inject: true,
     },
 ];
+
+/// Properties that also witness a scenario's known finding: the same interleaving breaks
+/// either, depending on where an injected failure cuts it short.
+/// `svm-amd-evict-signal-live`: the worker's WARN_ONCE (`svm-eviction`) and then the
+/// re-initialised page (`device-page-reinit`); a failure injected into the worker's pass
+/// silences the WARN (`!r`), one injected into the new allocation before its
+/// `zone_device_page_init` leaves the WARN alone.
+const ALSO: &[(&str, Property)] = &[("svm-amd-evict-signal-live", Property::SvmEviction)];
+
+impl KnownFinding {
+    /// Does a failure whose properties `has` reports witness this finding?
+    pub fn breaks(&self, has: impl Fn(Property) -> bool) -> bool {
+        has(self.property) || ALSO.iter().any(|(s, p)| *s == self.scenario && has(*p))
+    }
+}
 
 /// The known finding of a scenario run on the unmodified model with `inject` injected
 /// failures per execution, if it has one.

@@ -21,7 +21,7 @@ use crate::svm::pagemap::{
 };
 use crate::svm::sched::{cpu_enter, cpu_exit};
 use crate::svm::ttm_backing::{
-    TtmBacking, gpu_fault, svm_range_evict_svm_bo_worker, ttm_evict_svm_bo,
+    TtmBacking, amdgpu_ttm_evict_svm_bo, gpu_fault, svms_lock, ttm_evict_svm_bo,
 };
 use crate::svm::*;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
@@ -397,7 +397,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             setup_device_range(svm, 1, 1, 1, 1, None);
             setup_alias(svm, 1, 2);
             let h = spawn(m, svm, "hmm_range_fault", |t, svm| {
-                let _ = hmm_range_fault(t, svm, 2, 1, None);
+                let _ = hmm_range_fault(t, svm, 2, 1, None, None);
             });
             let d = crate::svm::pagemap::devmem_alloc(svm, 0, 0, 2).expect("VRAM");
             // Consumes the devmem allocation, even on error.
@@ -457,7 +457,7 @@ pub fn register(out: &mut Vec<Scenario>) {
     ));
     out.push(svm_scenario(
         "svm-amd-evict-fault",
-        "AMD policy: the eviction worker (migrate_mutex, 3 retries) races a CPU fault that holds the page lock and blocks on migrate_mutex",
+        "AMD policy: TTM evicts an SVM BO; the eviction worker (migrate_mutex, 3 passes) races a CPU fault that holds the page lock and blocks on svms.lock / migrate_mutex, then signals the eviction fence whatever is left (finding amd-evict-signal-live: the kernel's WARN_ONCE)",
         2,
         SvmConfig {
             driver: Driver::Amd,
@@ -466,13 +466,48 @@ pub fn register(out: &mut Vec<Scenario>) {
         None,
         Arc::new(|m, main, svm| {
             let d = setup_device_range(svm, 0, 0, 2, 1, None);
-            // The queued eviction work holds the svm_bo (svm_range_bo_ref).
+            // TTM's reference on the BO it evicts.
             devmem_get(main, svm, d);
             let h = spawn(m, svm, "cpu va0", |t, svm| {
                 cpu_access(t, svm, 0, true);
             });
-            svm_range_evict_svm_bo_worker(main, svm, d);
+            amdgpu_ttm_evict_svm_bo(main, svm, d);
             devmem_put(main, svm, d);
+            join(m, main, svm, vec![h]);
+        }),
+    ));
+    out.push(svm_scenario(
+        "svm-amd-evict-signal-live",
+        "AMD: a GPU fault (svm_range_restore_pages, svms.lock held) needs VRAM for va2..va3; TTM evicts the full VRAM's SVM BO while a CPU fault holds its va0 page locked and waits for svms.lock; the worker signals with that page live, TTM frees the VRAM and the new svm_bo's zone_device_page_init reuses it (finding amd-evict-signal-live)",
+        2,
+        SvmConfig {
+            driver: Driver::Amd,
+            ..cfg(4, 2)
+        },
+        None,
+        Arc::new(|m, main, svm| {
+            let d = setup_device_range(svm, 0, 0, 2, 1, None);
+            setup_system_page(svm, 2, 1, None);
+            setup_system_page(svm, 3, 1, None);
+            // TTM's reference on the BO it is about to evict (the BO is on its LRU).
+            devmem_get(main, svm, d);
+            let h = spawn(m, svm, "cpu va0", |t, svm| {
+                cpu_access(t, svm, 0, true);
+            });
+            // svm_range_restore_pages(va2): svms->lock, then (the other prange's
+            // migrate_mutex, which nobody else takes: left out) svm_migrate_to_vram ->
+            // svm_range_vram_node_new -> amdgpu_bo_create: VRAM is full, TTM evicts the
+            // SVM BO of va0..va1 and waits for its eviction fence.
+            let svms = svms_lock(main, svm);
+            amdgpu_ttm_evict_svm_bo(main, svm, d);
+            devmem_put(main, svm, d);
+            // The new svm_bo gets the freed VRAM and svm_migrate_ram_to_vram migrates
+            // va2..va3 (svm_migrate_get_vram_page: zone_device_page_init); without VRAM the
+            // fault falls back to system memory.
+            if let Ok(b) = crate::svm::pagemap::devmem_alloc(svm, 0, 2, 2) {
+                drm_pagemap_migrate_to_devmem_peer(main, svm, b, None);
+            }
+            crate::model::kmutex::KMutex::unlock(main, svms);
             join(m, main, svm, vec![h]);
         }),
     ));

@@ -233,19 +233,25 @@ pub enum HmmPfn {
     Device(Pfn),
 }
 
-/// `hmm_range_fault(range)` with `HMM_PFN_REQ_FAULT`: device-private pages of
-/// `dev_private_owner` are reported, everything else is faulted in through
-/// `handle_mm_fault` and the walk restarts (-EBUSY from `hmm_vma_fault`). The loop has no
-/// scheduling point: on a non-preemptible kernel the CPU is never given up (B29).
-/// Errors: -EFAULT when a fault fails (`VM_FAULT_ERROR`, e.g. SIGBUS from
-/// `migrate_to_ram`); fault site `hmm_range_fault` (-EFAULT, or -EBUSY as if the
-/// notifier sequence had moved: `mmu_interval_check_retry`).
+/// `hmm_range_fault(range)` with `HMM_PFN_REQ_FAULT` (mm/hmm.c, v7.0 text): device-private
+/// pages of `dev_private_owner` are reported, everything else is faulted in through
+/// `handle_mm_fault` and the walk goes again from where it stopped
+/// (`hmm_vma_walk.last`: -EBUSY from `hmm_vma_fault`, `walk_page_range` again from
+/// `last`, the entries before it kept). Each pass first tests
+/// `mmu_interval_check_retry(range->notifier, range->notifier_seq)`: if the interval
+/// notifier `notifier = (device, seq)` saw an invalidation since the caller's
+/// `mmu_interval_read_begin`, it returns -EBUSY (None: a caller whose notifier the
+/// scenario's invalidations never hit). The loop has no scheduling point: on a
+/// non-preemptible kernel the CPU is never given up (B29). Errors: -EFAULT when a fault
+/// fails (`VM_FAULT_ERROR`, e.g. SIGBUS from `migrate_to_ram`); fault site
+/// `hmm_range_fault` (-EFAULT, or -EBUSY as if the notifier sequence had moved).
 pub fn hmm_range_fault(
     cur: &Arc<Task>,
     svm: &Svm,
     start: Va,
     npages: usize,
     owner: Option<usize>,
+    notifier: Option<(usize, u64)>,
 ) -> Result<Vec<HmmPfn>, i32> {
     let obj = || format!("va{start}..va{}", start + npages);
     if let Some(e) =
@@ -254,9 +260,20 @@ pub fn hmm_range_fault(
         return Err(e);
     }
     let mut tries = 0;
+    let mut out = Vec::with_capacity(npages);
     'walk: loop {
-        let mut out = Vec::with_capacity(npages);
-        for va in start..start + npages {
+        if let Some((dev, seq)) = notifier
+            && svm.with(|s| s.notifier_seq[dev] != seq)
+        {
+            cur.event(|| {
+                Ev::Note(format!(
+                    "hmm_range_fault: mmu_interval_check_retry(gpu{dev}) -> -EBUSY (the notifier sequence moved)"
+                ))
+            });
+            return Err(-crate::model::trace::EBUSY);
+        }
+        // walk_page_range(mm, hmm_vma_walk.last, range->end, ...)
+        for va in start + out.len()..start + npages {
             let hit = svm.with(|s| match s.ptes[va] {
                 Pte::Present(p) => Some(HmmPfn::System(p)),
                 Pte::Device(p) if owner.is_some() && s.folios[p].dev() == owner => {

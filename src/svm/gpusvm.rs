@@ -78,19 +78,49 @@ pub fn mmu_interval_read_begin(cur: &Arc<Task>, svm: &Svm, dev: usize) -> u64 {
     })
 }
 
-/// `drm_gpusvm_range_get_pages` (`drm_gpusvm_get_pages`): the pfn array
+/// `HMM_RANGE_DEFAULT_TIMEOUT` (1000 ms), the deadline of `drm_gpusvm_get_pages` and
+/// `drm_gpusvm_range_evict` (`timeout = jiffies + msecs_to_jiffies(HMM_RANGE_DEFAULT_TIMEOUT)`),
+/// as a number of `hmm_range_fault` passes: the model has no clock that advances while a
+/// loop retries, and a pass is the unit in which the loop can observe the world change.
+/// Below `MAX_REFAULTS`, so the kernel's bounded outcome (-EBUSY) comes first.
+pub const HMM_TIMEOUT_PASSES: u32 = 64;
+
+/// The 1 s deadline of one call ([`HMM_TIMEOUT_PASSES`]).
+struct HmmTimeout(u32);
+
+impl HmmTimeout {
+    fn new() -> Self {
+        HmmTimeout(0)
+    }
+    /// One more pass of the loop.
+    fn tick(&mut self) {
+        self.0 += 1;
+    }
+    /// `time_after(jiffies, timeout)`.
+    fn past(&self) -> bool {
+        self.0 >= HMM_TIMEOUT_PASSES
+    }
+}
+
+/// `drm_gpusvm_range_get_pages` (`drm_gpusvm_get_pages`, drm_gpusvm.c 2026 mainline:
+/// the text the Kinsburskii timeout series removes): `retry:` returns -EBUSY once the 1 s
+/// deadline has passed ([`HMM_TIMEOUT_PASSES`]), `mmu_interval_read_begin`, the pfn array
 /// (`kvmalloc_array`, -ENOMEM), `mmget_not_zero`, `hmm_range_fault` with our own device
-/// as `dev_private_owner` (-EBUSY: read the sequence again and retry), `mmput`; then under
-/// `notifier_lock`: retry if the sequence moved; a range mixing system and device pages,
-/// or device pages of two zdds, is -EOPNOTSUPP; otherwise the GPU PTEs are installed.
-/// Returns whether the range is in device memory.
+/// as `dev_private_owner` and our notifier's sequence (-EBUSY: past the deadline the
+/// loop breaks with -EBUSY, else read the sequence again and retry), `mmput`; then under
+/// `notifier_lock`: `goto retry` if the sequence moved; a range mixing system and device
+/// pages, or device pages of two zdds, is -EOPNOTSUPP; `devmem_only` with a page not in
+/// device memory is -EFAULT (@0542972950ef); otherwise the GPU PTEs are installed (the
+/// bind, folded in). Returns whether the range is in device memory.
 pub fn drm_gpusvm_range_get_pages(
     cur: &Arc<Task>,
     svm: &Svm,
     dev: usize,
     start: Va,
     npages: usize,
+    devmem_only: bool,
 ) -> Result<bool, i32> {
+    let mut timeout = HmmTimeout::new();
     let mut tries = 0;
     let mut retry = || {
         tries += 1;
@@ -106,6 +136,9 @@ pub fn drm_gpusvm_range_get_pages(
     };
     let r = loop {
         retry();
+        if timeout.past() {
+            break Err(-EBUSY); // retry: if (time_after(jiffies, timeout)) return -EBUSY;
+        }
         let mut seq = mmu_interval_read_begin(cur, svm, dev);
         svm.m.lockdep.might_alloc(cur, "kvmalloc_array");
         let obj = || format!("gpu{dev}, va{start}..va{}", start + npages);
@@ -114,7 +147,10 @@ pub fn drm_gpusvm_range_get_pages(
         }
         mmget_not_zero(cur, svm);
         let pfns = loop {
-            match hmm_range_fault(cur, svm, start, npages, Some(dev)) {
+            let r = hmm_range_fault(cur, svm, start, npages, Some(dev), Some((dev, seq)));
+            timeout.tick();
+            match r {
+                Err(e) if e == -EBUSY && timeout.past() => break Err(e),
                 Err(e) if e == -EBUSY => {
                     retry();
                     seq = mmu_interval_read_begin(cur, svm, dev);
@@ -144,6 +180,9 @@ pub fn drm_gpusvm_range_get_pages(
             if mixed || zdds.windows(2).any(|w| w[0] != w[1]) {
                 return Some(Err(-super::EOPNOTSUPP));
             }
+            if devmem_only && dev_pages.len() != pfns.len() {
+                return Some(Err(-EFAULT)); // "ctx->devmem_only && !is_device_private_page"
+            }
             for (i, h) in pfns.iter().enumerate() {
                 let (HmmPfn::System(p) | HmmPfn::Device(p)) = *h;
                 s.gpu_pte[dev][start + i] = Some(p);
@@ -166,11 +205,21 @@ pub fn drm_gpusvm_range_get_pages(
 }
 
 /// `drm_gpusvm_range_evict` (drm_gpusvm.c, with 847b371debf3): `mmget_not_zero`, the pfn
-/// array (`kvmalloc_array`: on -ENOMEM `mmput` and return), `hmm_range_fault` with no
-/// owner (every device page of the range is faulted back through `do_swap_page`;
-/// -EBUSY retries), `mmput`. The variant `gpusvm-evict-mm-leak` is the code before
-/// 847b371debf3, which returned -ENOMEM without the `mmput`.
-pub fn drm_gpusvm_range_evict(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usize) -> i32 {
+/// array (`kvmalloc_array`: on -ENOMEM `mmput` and return), then `while
+/// (!time_after(jiffies, timeout))`: `mmu_interval_read_begin` of device `dev`'s notifier
+/// (-ETIME if the deadline passed meanwhile: unreachable here, the model's deadline only
+/// moves with passes), `hmm_range_fault` with no owner (every device page of the range is
+/// faulted back through `do_swap_page`), and out unless -EBUSY; `mmput`. Past the
+/// deadline ([`HMM_TIMEOUT_PASSES`]) the last -EBUSY is returned (Xe ignores it). The
+/// variant `gpusvm-evict-mm-leak` is the code before 847b371debf3, which returned
+/// -ENOMEM without the `mmput`.
+pub fn drm_gpusvm_range_evict(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    dev: usize,
+    start: Va,
+    npages: usize,
+) -> i32 {
     cur.event(|| Ev::Call {
         f: "drm_gpusvm_range_evict",
         obj: format!("va{start}..va{}", start + npages).into(),
@@ -185,14 +234,19 @@ pub fn drm_gpusvm_range_evict(cur: &Arc<Task>, svm: &Svm, start: Va, npages: usi
         }
         return e;
     }
-    let mut tries = 0;
-    let err = loop {
-        match hmm_range_fault(cur, svm, start, npages, None) {
-            Err(e) if e == -EBUSY && tries < MAX_REFAULTS => tries += 1,
-            Err(e) => break e,
-            Ok(_) => break 0,
+    let mut timeout = HmmTimeout::new();
+    let mut err = -EBUSY;
+    while !timeout.past() {
+        let seq = mmu_interval_read_begin(cur, svm, dev);
+        err = match hmm_range_fault(cur, svm, start, npages, None, Some((dev, seq))) {
+            Ok(_) => 0,
+            Err(e) => e,
+        };
+        timeout.tick();
+        if err != -EBUSY {
+            break;
         }
-    };
+    }
     mmput(cur, svm);
     err
 }
@@ -244,12 +298,13 @@ pub fn xe_svm_alloc_vram(cur: &Arc<Task>, svm: &Svm, dev: usize, start: Va, npag
     err
 }
 
-/// `xe_drm_pagemap_populate_mm` (xe_svm.c): create the VRAM BO (`xe_bo_create_locked`:
-/// fault site `drm_pagemap_populate_mm`, -ENOMEM / -ENOSPC; with TTM backing its
-/// validation may evict), then `drm_pagemap_migrate_to_devmem`, which consumes the
-/// allocation even on error ("Consumes the devmem allocation ref"), so nothing is
-/// released here (variant `xe-devmem-release-on-error`: the release the consuming change
-/// removed).
+/// `xe_drm_pagemap_populate_mm` (xe_svm.c, v7.0 text): create the VRAM BO
+/// (`xe_bo_create_locked`: fault site `drm_pagemap_populate_mm`, -ENOMEM / -ENOSPC; with
+/// TTM backing its validation may evict), then `drm_pagemap_migrate_to_devmem` **with the
+/// new BO's resv held**, which consumes the allocation even on error ("Consumes the devmem
+/// allocation ref"), so nothing is released here (variant `xe-devmem-release-on-error`:
+/// the release the consuming change removed); then `xe_bo_unlock`, `xe_bo_put`. TTM's
+/// eviction trylocks the resv, so it cannot evict the BO in the middle of the migration.
 fn xe_drm_pagemap_populate_mm(
     cur: &Arc<Task>,
     svm: &Svm,
@@ -262,13 +317,14 @@ fn xe_drm_pagemap_populate_mm(
     if let Some(e) = fault::should_fail(cur, site::DEVMEM_ALLOC, obj) {
         return e;
     }
-    let d = match &svm.ttm {
-        Some(t) => match t.xe_bo_create_vram(cur, svm, dev, start, npages) {
-            Ok(d) => d,
+    // bo = xe_bo_create_locked(...): the resv stays held across the migration.
+    let (d, took) = match &svm.ttm {
+        Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
+            Ok(x) => x,
             Err(e) => return e,
         },
         None => match devmem_alloc(svm, dev, start, npages) {
-            Ok(d) => d,
+            Ok(d) => (d, false),
             Err(e) => return e,
         },
     };
@@ -276,19 +332,29 @@ fn xe_drm_pagemap_populate_mm(
     if err != 0 && svm.variant(Variant::XeDevmemReleaseOnError) {
         svm.with(|s| super::pagemap::devmem_release(svm, s, cur, d));
     }
+    // xe_bo_unlock(bo); xe_bo_put(bo);
+    if let Some(t) = &svm.ttm {
+        t.xe_bo_unlock(cur, d, took);
+    }
     err
 }
 
-/// `xe_svm_handle_pagefault` (`__xe_svm_handle_pagefault`, xe_svm.c): find the range; if
-/// its GPU mapping is valid (and in VRAM for `devmem_only`) do the access; else, if the
-/// range's preferred location is VRAM (`prefer_vram`) or the fault is atomic, migrate to
-/// VRAM (`migrate_try_count` 3 for `devmem_only`, else 1; a failure retries the fault
-/// while tries remain or the fault may use system memory, else it is returned); get
-/// pages: -EOPNOTSUPP / -EFAULT / -EPERM evict the range and retry (same condition),
-/// another error is returned; bind. A `devmem_only` fault that runs out of migration
-/// attempts fails the GPU job: reported as a livelock (CPU/GPU ping-pong, fixed by the
-/// timeslice) unless a failure injected into this fault explains it, in which case the
-/// error is returned as the kernel does.
+/// `xe_svm_handle_pagefault` (`__xe_svm_handle_pagefault`, xe_svm.c, v6.15-rc7 text, the
+/// shape later kernels keep): `migrate_try_count = devmem_only ? 3 : 1`; at `retry:` if
+/// the range's GPU mapping is valid (and in VRAM for `devmem_only`) the access is done;
+/// `if (--migrate_try_count >= 0 && xe_svm_range_needs_migrate_to_vram(...))` — **one
+/// attempt spent on every pass** — `xe_svm_alloc_vram`, whose failure goes back to
+/// `retry:` while `migrate_try_count || !devmem_only`, else is returned ("VRAM allocation
+/// failed, retry count exceeded"); get pages: -EOPNOTSUPP / -EFAULT / -EPERM go back to
+/// `retry:` (evicting the range first for -EOPNOTSUPP) while `migrate_try_count > 0 ||
+/// !devmem_only`, else `goto err_out`; any other error (-EBUSY once the 1 s deadline of
+/// get_pages passed) is `err_out` too. A fault that returns an error fails the GPU job:
+/// reported as `expectation` ("GPU fault failed") unless a failure injected into this fault
+/// explains it.
+///
+/// Not modelled: `ctx.timeslice_ms <<= 1` on each retry (the timeslice is the
+/// configuration's), the garbage collector, `vm->lock`, the separate bind with its
+/// `-EAGAIN` retry (the bind is folded into get_pages under the notifier lock).
 #[allow(clippy::too_many_arguments)]
 pub fn xe_svm_handle_pagefault(
     cur: &Arc<Task>,
@@ -317,15 +383,22 @@ pub fn xe_svm_handle_pagefault(
         });
         err
     };
-    let ping_pong = || -> ! {
-        svm.fail(
-            Property::Livelock,
-            format!(
-                "{} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)",
-                cpu_name(cur.id)
-            ),
-        )
+    // err_out: the fault fails; only an injected failure may explain it.
+    let failed = |err: i32, why: &str| -> i32 {
+        if injected_since(cur, mark).is_empty() {
+            svm.fail(
+                Property::Expectation,
+                format!(
+                    "{} GPU fault failed ({}): xe_svm_handle_pagefault(gpu{dev}, va{va}{}) {why}",
+                    cpu_name(cur.id),
+                    errno_name(err),
+                    if devmem_only { ", devmem_only" } else { "" }
+                ),
+            );
+        }
+        ret(err)
     };
+    let ping_pong = "after its 3 migration attempts: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)";
     loop {
         retries += 1;
         if retries > MAX_REFAULTS {
@@ -344,11 +417,12 @@ pub fn xe_svm_handle_pagefault(
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });
-        if !in_vram && migrate_try > 0 && (devmem_only || prefer_vram) {
-            migrate_try -= 1;
+        // if (--migrate_try_count >= 0 && xe_svm_range_needs_migrate_to_vram(...))
+        migrate_try -= 1;
+        if migrate_try >= 0 && !in_vram && (devmem_only || prefer_vram) {
             let err = xe_svm_alloc_vram(cur, svm, dev, start, npages);
             if err != 0 {
-                if migrate_try > 0 || !devmem_only {
+                if migrate_try != 0 || !devmem_only {
                     cur.event(|| {
                         Ev::Note(format!(
                             "xe_svm_alloc_vram -> {}: VRAM allocation failed, falling back to retrying fault",
@@ -356,33 +430,37 @@ pub fn xe_svm_handle_pagefault(
                         ))
                     });
                     crate::model::sync::yield_now();
-                    continue;
+                    continue; // goto retry
                 }
-                if injected_since(cur, mark).is_empty() {
-                    ping_pong();
-                }
-                return ret(err); // "VRAM allocation failed, retry count exceeded"
+                // "VRAM allocation failed, retry count exceeded"
+                return failed(err, ping_pong);
             }
-        } else if devmem_only && !in_vram && migrate_try == 0 {
-            if injected_since(cur, mark).is_empty() {
-                ping_pong();
-            }
-            return ret(-EBUSY);
         }
-        match drm_gpusvm_range_get_pages(cur, svm, dev, start, npages) {
+        match drm_gpusvm_range_get_pages(cur, svm, dev, start, npages, devmem_only) {
+            // Bound: the handler returns 0 and the GPU replays the access (the next pass's
+            // gpu_access). If the mapping was invalidated in between, the kernel takes a
+            // new fault with a fresh migrate_try_count; the model keeps this call's
+            // (fewer migrations, never more: a non-atomic fault whose replay always
+            // loses would otherwise ping-pong its range without end).
             Ok(_) => {}
-            Err(e) if e == -super::EOPNOTSUPP || e == -EFAULT => {
-                // "Corner where CPU mappings have changed": evict and retry.
+            Err(e) if e == -super::EOPNOTSUPP || e == -EFAULT || e == -super::EPERM => {
+                // "Corner where CPU mappings have changed"
                 if migrate_try > 0 || !devmem_only {
-                    drm_gpusvm_range_evict(cur, svm, start, npages);
-                } else {
-                    if injected_since(cur, mark).is_empty() {
-                        ping_pong();
+                    if e == -super::EOPNOTSUPP {
+                        drm_gpusvm_range_evict(cur, svm, dev, start, npages);
                     }
-                    return ret(e);
+                    crate::model::sync::yield_now();
+                    continue; // goto retry
                 }
+                return failed(e, ping_pong);
             }
-            Err(e) => return ret(e), // "PAGE FAULT - FAIL PAGE COLLECT"
+            // "PAGE FAULT - FAIL PAGE COLLECT"
+            Err(e) => {
+                return failed(
+                    e,
+                    "drm_gpusvm_range_get_pages failed (past the 1 s deadline: the notifier sequence kept moving)",
+                );
+            }
         }
         crate::model::sync::yield_now();
     }

@@ -315,13 +315,22 @@ pub fn migrate_device_unmap(
     }
 }
 
+/// `folio_putback_lru` (mm/vmscan.c: `folio_add_lru(folio); folio_put(folio);`):
+/// `folio_add_lru` queues the folio in this CPU's `cpu_fbatches.lru_add` batch
+/// (mm/swap.c); it reaches the LRU (isolatable again) only when that CPU runs
+/// `lru_add_drain` or someone runs `lru_add_drain_all` (inside a step: the model's batch
+/// never fills up, so `folio_batch_add` never drains it on the spot).
+fn folio_putback_lru_locked(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, p: Pfn) {
+    s.folios[p].lru_batch = Some(cur.id);
+    folio_put_locked(svm, s, cur, p, RefKind::Isolate);
+}
+
 /// Drop the migrator's reference on a source page (`folio_putback_lru` for an isolated
-/// system page).
+/// system page: migrate_device_unmap's restore loop, v7.0 text).
 fn put_source(cur: &Arc<Task>, svm: &Svm, p: Pfn, isolated: bool) {
     svm.with(|s| {
         if isolated {
-            s.folios[p].on_lru = true;
-            folio_put_locked(svm, s, cur, p, RefKind::Isolate);
+            folio_putback_lru_locked(svm, s, cur, p);
         } else {
             folio_put_locked(svm, s, cur, p, RefKind::Collect);
         }
@@ -542,15 +551,16 @@ pub fn migrate_finalize(
         if !keep_locked && !early {
             folio_unlock(cur, svm, p);
         }
-        // folio_putback_lru for a restored isolated system page; a migrated source just
-        // loses the migrator's reference (usually the last: page_free / back to the buddy).
+        // folio_putback_lru for an isolated system page; a device source just loses the
+        // migrator's reference (usually the last for a migrated one: page_free).
         let isolated = src[i].isolated;
         svm.with(|s| {
             if isolated {
-                if winner == p {
-                    s.folios[p].on_lru = true;
-                }
-                folio_put_locked(svm, s, cur, p, RefKind::Isolate);
+                // __migrate_device_finalize: `folio_putback_lru(src)` for every system
+                // source, restored or migrated (a migrated one is freed at once in the
+                // model; in the kernel the batch's reference keeps it until the drain,
+                // and either way the CPU's batch is not empty).
+                folio_putback_lru_locked(svm, s, cur, p);
             } else {
                 folio_put_locked(svm, s, cur, p, RefKind::Collect);
             }

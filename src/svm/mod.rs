@@ -43,5 +43,6 @@ pub const EAGAIN: i32 = 11;
 pub const EFAULT: i32 = 14;
 pub const EINVAL: i32 = 22;
 pub const EOPNOTSUPP: i32 = 95;
+pub const EPERM: i32 = 1;
 /// `VM_FAULT_SIGBUS` (a positive vm_fault_t, not an errno).
 pub const VM_FAULT_SIGBUS: i32 = 0x2;

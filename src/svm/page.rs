@@ -223,9 +223,11 @@ pub struct Svm {
     /// takes it exclusively, which can only add waiting, never remove a race). Lockdep
     /// class [`NOTIFIER_LOCK`]; take it with [`notifier_lock`].
     pub notifier_lock: Vec<Mutex<()>>,
-    /// AMD: `prange->migrate_mutex` (one range).
     /// AMD `prange->migrate_mutex` (one range in the model).
     pub migrate_mutex: crate::model::kmutex::KMutex,
+    /// AMD `p->svms.lock` (`struct svm_range_list`'s mutex), the outer lock of
+    /// `svm_migrate_to_ram` and `svm_range_restore_pages` (svms.lock, then migrate_mutex).
+    pub svms_lock: crate::model::kmutex::KMutex,
     /// TTM backing (Xe VRAM BOs, the VM resv of the rejected design), if any.
     pub ttm: Option<super::ttm_backing::TtmBacking>,
     /// `mm->mm_users` of the one modelled mm: 1 is the process's own reference; every
@@ -284,6 +286,7 @@ impl Svm {
             ptl: Mutex::new(()),
             notifier_lock: (0..cfg.devices).map(|_| Mutex::new(())).collect(),
             migrate_mutex: crate::model::kmutex::KMutex::new(m, MIGRATE_MUTEX),
+            svms_lock: crate::model::kmutex::KMutex::new(m, SVMS_LOCK),
             ttm,
             mm_users: std::sync::atomic::AtomicU32::new(1),
             cpu_ghosts: Default::default(),
@@ -611,6 +614,8 @@ pub const PTLOCK: &str = "ptlock_ptr(ptdesc)";
 pub const NOTIFIER_LOCK: &str = "&gpusvm->notifier_lock";
 /// AMD `prange->migrate_mutex` (`struct mutex`, kfd_svm.c).
 pub const MIGRATE_MUTEX: &str = "&prange->migrate_mutex";
+/// AMD `svms->lock` (`struct mutex`, kfd_svm.c `svm_range_list_init`: `mutex_init(&svms->lock)`).
+pub const SVMS_LOCK: &str = "&svms->lock";
 
 /// A model lock held together with its lockdep acquisition: `lock_release` runs before
 /// the lock itself is dropped.

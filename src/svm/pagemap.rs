@@ -110,6 +110,19 @@ pub fn devmem_get(cur: &Arc<Task>, svm: &Svm, d: DevmemId) {
     });
 }
 
+/// `kref_get_unless_zero` on the allocation (AMD `svm_bo_ref_unless_zero`): false if its
+/// last reference is gone.
+pub fn devmem_get_unless_zero(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> bool {
+    svm.with(|s| {
+        if svm.ttm.as_ref().and_then(|t| t.bo_of(d)).is_none() && s.devmems[d].kref == 0 {
+            return false;
+        }
+        check_devmem_live(svm, s, cur, d, "devmem get");
+        s.devmems[d].kref += 1;
+        true
+    })
+}
+
 /// Drop a reference taken with [`devmem_get`].
 pub fn devmem_put(cur: &Arc<Task>, svm: &Svm, d: DevmemId) {
     svm.with(|s| devmem_put_locked(svm, s, cur, d));
@@ -520,8 +533,9 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
         }) {
             break 0;
         }
-        // Historical (AMD eviction worker before the retry/keep-svm_bo fixes): success
-        // when the pass migrated everything it could lock, pages left in VRAM or not.
+        // Mutation `evict-signal-early` (the AMD worker's "signal whatever is left" shape,
+        // finding amd-evict-signal-live, applied to the Xe eviction, which never had it):
+        // success when the pass migrated everything it could lock, pages left or not.
         if svm.variant(Variant::EvictSignalEarly) && err == 0 && all_collected {
             break 0;
         }
@@ -608,12 +622,15 @@ pub fn check_eviction_result(
     }
 }
 
-/// `__drm_pagemap_migrate_to_ram(vas, page, ...)` (called by `migrate_to_ram` for a CPU
-/// fault): reads the fault page's zdd (`page->zone_device_data`), declines inside the
-/// timeslice, migrates the allocation-sized window around the fault with
-/// `SELECT_DEVICE_PRIVATE` and the fault page, giving destinations only to entries of
-/// the same zdd. Returns 0 (also when nothing was collected: "raced with another CPU
-/// fault") or `VM_FAULT_SIGBUS`.
+/// `__drm_pagemap_migrate_to_ram(vas, page, fault_addr, size)` (called by `migrate_to_ram`
+/// for a CPU fault; drm_pagemap.c, v7.0 text): reads the fault page's zdd
+/// (`page->zone_device_data`), declines inside the timeslice, migrates
+/// `[ALIGN_DOWN(fault_addr, size), ALIGN(fault_addr + 1, size))` clipped to the VMA, with
+/// `size = zdd->devmem_allocation->size`, `SELECT_DEVICE_PRIVATE` and the fault page,
+/// giving destinations only to entries of the same zdd. The window comes from the faulting
+/// address, not from where the allocation was made: a fault on an alias (fork, mremap) or
+/// on an unaligned allocation migrates a different set of pages. Returns 0 (also when
+/// nothing was collected: "raced with another CPU fault") or `VM_FAULT_SIGBUS`.
 pub fn drm_pagemap_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, page: Pfn) -> i32 {
     let pname = svm.name(page);
     cur.event(|| Ev::Call {
@@ -621,10 +638,14 @@ pub fn drm_pagemap_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, page: Pfn)
         obj: format!("va{va}, {pname}").into(),
         ctx: None,
     });
-    let Some((z, window, owner)) = fault_page_window(cur, svm, page) else {
+    let Some((z, (_, size), owner)) = fault_page_window(cur, svm, page) else {
         return 0;
     };
-    let ret = migrate_window_to_ram(cur, svm, z, window, owner, page);
+    // start = ALIGN_DOWN(fault_addr, size); end = ALIGN(fault_addr + 1, size), clipped to
+    // the VMA (vas->vm_start / vm_end: the one VMA of the model covers every virtual page).
+    let start = va / size * size;
+    let end = ((va + 1).div_ceil(size) * size).min(svm.cfg.vas);
+    let ret = migrate_window_to_ram(cur, svm, z, (start, end - start), owner, page);
     cur.event(|| Ev::Ret {
         f: "drm_pagemap_migrate_to_ram",
         obj: format!("va{va}").into(),
@@ -633,8 +654,8 @@ pub fn drm_pagemap_migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, page: Pfn)
     ret
 }
 
-/// `zdd = page->zone_device_data` and the window of its allocation; None inside the
-/// timeslice. Dereferencing a freed page or zdd is a use after free (CVE-2022-3523).
+/// `zdd = page->zone_device_data` and its allocation's `(start, size)` (AMD: the prange);
+/// None inside the timeslice. Dereferencing a freed page or zdd is a use after free (CVE-2022-3523).
 pub fn fault_page_window(
     cur: &Arc<Task>,
     svm: &Svm,

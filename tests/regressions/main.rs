@@ -169,7 +169,7 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "svm-2025-no-timeslice",
         "svm-atomic-pingpong",
         "no-timeslice",
-        "livelock",
+        "expectation",
     ),
     (
         "amd-evict-signal-early",

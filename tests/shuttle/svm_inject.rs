@@ -62,6 +62,10 @@ const SMALL: &[&str] = &[
 fn assert_clean_injected(sc: &Scenario, engine: EngineKind, inject: u32, max: usize) {
     let o = run_sc(sc, engine, VariantSet::NONE, inject, 11, max);
     if let Some(f) = &o.found {
+        // A known finding of the baseline in its own scenario is the expected result.
+        if scenario::findings::known(&sc.name, inject).is_some_and(|k| k.breaks(|p| f.has(p))) {
+            return;
+        }
         panic!(
             "{} ({}, inject {inject}) failed on the fixed model: {} (injected: {:?})\n{}",
             sc.name,

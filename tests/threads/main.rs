@@ -66,6 +66,10 @@ fn fixed_model_svm_stress() {
         cfg.budget = Duration::from_secs(5);
         let o = explore(&sc, &cfg);
         if let Some(f) = o.found {
+            // A known finding of the baseline in its own scenario is the expected result.
+            if scenario::findings::known(&sc.name, 0).is_some_and(|k| k.breaks(|p| f.has(p))) {
+                continue;
+            }
             panic!("{}: {}\n{}", sc.name, f.failure, f.trace.join("\n"));
         }
         assert!(o.executions > 0);
@@ -108,6 +112,9 @@ fn fixed_model_svm_stress_inject_1() {
         cfg.inject = ttm_model::engine::InjectConfig::budget(1);
         let o = explore(&sc, &cfg);
         if let Some(f) = o.found {
+            if scenario::findings::known(&sc.name, 1).is_some_and(|k| k.breaks(|p| f.has(p))) {
+                continue;
+            }
             panic!(
                 "{} (inject 1): {} (injected {:?})\n{}",
                 sc.name,
