@@ -86,7 +86,12 @@ pub fn ttm_bo_shrink(
         && bulk
         && let Some(r) = res
     {
-        dev.lru(cur, |lru| lru.del_bulk_move(r));
+        dev.lru(cur, |lru| {
+            lru.del_bulk_move(r);
+            // Ghost (B3): out of the range in place while the predicate still says
+            // member, until the re-add below or the return (BoFields::lru_pending).
+            bo.f().lru_pending = true;
+        });
     }
     let lret = ttm_tt_backup(cur, dev, bo, flags);
     if old_code {
@@ -104,6 +109,7 @@ pub fn ttm_bo_shrink(
             lru.move_to_lru_tail(r, cur.id);
         });
     }
+    lru_settled(bo);
     if lret < 0 && lret != -(EINTR as i64) {
         return ebusy;
     }
@@ -146,6 +152,7 @@ pub fn ttm_tt_backup(cur: &Task, dev: &TtmDevice, bo: &TtmBo, flags: ShrinkFlags
                 f.data = Data::Stored;
             }
         }
+        f.lru_pending = true;
     }
     if flags.writeback {
         dev.ledger(|l| *l.blocking(cur.id) += 1);
