@@ -1108,9 +1108,21 @@ pub fn ttm_bo_cleanup_memtype_use(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     }
 }
 
-/// `ttm_bo_release` (kref hit 0). A BO that is busy or whose private resv cannot be
-/// trylocked is marked deleted and resurrected (`kref_init`) on the LRU under
-/// `lru_lock`, and the delayed delete is queued; otherwise it is cleaned up now.
+/// `ttm_bo_release` (`drivers/gpu/drm/ttm/ttm_bo.c`, body as in drm-tip @6a29de395941 =
+/// mainline 2026-09; the `if (bo->pin_count)` block is unchanged since 6.6): kref hit 0.
+/// `ttm_bo_individualize_resv` switches `bo->base.resv` to `_resv` under `lru_lock`,
+/// except for a `ttm_bo_type_sg` BO (an imported dma-buf, [`TtKind::XeImportedSg`]),
+/// which keeps the exporter's resv. Then a BO that is busy
+/// (`!dma_resv_test_signaled(.., BOOKKEEP)`), of type sg, or whose resv cannot be
+/// trylocked is marked deleted and resurrected (`kref_init`) under `lru_lock` and the
+/// delayed delete is queued; otherwise it is cleaned up now. On resurrection only a BO
+/// that is still pinned is touched on the LRU ("Make pinned bos immediately available to
+/// shrinkers", FIXME: QXL): `if (bo->pin_count) { bo->pin_count = 0;
+/// ttm_resource_move_to_lru_tail(bo->resource); }`; any other resource stays where it is.
+///
+/// Simplified: the `want_init_on_free() && bo->ttm` trigger (a boot option) and a failed
+/// `dma_resv_copy_fences` (then a 30 s wait, not an abort) are not modelled;
+/// `ttm_bo_flush_all_fences` is a no-op (fences are a busy flag).
 pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
     cur.event(|| Ev::Call {
         f: "ttm_bo_release",
@@ -1127,19 +1139,25 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
                 ),
             );
         }
-        // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock.
-        dev.lru(cur, |_| bo.f().individualized = true);
+        let sg = bo.f().tt_kind == TtKind::XeImportedSg;
+        // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock (not for sg).
+        if !sg {
+            dev.lru(cur, |_| bo.f().individualized = true);
+        }
         let busy = bo.busy.load(Ordering::SeqCst);
-        let locked = !busy && dma_resv_trylock(cur, dev, bo);
+        let locked = !busy && !sg && dma_resv_trylock(cur, dev, bo);
         if !locked {
             dev.lru(cur, |lru| {
-                let res = {
+                let (pinned, res) = {
                     let mut f = bo.f();
                     f.deleted = true;
-                    f.pin_count = 0;
-                    f.resource
+                    let pinned = f.pin_count > 0;
+                    if pinned {
+                        f.pin_count = 0;
+                    }
+                    (pinned, f.resource)
                 };
-                if let Some(r) = res {
+                if pinned && let Some(r) = res {
                     lru.move_to_lru_tail(r, cur.id);
                 }
                 bo.kref.reinit();
@@ -1147,7 +1165,7 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
             dev.note(
                 cur,
                 format!(
-                    "ttm_bo_release({}): busy or locked, resurrected and queued for delayed delete",
+                    "ttm_bo_release({}): busy, sg or locked, resurrected and queued for delayed delete",
                     bo.name
                 ),
             );

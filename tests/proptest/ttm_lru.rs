@@ -315,3 +315,37 @@ fn swapout_skips_external_tts() {
     });
     assert!(r.ok(), "{}", r.explain());
 }
+
+/// T5: `ttm_bo_release` resurrecting a busy BO for delayed delete bumps it only if it was
+/// pinned (then pin_count becomes 0 and the resource leaves bdev->unevictable); an
+/// unpinned BO's resource stays where it is.
+#[test]
+fn release_resurrection_bumps_only_pinned_bos() {
+    let r = run_fixed(|m, t| {
+        let w = world(m, t);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, false);
+        let b = w.bo(t, "B", TTM_PL_SYSTEM, 0, false);
+        let p = w.bo(t, "P", TTM_PL_SYSTEM, 0, false);
+        dma_resv_lock(t, &w.dev, &p, None, false);
+        ttm_bo_pin(t, &w.dev, &p);
+        dma_resv_unlock(t, &w.dev, &p);
+        let sys = ListId::Man(TTM_PL_SYSTEM, 0);
+        assert_eq!(last_on(&w, t, sys), Some(res(&b)));
+        for bo in [&a, &p] {
+            bo.busy.store(true, std::sync::atomic::Ordering::SeqCst);
+            ttm_bo_put(t, &w.dev, bo);
+        }
+        assert!(a.f().deleted, "busy: queued for delayed delete");
+        let first = w.dev.lru(t, |l| l.list(sys).first().copied());
+        assert_eq!(first, Some(Item::Res(res(&a))), "A stays at the head");
+        assert_eq!(p.f().pin_count, 0);
+        assert_eq!(
+            last_on(&w, t, sys),
+            Some(res(&p)),
+            "P bumped off unevictable"
+        );
+        ttm_device_flush_delayed(t, &w.dev);
+        ttm_bo_put(t, &w.dev, &b);
+    });
+    assert!(r.ok(), "{}", r.explain());
+}
