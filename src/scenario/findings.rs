@@ -65,20 +65,6 @@ pub const KNOWN: &[KnownFinding] = &[
         needs_inject: false,
     },
     KnownFinding {
-        scenario: "design-callback-walker-busy-head",
-        property: Property::PageLedger,
-        doc: "docs/findings.md §6 (callback-walker design forgets what it freed on an error)",
-        reproduces_within: 200_000,
-        needs_inject: true,
-    },
-    KnownFinding {
-        scenario: "design-callback-walker-hammer-4",
-        property: Property::PageLedger,
-        doc: "docs/findings.md §6 (callback-walker design forgets what it freed on an error)",
-        reproduces_within: 200_000,
-        needs_inject: true,
-    },
-    KnownFinding {
         scenario: "design-gem-lru-scan-release",
         property: Property::UseAfterFree,
         doc: "docs/findings.md §7 (drm_gem_lru_scan: a failed shrink leaves the object on the on-stack still_in_lru)",

@@ -349,3 +349,43 @@ fn release_resurrection_bumps_only_pinned_bos() {
     });
     assert!(r.ok(), "{}", r.explain());
 }
+
+/// T3/T4: `xe_bo_shrink` returns -EBUSY for a tt without TTM_TT_FLAG_EXTERNAL_MAPPABLE
+/// (an imported sg BO), and `__xe_shrinker_walk` / `xe_shrinker_walk` return the first
+/// negative result at once: one such BO at the head of the SYSTEM LRU ends every pass
+/// before anything is scanned, so kswapd's scan frees nothing (SHRINK_STOP, no
+/// livelock, no property broken: a liveness weakness only, docs/traceability.md); behind
+/// a shrinkable Xe BO it stops the pass after that BO.
+#[test]
+fn xe_shrinker_stops_at_an_unshrinkable_head() {
+    use ttm_model::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
+    let r = run_fixed(|m, t| {
+        let w = World::new(
+            m,
+            t,
+            DeviceConfig {
+                vram_pages: 3,
+                tt_pages: None,
+            },
+        );
+        let sg = w.bo(t, "SG", TTM_PL_SYSTEM, 0, false);
+        w.dev.set_tt_kind(&sg, TtKind::XeImportedSg);
+        let a = w.bo(t, "A", TTM_PL_SYSTEM, 0, false);
+        let b = w.bo(t, "B", TTM_PL_SYSTEM, 0, false);
+        let populated = |bo: &TtmBo| bo.f().tt.as_ref().is_some_and(|tt| tt.populated);
+        let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
+        assert_eq!(shrink_slab(t, &w.dev, &[Arc::clone(&s)], true, 0), 0);
+        assert!(
+            populated(&a) && populated(&b),
+            "nothing behind SG was shrunk"
+        );
+        // SG moves behind A: the walk shrinks A, then stops at SG before B.
+        w.touch(t, &sg);
+        w.touch(t, &b);
+        shrink_slab(t, &w.dev, &[s], true, 0);
+        assert!(!populated(&a), "A (before SG) was backed up");
+        assert!(populated(&b), "B (behind SG) was not reached");
+        assert!(populated(&sg));
+    });
+    assert!(r.ok(), "{}", r.explain());
+}

@@ -100,15 +100,9 @@ fn ttm_error_path_variants_need_injection() {
 }
 
 /// Open findings under injection, in code this work does not own (`walker/designs.rs`),
-/// left out here and demonstrated below: the callback-walker shrinker design forgets the
-/// pages it freed when its walk ends on an injected -EINTR (docs/findings.md §6), and a
-/// GEM object whose shrink failed stays on the scan's on-stack `still_in_lru` where a
-/// concurrent final put reads it (docs/findings.md §7).
-const OPEN_DESIGN_FINDING: [&str; 3] = [
-    "design-callback-walker-busy-head",
-    "design-callback-walker-hammer-4",
-    "design-gem-lru-scan-release",
-];
+/// left out here: a GEM object whose shrink failed stays on the scan's on-stack
+/// `still_in_lru` where a concurrent final put reads it (docs/findings.md §7).
+const OPEN_DESIGN_FINDING: [&str; 1] = ["design-gem-lru-scan-release"];
 
 fn ttm_scenarios() -> Vec<scenario::Scenario> {
     scenario::default_set()
@@ -118,9 +112,12 @@ fn ttm_scenarios() -> Vec<scenario::Scenario> {
         .collect()
 }
 
-/// Finding §6 is real: the callback-walker design under-reports with an injected -EINTR.
+/// Former finding §6: the callback-walker design under-reports the pages it freed when
+/// its walk ends on an injected -EINTR. The return value of `scan_objects` is a
+/// heuristic, so under-reporting is not a page-ledger violation (only over-reporting is):
+/// the scenario is clean under injection.
 #[test]
-fn callback_walker_design_forgets_freed_pages_on_eintr() {
+fn callback_walker_design_under_reporting_is_not_a_page_ledger_violation() {
     let o = run_inject(
         "design-callback-walker-busy-head",
         EngineKind::Shuttle,
@@ -129,9 +126,7 @@ fn callback_walker_design_forgets_freed_pages_on_eintr() {
         1,
         20_000,
     );
-    let f = o.found.expect("found");
-    assert_eq!(f.failure.property, Property::PageLedger, "{}", f.failure);
-    assert!(f.trace.iter().any(|l| l.contains("-EINTR [injected]")));
+    assert!(o.found.is_none(), "{:?}", o.found.map(|f| f.failure));
 }
 
 fn assert_clean_inject(sc: &scenario::Scenario, engine: EngineKind, inject: u32, max: usize) {
