@@ -101,6 +101,7 @@ pub struct ResEntry {
     /// * `ttm_resource_free`: between the section of `ttm_resource_del_bulk_move`
     ///   (`ttm_lru_bulk_move_del` of a range end only moves `pos->first/last`, the
     ///   resource stays in place) and `ttm_resource_fini`'s section.
+    ///
     /// No kernel code asks the predicate about the resource in either window (only the
     /// allocating / freeing task knows it as its resource, with the resv held; walkers
     /// that meet it on the LRU do not consult membership), so the state is benign and B3
