@@ -634,23 +634,6 @@ mod tests {
     }
 
     #[test]
-    fn a_finding_behind_an_error_path_is_expected_only_with_injection() {
-        let sc = crate::scenario::find("design-callback-walker-hammer-4").expect("scenario");
-        let p = Pair::new(sc, None, None);
-        let lost = outcome(Some(Property::PageLedger), 10, false);
-        assert!(matches!(verdict(&p, &lost, 1), Verdict::KnownFinding(_)));
-        assert_eq!(
-            verdict(&p, &lost, 0),
-            Verdict::Failed,
-            "without injection it is news"
-        );
-        assert_eq!(
-            verdict(&p, &outcome(None, 10_000_000, false), 0),
-            Verdict::Clean(None)
-        );
-    }
-
-    #[test]
     fn known_findings_are_expected_and_their_absence_is_news() {
         let sc = crate::scenario::find("finding-stale-wound-ww").expect("scenario");
         let base = Pair::new(sc.clone(), None, None);

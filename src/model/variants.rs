@@ -46,8 +46,9 @@ pub enum Variant {
     DropDieClear,
     /// Mutation: `__ww_mutex_wound` wakes the wounded owner without clearing its blocked_on.
     DropWoundClear,
-    /// B14: swapout leaves a swapped resource in its bulk range; membership recomputed from the predicate.
-    BulkPredicate,
+    /// Mutation (formerly `bulk-predicate`): swapout bumps a swapped resource onto
+    /// unevictable without taking it out of its bulk range.
+    SwapoutNoBulkDel,
     /// Spec §10.7 (2026): the swapout bulk fix tests `if (!ret)` although ttm_tt_swapout returns pages.
     SwapoutBulkRet,
     /// B15: bulk_move_pos_tail does not advance `first` when re-adding the first entry.
@@ -135,6 +136,9 @@ pub enum Variant {
     /// eviction fails with -EBUSY while device pages of it are live (Xe's contract), so
     /// TTM keeps its VRAM.
     AmdEvictBusyIfLive,
+    /// Proposal (Samuel Ainsworth, v1, 2026-06, unmerged): an explicit per-resource bulk
+    /// membership record instead of mainline's predicate.
+    BulkMembershipFlag,
 }
 
 impl Serialize for Variant {
@@ -220,7 +224,7 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
 impl Variant {
-    pub const ALL: [Variant; 54] = [
+    pub const ALL: [Variant; 55] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -237,7 +241,7 @@ impl Variant {
         Variant::WoundClearBlockedOnLock,
         Variant::DropDieClear,
         Variant::DropWoundClear,
-        Variant::BulkPredicate,
+        Variant::SwapoutNoBulkDel,
         Variant::SwapoutBulkRet,
         Variant::BulkFirstNotAdvanced,
         Variant::BulkAddPinned,
@@ -275,6 +279,7 @@ impl Variant {
         Variant::ExecPrelockedDeferred,
         Variant::AmdEvictSignalLive,
         Variant::AmdEvictBusyIfLive,
+        Variant::BulkMembershipFlag,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -638,17 +643,21 @@ pub static REGISTRY: &[VariantInfo] = &[
         removes: &[],
     },
     VariantInfo {
-        variant: Variant::BulkPredicate,
-        name: "bulk-predicate",
+        variant: Variant::SwapoutNoBulkDel,
+        name: "swapout-no-bulk-del",
         kind: VariantKind::Mutation,
         area: "ttm",
-        kernel_fix: "none: re-labelled a mutation. fc5d96670eb2 as merged (v6.13) already takes the resource out of its bulk range before swapping it out, so no release had this; B14 (Ainsworth, 2026-06, unmerged) is the explicit membership flag",
+        kernel_fix: "none: a mutation (no kernel commit). Formerly `bulk-predicate`, labelled B14 / \"fixes fc5d96670eb2\"; \
+         but fc5d96670eb2 as merged (v6.13, v4+ of the patch) already takes the resource out of its bulk range \
+         before ttm_tt_swapout, so no release had this. Kept because it is the shortest way to a swapped \
+         resource left as a range endpoint under mainline's predicate membership (B2/B3 must bite); the \
+         state mainline really reached is swapout-bulk-ret",
         introduced_in: None,
         fixed_in: None,
         backports: &[],
-        description: "swapout moves a swapped resource to bdev->unevictable without taking it out of its \
-         bulk range (what fc5d96670eb2 avoids), and membership is recomputed from bo->bulk_move && !ttm_resource_unevictable(): \
-         del_bulk_move becomes a no-op and pos->first/last keep pointing at it",
+        description: "ttm_bo_swapout_cb swaps out and bumps the resource (onto bdev->unevictable, it is swapped) \
+         without any ttm_resource_del_bulk_move: with mainline's predicate membership the resource is no longer \
+         a member, so nothing ever takes it out, and pos->first/last keep pointing at a resource on another list",
         scenarios: &["ttm-swapout-bulk"],
         engines: ALL_ENGINES,
         property: Property::LruStructure,
@@ -1302,6 +1311,27 @@ pub static REGISTRY: &[VariantInfo] = &[
         engines: SHUTTLE_ONLY,
         property: Property::SvmEviction,
         removes: &[Variant::AmdEvictSignalLive],
+    },
+    VariantInfo {
+        variant: Variant::BulkMembershipFlag,
+        name: "bulk-membership-flag",
+        kind: VariantKind::Proposal,
+        area: "ttm",
+        kernel_fix: "unmerged: Samuel Ainsworth, \"drm/ttm: don't leave bulk_move cursor dangling for unevictable \
+         resources\" v1 (2026-06-15): a per-resource bulk_move record set by ttm_resource_add_bulk_move and \
+         cleared by _del_bulk_move. Not in drm-tip nor in the 2026-09 shortlogs; the baseline computes membership \
+         as mainline does (bo->bulk_move && !ttm_resource_unevictable(res, bo))",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "bulk membership read from an explicit record instead of the mutable predicate: add/del/\
+         move_to_lru_tail ask the record, a second add is refused, and freeing a recorded member WARNs. It \
+         removes no finding of the baseline (mainline with fcfe64715b42 never leaves a swapped resource in its \
+         range); with swapout-bulk-ret it turns the stale range into a consistent one",
+        scenarios: &["ttm-swapout-bulk"],
+        engines: ALL_ENGINES,
+        property: Property::LruStructure,
+        removes: &[],
     },
 ];
 

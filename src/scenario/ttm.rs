@@ -276,6 +276,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         2,
         8,
         Arc::new(|m, main, w| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             let a0 = w.bo(main, "A0", TTM_PL_SYSTEM, 0, true);
             w.bo(main, "A1", TTM_PL_SYSTEM, 0, true);
             let h = spawn(m, "swapout", w, |t, w| {
@@ -379,6 +380,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         2,
         8,
         Arc::new(|m, main, w| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             let x = w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
             w.bo(main, "Y", TTM_PL_SYSTEM, 0, false);
             let h = spawn(m, "swapout", w, |t, w| {
@@ -726,6 +728,9 @@ pub fn stress(cpus: usize) -> Scenario {
             let loose: Vec<_> = (0..3)
                 .map(|i| w.bo(main, &format!("L{i}"), TTM_PL_SYSTEM, i % 2, false))
                 .collect();
+            // L1 is a generic driver's BO (TTM swapout may take it); the others are Xe's
+            // (EXTERNAL tts: the Xe shrinker's, skipped by swapout).
+            w.dev.set_tt_kind(&loose[1], TtKind::Plain);
             w.bo(main, "V", TTM_PL_VRAM, 1, false);
             let mut hs = Vec::new();
             for c in 1..cpus {

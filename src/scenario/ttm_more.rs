@@ -157,6 +157,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         3,
         8,
         Arc::new(|m, main, w| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             let k = w.bo(main, "K", TTM_PL_SYSTEM, 0, false);
             let dying = w.bo(main, "D", TTM_PL_SYSTEM, 0, false);
             let v = w.bo(main, "V", TTM_PL_VRAM, 0, true);
@@ -235,6 +236,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         1,
         8,
         Arc::new(|_m, main, w| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             let s0 = w.bo(main, "S0", TTM_PL_SYSTEM, 0, false);
             let s1 = w.bo(main, "S1", TTM_PL_SYSTEM, 1, false);
             ttm_device_swapout(main, &w.dev, &OpCtx::default());
@@ -355,6 +357,7 @@ fn error_paths(out: &mut Vec<Scenario>) {
         2,
         8,
         Arc::new(|m, main, w| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
             w.bo(main, "T", TTM_PL_TT, 0, false);
             let v = w.bo(main, "V", TTM_PL_VRAM, 0, false);
@@ -464,6 +467,8 @@ fn busy_gpu(cpus: usize) -> Scenario {
             for b in own.iter().step_by(2) {
                 b.busy.store(true, Ordering::SeqCst);
             }
+            // B1 is a generic driver's BO (TTM swapout may take it); the others are Xe's.
+            w.dev.set_tt_kind(&own[1], TtKind::Plain);
             let mut hs = Vec::new();
             for c in 1..cpus {
                 let vm0 = Arc::clone(&vm[c % vm.len()]);

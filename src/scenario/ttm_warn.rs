@@ -133,6 +133,7 @@ pub fn register(out: &mut Vec<Scenario>) {
         2,
         8,
         Arc::new(|m: &Arc<Machine>, main: &Arc<Task>, w: &World| {
+            w.dev.set_default_tt_kind(TtKind::Plain); // TTM swapout skips Xe (EXTERNAL) tts
             let a = w.bo(main, "A", TTM_PL_SYSTEM, 0, true);
             w.bo(main, "X", TTM_PL_SYSTEM, 0, false);
             dma_resv_lock(main, &w.dev, &a, None, false);

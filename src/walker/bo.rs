@@ -27,9 +27,29 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub type BoId = usize;
 
+/// Which driver's `ttm_tt_create` made a BO's tt, i.e. its constant `page_flags`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TtKind {
+    /// A generic TTM driver (amdgpu, radeon, nouveau, ...): no EXTERNAL flag, so TTM's own
+    /// swapout (`ttm_bo_swapout_cb`) may swap it.
+    Plain,
+    /// Xe (`xe_ttm_tt_create`): `TTM_TT_FLAG_EXTERNAL | TTM_TT_FLAG_EXTERNAL_MAPPABLE`;
+    /// TTM swapout skips it, the Xe shrinker backs it up (`xe_bo_shrink`).
+    #[default]
+    Xe,
+    /// An Xe BO of `ttm_bo_type_sg` (an imported dma-buf): EXTERNAL without
+    /// EXTERNAL_MAPPABLE, so neither TTM swapout nor `xe_bo_shrink` (-EBUSY) touches it.
+    XeImportedSg,
+}
+
 /// `struct ttm_tt` state flags that matter here.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tt {
+    /// `TTM_TT_FLAG_EXTERNAL`: the pages are the driver's (Xe, imported sg): TTM swapout
+    /// refuses the tt (`ttm_bo_swapout_cb`: -EBUSY, the walk skips it).
+    pub external: bool,
+    /// `TTM_TT_FLAG_EXTERNAL_MAPPABLE`: Xe's own pages that it may still map and shrink.
+    pub external_mappable: bool,
     /// `TTM_TT_FLAG_PRIV_POPULATED`: system pages are allocated.
     pub populated: bool,
     /// `TTM_TT_FLAG_SWAPPED`.
@@ -41,6 +61,15 @@ pub struct Tt {
 }
 
 impl Tt {
+    /// `ttm_tt_init(.., page_flags, ..)` as the BO's driver calls it.
+    pub fn new(kind: TtKind) -> Tt {
+        Tt {
+            external: kind != TtKind::Plain,
+            external_mappable: kind == TtKind::Xe,
+            ..Tt::default()
+        }
+    }
+
     /// `ttm_tt_is_swapped`: SWAPPED or BACKED_UP.
     pub fn is_swapped(&self) -> bool {
         self.swapped || self.backed_up
@@ -78,6 +107,25 @@ pub struct BoFields {
     pub version: u64,
     /// P5 ghost: the walker currently inside `process_bo` for this BO.
     pub processing: Option<u16>,
+    /// Ghost, read only by the invariant checker (B3): the tt's `ttm_tt_is_swapped`
+    /// changed outside `lru_lock` (`ttm_tt_swapout`, `ttm_tt_backup`, a restore in
+    /// `ttm_tt_populate`) and the kernel function that changed it has not yet re-filed
+    /// `bo->resource` under `lru_lock` (`ttm_resource_del_bulk_move_unevictable` +
+    /// `move_to_lru_tail`, or `add_bulk_move` + `move_to_lru_tail` in `ttm_bo_populate`)
+    /// nor returned. In that window mainline's predicate already gives the new answer
+    /// while the resource is where the old one put it; nobody else asks the predicate
+    /// about it (every re-filing needs the resv, which the changing task holds), so B3
+    /// skips it. The code before b2ed01e7ad / 1d59f36e95f7 (variants
+    /// `swapout-fail-rebump`, `shrink-backup-rebump`) has the mirror window: it takes the
+    /// resource out of its range (in place, for a range end) before the swapout / backup
+    /// and re-adds it after a failure, so the predicate says "member" meanwhile; the same
+    /// mark covers it. Cleared by the re-filing section ([`Lru::add_bulk_move`] and
+    /// friends) or by [`lru_settled`] when the function returns without one (variant
+    /// `swapout-bulk-ret`: then the next section sees the stale range, as it should). So
+    /// B3 holds for every resource whose BO is not inside one of these functions.
+    pub lru_pending: bool,
+    /// The flags the driver's `ttm_tt_create` gives this BO's tts.
+    pub tt_kind: TtKind,
 }
 
 /// `struct ttm_buffer_object`.
@@ -174,6 +222,10 @@ pub struct TtmDevice {
     /// a BO, `Some(0)` = contents gone, move on (`ttm_bo_move_null`), `Some(err)` = the BO
     /// keeps its memory.
     pub move_hook: std::sync::Mutex<Option<MoveHook>>,
+    /// The driver's `ttm_tt_create` for new BOs (default Xe, the driver the model
+    /// follows: its shrinker and SVM). Scenarios of TTM's own swapout use
+    /// [`TtKind::Plain`] BOs, as a driver without EXTERNAL tts (amdgpu) would.
+    tt_kind: std::sync::Mutex<TtKind>,
 }
 
 /// See [`TtmDevice::move_hook`].
@@ -217,7 +269,29 @@ impl TtmDevice {
             lru_acquisitions: AtomicU64::new(0),
             resv_attempts: AtomicU64::new(0),
             move_hook: Default::default(),
+            tt_kind: Default::default(),
         })
+    }
+
+    /// The tt kind BOs created from now on get.
+    pub fn default_tt_kind(&self) -> TtKind {
+        *self.tt_kind.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Scenario setup: BOs created from now on get `kind` tts.
+    pub fn set_default_tt_kind(&self, kind: TtKind) {
+        *self.tt_kind.lock().unwrap_or_else(|e| e.into_inner()) = kind;
+    }
+
+    /// Scenario setup: `bo`'s tts (the existing one too) are `kind` ones.
+    pub fn set_tt_kind(&self, bo: &TtmBo, kind: TtKind) {
+        let mut f = bo.f();
+        f.tt_kind = kind;
+        if let Some(tt) = f.tt.as_mut() {
+            let fresh = Tt::new(kind);
+            tt.external = fresh.external;
+            tt.external_mappable = fresh.external_mappable;
+        }
     }
 
     /// One `spin_lock(&bdev->lru_lock)` … `spin_unlock` section: one model step. The
@@ -299,6 +373,8 @@ impl TtmDevice {
                     data: Data::Empty,
                     version: 0,
                     processing: None,
+                    lru_pending: false,
+                    tt_kind: self.default_tt_kind(),
                 }),
                 shared_resv: shared,
                 private_resv: private,
@@ -563,7 +639,9 @@ fn ttm_resource_alloc_nofail(
     dev.lru(cur, |lru| {
         // add_bulk_move reads bo->resource == res for the swapped test; the new resource
         // is not bo->resource yet, exactly as in the kernel.
-        lru.add_bulk_move(r)
+        lru.add_bulk_move(r);
+        // Ghost: the ttm_resource_alloc window is over (ResEntry::unfiled).
+        lru.res[r].unfiled = false;
     });
     Ok(r)
 }
@@ -572,7 +650,11 @@ fn ttm_resource_alloc_nofail(
 /// (list_del_init, usage) in another; `*res = NULL` (clearing `bo->resource` under
 /// `lru_lock`, 9a9a8fe26751).
 pub fn ttm_resource_free(cur: &Task, dev: &TtmDevice, bo: &TtmBo, r: ResId) {
-    dev.lru(cur, |lru| lru.del_bulk_move(r));
+    dev.lru(cur, |lru| {
+        lru.del_bulk_move(r);
+        // Ghost: the ttm_resource_free window until ttm_resource_fini (ResEntry::unfiled).
+        lru.res[r].unfiled = true;
+    });
     dev.lru(cur, |lru| {
         lru.resource_fini(r);
         let mut f = bo.f();
@@ -582,22 +664,16 @@ pub fn ttm_resource_free(cur: &Task, dev: &TtmDevice, bo: &TtmBo, r: ResId) {
     });
 }
 
-/// `ttm_resource_del_bulk_move_unevictable` (`ttm_resource.c`, b2ed01e7ad): take a
-/// resource that has just become unevictable (swapped / backed up) out of its bulk
-/// range, bypassing the `!ttm_resource_unevictable()` guard; `WARN_ON_ONCE` if it is not
-/// unevictable. Called inside an `lru_lock` section.
-pub fn ttm_resource_del_bulk_move_unevictable(cur: &Task, lru: &mut Lru, r: ResId) {
-    if !lru.unevictable(r) {
-        cur.machine.warn(
-            cur.id,
-            Property::LruStructure,
-            format!(
-                "WARN_ON_ONCE(!ttm_resource_unevictable) in ttm_resource_del_bulk_move_unevictable({})",
-                lru.res_name(r)
-            ),
-        );
-    }
-    lru.del_bulk_move(r);
+/// `ttm_resource_del_bulk_move_unevictable` (`ttm_resource.c`, b2ed01e7ad): see
+/// [`Lru::del_bulk_move_unevictable`]. Called inside an `lru_lock` section.
+pub fn ttm_resource_del_bulk_move_unevictable(_cur: &Task, lru: &mut Lru, r: ResId) {
+    lru.del_bulk_move_unevictable(r);
+}
+
+/// Ghost: the kernel function that changed the BO's `ttm_tt_is_swapped` returns (see
+/// [`BoFields::lru_pending`]).
+pub fn lru_settled(bo: &TtmBo) {
+    bo.f().lru_pending = false;
 }
 
 // ------------------------------------------------------------------- tt / ledger
@@ -626,7 +702,8 @@ pub fn ttm_tt_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) -> i32 {
 /// The successful part of [`ttm_tt_populate`] (also scenario setup).
 fn tt_populate_pages(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     let mut f = bo.f();
-    let tt = f.tt.get_or_insert_with(Tt::default);
+    let kind = f.tt_kind;
+    let tt = f.tt.get_or_insert_with(|| Tt::new(kind));
     if tt.populated {
         return;
     }
@@ -634,6 +711,9 @@ fn tt_populate_pages(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     tt.populated = true;
     tt.swapped = false;
     tt.backed_up = false;
+    if restored {
+        f.lru_pending = true;
+    }
     let res = f.resource;
     drop(f);
     dev.ledger(|l| {
@@ -770,8 +850,17 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
         e
     };
     if has_data || new_mem != TTM_PL_VRAM {
-        // The multihop restore brings a swapped/backed-up tt back first.
-        let ret = ttm_tt_populate(cur, dev, bo);
+        // ttm_tt_create, then ttm_bo_populate (in ttm_bo_handle_move_mem for a non-SYSTEM
+        // tt placement, in ttm_bo_move_memcpy for a SWAPPED source): a swapped /
+        // backed-up tt is restored in place and its resource put back into the bulk
+        // range and on the LRU before the move (fc5d96670eb2), so the old resource is a
+        // member again when ttm_resource_free takes it out.
+        {
+            let mut f = bo.f();
+            let kind = f.tt_kind;
+            f.tt.get_or_insert_with(|| Tt::new(kind));
+        }
+        let ret = ttm_bo_populate(cur, dev, bo);
         if ret != 0 {
             return out_err(ret);
         }
@@ -798,15 +887,18 @@ pub fn ttm_bo_handle_move_mem(cur: &Task, dev: &TtmDevice, bo: &Arc<TtmBo>, new:
         if f.data == Data::Stored {
             f.data = Data::Resident;
         }
-        f.resource = Some(new);
     }
     if new_mem == TTM_PL_VRAM {
         // Contents now live in VRAM; the tt pages go back.
         ttm_tt_unpopulate(dev, bo);
     }
+    // ttm_bo_move_null / ttm_bo_move_sync_cleanup: ttm_resource_free(bo, &bo->resource)
+    // while the old resource is still bo->resource (so ttm_resource_is_swapped reads the
+    // right BO state for the del test), then ttm_bo_assign_mem(bo, new).
     if let Some(o) = old {
         ttm_resource_free(cur, dev, bo, o);
     }
+    bo.f().resource = Some(new);
     // The new resource becomes bo->resource: put it where unevictability says.
     dev.lru(cur, |lru| lru.move_to_lru_tail(new, cur.id));
     0
@@ -914,8 +1006,9 @@ pub fn ttm_bo_unpin(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) {
 ///
 /// Simplified: the model's `ttm_tt_populate` restores the pages of a swapped and of a
 /// backed-up tt alike (xe's `ttm_tt_restore` and `ttm_tt_swapin` both clear the flag on
-/// success) and has no failure of its own here, so the error return is not modelled.
-pub fn ttm_bo_populate(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> i32 {
+/// success). Its failure (fault site `ttm_tt_populate`) is returned with the tt as it
+/// was, before any LRU change, as in the kernel.
+pub fn ttm_bo_populate(cur: &Task, dev: &TtmDevice, bo: &TtmBo) -> i32 {
     dma_resv_assert_held(cur, bo, "ttm_bo_populate");
     cur.event(|| Ev::Call {
         f: "ttm_bo_populate",
@@ -925,7 +1018,10 @@ pub fn ttm_bo_populate(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> i32 {
     let Some(swapped) = bo.f().tt.as_ref().map(Tt::is_swapped) else {
         return 0;
     };
-    ttm_tt_populate(cur, dev, bo);
+    let ret = ttm_tt_populate(cur, dev, bo);
+    if ret != 0 {
+        return ret;
+    }
     let (now_swapped, pinned, res) = {
         let mut f = bo.f();
         // ttm_tt_swapin / ttm_tt_restore copied the contents back into the pages.
@@ -948,6 +1044,7 @@ pub fn ttm_bo_populate(cur: &Arc<Task>, dev: &TtmDevice, bo: &TtmBo) -> i32 {
             lru.move_to_lru_tail(r, cur.id);
         });
     }
+    lru_settled(bo);
     0
 }
 
@@ -1011,9 +1108,21 @@ pub fn ttm_bo_cleanup_memtype_use(cur: &Task, dev: &TtmDevice, bo: &TtmBo) {
     }
 }
 
-/// `ttm_bo_release` (kref hit 0). A BO that is busy or whose private resv cannot be
-/// trylocked is marked deleted and resurrected (`kref_init`) on the LRU under
-/// `lru_lock`, and the delayed delete is queued; otherwise it is cleaned up now.
+/// `ttm_bo_release` (`drivers/gpu/drm/ttm/ttm_bo.c`, body as in drm-tip @6a29de395941 =
+/// mainline 2026-09; the `if (bo->pin_count)` block is unchanged since 6.6): kref hit 0.
+/// `ttm_bo_individualize_resv` switches `bo->base.resv` to `_resv` under `lru_lock`,
+/// except for a `ttm_bo_type_sg` BO (an imported dma-buf, [`TtKind::XeImportedSg`]),
+/// which keeps the exporter's resv. Then a BO that is busy
+/// (`!dma_resv_test_signaled(.., BOOKKEEP)`), of type sg, or whose resv cannot be
+/// trylocked is marked deleted and resurrected (`kref_init`) under `lru_lock` and the
+/// delayed delete is queued; otherwise it is cleaned up now. On resurrection only a BO
+/// that is still pinned is touched on the LRU ("Make pinned bos immediately available to
+/// shrinkers", FIXME: QXL): `if (bo->pin_count) { bo->pin_count = 0;
+/// ttm_resource_move_to_lru_tail(bo->resource); }`; any other resource stays where it is.
+///
+/// Simplified: the `want_init_on_free() && bo->ttm` trigger (a boot option) and a failed
+/// `dma_resv_copy_fences` (then a 30 s wait, not an abort) are not modelled;
+/// `ttm_bo_flush_all_fences` is a no-op (fences are a busy flag).
 pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
     cur.event(|| Ev::Call {
         f: "ttm_bo_release",
@@ -1030,19 +1139,25 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
                 ),
             );
         }
-        // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock.
-        dev.lru(cur, |_| bo.f().individualized = true);
+        let sg = bo.f().tt_kind == TtKind::XeImportedSg;
+        // ttm_bo_individualize_resv: switch bo->base.resv under lru_lock (not for sg).
+        if !sg {
+            dev.lru(cur, |_| bo.f().individualized = true);
+        }
         let busy = bo.busy.load(Ordering::SeqCst);
-        let locked = !busy && dma_resv_trylock(cur, dev, bo);
+        let locked = !busy && !sg && dma_resv_trylock(cur, dev, bo);
         if !locked {
             dev.lru(cur, |lru| {
-                let res = {
+                let (pinned, res) = {
                     let mut f = bo.f();
                     f.deleted = true;
-                    f.pin_count = 0;
-                    f.resource
+                    let pinned = f.pin_count > 0;
+                    if pinned {
+                        f.pin_count = 0;
+                    }
+                    (pinned, f.resource)
                 };
-                if let Some(r) = res {
+                if pinned && let Some(r) = res {
                     lru.move_to_lru_tail(r, cur.id);
                 }
                 bo.kref.reinit();
@@ -1050,7 +1165,7 @@ pub fn ttm_bo_release(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>) {
             dev.note(
                 cur,
                 format!(
-                    "ttm_bo_release({}): busy or locked, resurrected and queued for delayed delete",
+                    "ttm_bo_release({}): busy, sg or locked, resurrected and queued for delayed delete",
                     bo.name
                 ),
             );

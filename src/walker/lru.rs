@@ -85,9 +85,28 @@ pub struct ResEntry {
     pub pages: u64,
     /// The list the resource is on (B1), None after `ttm_resource_fini`.
     pub list: Option<ListId>,
-    /// Explicit bulk-range membership (the B14 fix: "record per resource whether it is on
-    /// the bulk move"); variants recompute it from the mutable predicate instead.
+    /// Explicit bulk-range membership: Samuel Ainsworth's unmerged v1 patch ("don't leave
+    /// bulk_move cursor dangling for unevictable resources", 2026-06, a `res->bulk_move`
+    /// pointer), read only under proposal `bulk-membership-flag`. Mainline (the baseline)
+    /// has no such field: membership is the predicate of [`Lru::bulk_member`]. Kept up to
+    /// date by `add_bulk_move` / `del_bulk_move` in every model, so switching is cheap.
     pub bulk: Option<BulkId>,
+    /// Ghost, read only by the invariant checker (B3): the resource is in one of the two
+    /// windows of its life where mainline's predicate `bo->bulk_move &&
+    /// !ttm_resource_unevictable(res, bo)` says "member" while the resource is outside
+    /// the range, legitimately:
+    /// * `ttm_resource_alloc`: between `ttm_resource_init`'s `lru_lock` section (the new
+    ///   resource goes to the tail of `man->lru[prio]`) and the second section
+    ///   (`ttm_resource_add_bulk_move`);
+    /// * `ttm_resource_free`: between the section of `ttm_resource_del_bulk_move`
+    ///   (`ttm_lru_bulk_move_del` of a range end only moves `pos->first/last`, the
+    ///   resource stays in place) and `ttm_resource_fini`'s section.
+    ///
+    /// No kernel code asks the predicate about the resource in either window (only the
+    /// allocating / freeing task knows it as its resource, with the resv held; walkers
+    /// that meet it on the LRU do not consult membership), so the state is benign and B3
+    /// skips it. The kernel has no such bit; nothing but `check_range` reads it.
+    pub unfiled: bool,
     /// `ttm_resource_fini` ran (the memory is gone: any later use is a use-after-free).
     pub finished: bool,
     /// Times the resource left its manager's lists (ghost, for the no-skip check: a
@@ -428,6 +447,7 @@ impl Lru {
             pages,
             list: None,
             bulk: None,
+            unfiled: true,
             finished: false,
             removals: 0,
         });
@@ -445,9 +465,9 @@ impl Lru {
     /// `ttm_resource_fini`: `list_del_init` and `usage -= size`; the memory is gone.
     pub fn resource_fini(&mut self, r: ResId) {
         self.live_res(r, "ttm_resource_fini");
-        if self.v(Variant::BulkPredicate) || self.v(Variant::SwapoutBulkRet) {
-            // Without an explicit membership record nothing notices a range endpoint
-            // being freed: that is the bug (B4 breaks, checked below).
+        if !self.v(Variant::BulkMembershipFlag) {
+            // Mainline: no membership record, nothing notices a range endpoint being
+            // freed here (a dangling pos->first/last shows as B4 at the section's end).
         } else if let Some(b) = self.res[r].bulk {
             // No kernel check: the model's B4 precursor, a WARN so that the dangling
             // pos->first/last it leaves shows as the use-after-free it leads to.
@@ -466,40 +486,102 @@ impl Lru {
         self.man[e.mem_type].usage -= e.pages;
     }
 
-    /// Is the resource in its BO's bulk move? Fixed: the explicit record. Variants
-    /// (B14 and the 2026 regression of spec §10.7) recompute it from the mutable
-    /// predicate `bo->bulk_move && !ttm_resource_unevictable(res, bo)`.
-    fn bulk_member(&self, r: ResId) -> Option<BulkId> {
-        if self.v(Variant::BulkPredicate) || self.v(Variant::SwapoutBulkRet) {
-            let b = self.bo_of(r).f().bulk_move;
-            if b.is_some() && !self.unevictable(r) {
-                return b;
-            }
-            return None;
+    /// Is the resource in its BO's bulk move? Mainline (`ttm_resource.c`, v6.13+, the
+    /// baseline) has no record: `ttm_resource_add_bulk_move` / `_del_bulk_move` test
+    /// `bo->bulk_move && !ttm_resource_unevictable(res, bo)` each time, with
+    /// `ttm_resource_unevictable = bo->pin_count || ttm_resource_is_swapped(res, bo)`.
+    /// Proposal `bulk-membership-flag` (Ainsworth v1) reads the explicit `res.bulk`.
+    pub fn bulk_member(&self, r: ResId) -> Option<BulkId> {
+        if self.v(Variant::BulkMembershipFlag) {
+            return self.res[r].bulk;
         }
-        self.res[r].bulk
+        let b = self.bo_of(r).f().bulk_move;
+        if b.is_some() && !self.unevictable(r) {
+            return b;
+        }
+        None
     }
 
-    /// `ttm_resource_add_bulk_move`: only for a bulk BO whose resource is evictable.
+    /// `ttm_resource_add_bulk_move`: `if (bo->bulk_move && !ttm_resource_unevictable(res,
+    /// bo)) ttm_lru_bulk_move_add(bo->bulk_move, res)` (variant `bulk-add-pinned`: no
+    /// unevictable test). Mainline does not ask whether `res` is already in the range (a
+    /// second add is a `pos_tail`); the flag proposal refuses it.
     pub fn add_bulk_move(&mut self, r: ResId) {
         self.live_res(r, "ttm_resource_add_bulk_move");
+        self.settle(r);
         let bulk = self.bo_of(r).f().bulk_move;
         let Some(bulk) = bulk else { return };
         let gated = !self.v(Variant::BulkAddPinned) && self.unevictable(r);
-        if gated || self.res[r].bulk.is_some() {
+        if gated || (self.v(Variant::BulkMembershipFlag) && self.res[r].bulk.is_some()) {
             return;
         }
         self.res[r].bulk = Some(bulk);
         self.bulk_move_add(bulk, r);
     }
 
-    /// `ttm_resource_del_bulk_move`.
+    /// `ttm_resource_del_bulk_move`: the same test as the add ([`Lru::bulk_member`]).
     pub fn del_bulk_move(&mut self, r: ResId) {
         self.live_res(r, "ttm_resource_del_bulk_move");
+        self.settle(r);
         if let Some(bulk) = self.bulk_member(r) {
             self.res[r].bulk = None;
             self.bulk_move_del(bulk, r);
         }
+    }
+
+    /// `ttm_resource_del_bulk_move_unevictable` (`ttm_resource.c`, b2ed01e7ad): for a
+    /// resource that has just become unevictable (swapped / backed up), bypassing the
+    /// `!ttm_resource_unevictable()` test: `WARN_ON_ONCE(!ttm_resource_unevictable(res,
+    /// bo)); if (bo->bulk_move) ttm_lru_bulk_move_del(bo->bulk_move, res);`. Under the
+    /// flag proposal the record decides.
+    pub fn del_bulk_move_unevictable(&mut self, r: ResId) {
+        self.live_res(r, "ttm_resource_del_bulk_move_unevictable");
+        self.settle(r);
+        if !self.unevictable(r) {
+            self.warn(
+                Property::LruStructure,
+                format!(
+                    "WARN_ON_ONCE(!ttm_resource_unevictable) in ttm_resource_del_bulk_move_unevictable({})",
+                    self.res_name(r)
+                ),
+            );
+        }
+        let bulk = if self.v(Variant::BulkMembershipFlag) {
+            self.res[r].bulk
+        } else {
+            self.bo_of(r).f().bulk_move
+        };
+        if let Some(bulk) = bulk {
+            self.res[r].bulk = None;
+            self.bulk_move_del(bulk, r);
+        }
+    }
+
+    /// The kernel code re-files `r` under `lru_lock` (add / del / move_to_lru_tail): the
+    /// ghost "predicate input changed outside lru_lock" mark of its BO is cleared (see
+    /// [`super::bo::BoFields::lru_pending`]).
+    fn settle(&self, r: ResId) {
+        if let Some(b) = self.res[r].bo {
+            let mut f = self.bos[b].f();
+            if f.resource == Some(r) {
+                f.lru_pending = false;
+            }
+        }
+    }
+
+    /// Ghost for B3 only: is `r` in a window where mainline's predicate and the range
+    /// legitimately disagree (a resource `ttm_resource_alloc` has not finished or
+    /// `ttm_resource_free` has started to free, or the
+    /// resource of a BO whose tt changed `ttm_tt_is_swapped` outside `lru_lock` and whose
+    /// re-filing section has not run yet)?
+    fn b3_window(&self, r: ResId) -> bool {
+        if self.res[r].unfiled {
+            return true;
+        }
+        self.res[r].bo.is_some_and(|b| {
+            let f = self.bos[b].f();
+            f.lru_pending && f.resource == Some(r)
+        })
     }
 
     fn pos(&self, bulk: BulkId, r: ResId) -> Pos {
@@ -634,14 +716,17 @@ impl Lru {
     pub fn move_to_lru_tail(&mut self, r: ResId, task: u16) {
         self.live_res(r, "ttm_resource_move_to_lru_tail");
         if self.unevictable(r) {
+            self.settle(r);
             self.move_tail(Item::Res(r), ListId::Unevictable);
             return;
         }
-        let member = if self.v(Variant::BulkPredicate) || self.v(Variant::SwapoutBulkRet) {
-            // Mainline before B14: any resource of a bulk BO is treated as a range member.
-            self.bo_of(r).f().bulk_move
-        } else {
+        self.settle(r);
+        // Mainline: `else if (bo->bulk_move)` pos_tails any evictable resource of a bulk
+        // BO, whether or not it is in the range; the flag proposal asks the record.
+        let member = if self.v(Variant::BulkMembershipFlag) {
             self.res[r].bulk
+        } else {
+            self.bo_of(r).f().bulk_move
         };
         self.note_exposure(task, 1);
         if let Some(bulk) = member {
@@ -1213,6 +1298,7 @@ impl Lru {
             (None, None) => {
                 for item in &self.lists[l.index()] {
                     if let Item::Res(r) = item
+                        && !self.b3_window(*r)
                         && self.bulk_member(*r) == Some(bi)
                     {
                         self.warn(
@@ -1290,6 +1376,9 @@ impl Lru {
         }
         for (i, item) in self.lists[l.index()].iter().enumerate() {
             let Item::Res(r) = item else { continue };
+            if self.b3_window(*r) {
+                continue;
+            }
             let inside = (a..=z).contains(&i);
             let member = self.bulk_member(*r) == Some(bi);
             if inside {

@@ -36,6 +36,7 @@ pub fn ttm_tt_swapout(cur: &Task, dev: &TtmDevice, bo: &TtmBo) -> i64 {
         let tt = f.tt.as_mut().expect("populated tt");
         tt.populated = false;
         tt.swapped = true;
+        f.lru_pending = true;
         if f.data == Data::Resident {
             f.data = Data::Stored;
         }
@@ -60,10 +61,20 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
     };
     let ebusy = -(EBUSY as i64);
     {
+        // `if (bo->pin_count || !bdev->funcs->eviction_valuable(bo, &place))` (the model's
+        // drivers use ttm_bo_eviction_valuable, true for a SYSTEM/TT resource), then
+        // `if (!tt || !ttm_tt_is_populated(tt) || tt->page_flags & (TTM_TT_FLAG_EXTERNAL |
+        // TTM_TT_FLAG_SWAPPED))`: -EBUSY, the walk skips the BO. So TTM swapout never
+        // touches an Xe BO (its tts are EXTERNAL).
         let f = bo.f();
         let pinned = f.pin_count > 0 && !dev.m.variant(Variant::PinnedOnLru);
-        let tt_ok = f.tt.as_ref().is_some_and(|t| t.populated && !t.swapped);
-        if pinned || !tt_ok {
+        if pinned {
+            return ebusy;
+        }
+        let tt_ok =
+            f.tt.as_ref()
+                .is_some_and(|t| t.populated && !t.external && !t.swapped);
+        if !tt_ok {
             return ebusy;
         }
     }
@@ -99,23 +110,31 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
     if ret != 0 {
         return out(ret as i64);
     }
-    let ret = if dev.m.variant(Variant::BulkPredicate) {
+    let ret = if dev.m.variant(Variant::SwapoutNoBulkDel) {
+        // Mutation: swapout and bump without any bulk removal.
         let ret = ttm_tt_swapout(cur, dev, bo);
         dev.lru(cur, |lru| lru.move_to_lru_tail(r, cur.id));
         ret
     } else if dev.m.variant(Variant::SwapoutBulkRet) {
+        // b2ed01e7ad as merged: `if (!ret) { del_bulk_move_unevictable; move_to_lru_tail }`
+        // — never taken, ttm_tt_swapout returns the page count.
         let ret = ttm_tt_swapout(cur, dev, bo);
-        dev.lru(cur, |lru| {
-            if ret == 0 {
-                lru.del_bulk_move(r);
-            }
-            lru.move_to_lru_tail(r, cur.id);
-        });
+        if ret == 0 {
+            dev.lru(cur, |lru| {
+                ttm_resource_del_bulk_move_unevictable(cur, lru, r);
+                lru.move_to_lru_tail(r, cur.id);
+            });
+        }
         ret
     } else if dev.m.variant(Variant::SwapoutFailRebump) {
         // v6.13 .. v7.1-rc2: out of the bulk first, re-add on failure, then bump — which
         // puts a BO whose swapout failed behind the walk's hitch (b2ed01e7ad).
-        dev.lru(cur, |lru| lru.del_bulk_move(r));
+        dev.lru(cur, |lru| {
+            lru.del_bulk_move(r);
+            // Ghost (B3): out of the range in place while the predicate still says
+            // member, until the re-add below (BoFields::lru_pending).
+            bo.f().lru_pending = true;
+        });
         let ret = ttm_tt_swapout(cur, dev, bo);
         dev.lru(cur, |lru| {
             if ret <= 0 {
@@ -137,6 +156,7 @@ fn ttm_bo_swapout_cb(cur: &Arc<Task>, dev: &TtmDevice, bo: &Arc<TtmBo>, ctx: &Op
     if ret > 0 {
         ledger_evicted(dev, r);
     }
+    lru_settled(bo);
     out(ret)
 }
 

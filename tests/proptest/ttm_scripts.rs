@@ -149,6 +149,11 @@ pub fn ttm_script_scenario(script: &[Vec<TOp>]) -> Scenario {
                 .map(|(name, mem, prio, vm)| w.bo(main, name, *mem, *prio, *vm))
                 .collect();
             bos[4].busy.store(true, Ordering::SeqCst);
+            // Odd BOs are a generic driver's (TTM swapout may take them), even ones Xe's
+            // (EXTERNAL tts: the Xe shrinker's, skipped by TTM swapout).
+            for bo in bos.iter().skip(1).step_by(2) {
+                w.dev.set_tt_kind(bo, TtKind::Plain);
+            }
             let handles: Vec<_> = script
                 .iter()
                 .map(|ops| {

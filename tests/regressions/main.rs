@@ -76,9 +76,9 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "oldest-killed",
     ),
     (
-        "b14-bulk-predicate",
+        "swapout-no-bulk-del",
         "ttm-swapout-bulk",
-        "bulk-predicate",
+        "swapout-no-bulk-del",
         "lru-structure",
     ),
     (

@@ -99,27 +99,21 @@ fn ttm_error_path_variants_need_injection() {
     }
 }
 
-/// Open findings under injection, in code this work does not own (`walker/designs.rs`),
-/// left out here and demonstrated below: the callback-walker shrinker design forgets the
-/// pages it freed when its walk ends on an injected -EINTR (docs/findings.md §6). (The GEM
-/// LRU scan's failed-shrink window of docs/findings.md §7 is the pre-7.1 code, variant
-/// `gem-lru-release-race`; the baseline is clean under injection.)
-const OPEN_DESIGN_FINDING: [&str; 2] = [
-    "design-callback-walker-busy-head",
-    "design-callback-walker-hammer-4",
-];
-
+/// Every TTM and design scenario (no design finding is open under injection: docs/findings.md
+/// §6 was withdrawn and §7 is the pre-7.1 variant `gem-lru-release-race`).
 fn ttm_scenarios() -> Vec<scenario::Scenario> {
     scenario::default_set()
         .into_iter()
         .filter(|s| s.name.starts_with("ttm-") || s.name.starts_with("design-"))
-        .filter(|s| !OPEN_DESIGN_FINDING.contains(&s.name.as_str()))
         .collect()
 }
 
-/// Finding §6 is real: the callback-walker design under-reports with an injected -EINTR.
+/// Former finding §6: the callback-walker design under-reports the pages it freed when
+/// its walk ends on an injected -EINTR. The return value of `scan_objects` is a
+/// heuristic, so under-reporting is not a page-ledger violation (only over-reporting is):
+/// the scenario is clean under injection.
 #[test]
-fn callback_walker_design_forgets_freed_pages_on_eintr() {
+fn callback_walker_design_under_reporting_is_not_a_page_ledger_violation() {
     let o = run_inject(
         "design-callback-walker-busy-head",
         EngineKind::Shuttle,
@@ -128,9 +122,7 @@ fn callback_walker_design_forgets_freed_pages_on_eintr() {
         1,
         20_000,
     );
-    let f = o.found.expect("found");
-    assert_eq!(f.failure.property, Property::PageLedger, "{}", f.failure);
-    assert!(f.trace.iter().any(|l| l.contains("-EINTR [injected]")));
+    assert!(o.found.is_none(), "{:?}", o.found.map(|f| f.failure));
 }
 
 fn assert_clean_inject(sc: &scenario::Scenario, engine: EngineKind, inject: u32, max: usize) {
