@@ -609,6 +609,7 @@ mod tests {
                 injected: vec![],
                 execution: 1,
                 trace: vec![],
+                cycle: None,
                 timeline: Default::default(),
                 schedule: Schedule::Threads {
                     seed: 0,

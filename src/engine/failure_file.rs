@@ -37,6 +37,10 @@ pub struct FailureFile {
     /// replays them).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub injected: Vec<String>,
+    /// A livelock proven by a lasso: the cycle, the part of `trace` that repeats forever
+    /// (from the first visit of the repeated global state to the second).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycle: Vec<String>,
 }
 
 impl FailureFile {
@@ -86,6 +90,7 @@ impl FailureFile {
             scenario_file: scenario_file.map(|f| f.display().to_string()),
             consequence: found.consequence.clone(),
             injected: found.injected.iter().map(|e| e.describe()).collect(),
+            cycle: found.cycle_lines().to_vec(),
         }
     }
 
@@ -218,9 +223,21 @@ pub fn write_failure_dir_in(
             crate::engine::inject::describe(&found.injected)
         ));
     }
-    for line in &found.trace {
+    for (i, line) in found.trace.iter().enumerate() {
+        match found.cycle {
+            Some((a, b)) if i == a => text.push_str(&format!(
+                "# ---- cycle start: from here to the end marker the execution repeats forever ({} events)\n",
+                b - a
+            )),
+            _ => {}
+        }
         text.push_str(line);
         text.push('\n');
+    }
+    if let Some((_, b)) = found.cycle {
+        text.push_str(&format!(
+            "# ---- cycle end (event {b}): the global state is the one at the cycle start again\n"
+        ));
     }
     write_atomic(&dir.join("trace.txt"), text.as_bytes())?;
     let title = format!("{scenario} ({variant_tag})");

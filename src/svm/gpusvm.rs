@@ -97,9 +97,10 @@ pub fn drm_gpusvm_range_get_pages(
         if tries > MAX_REFAULTS {
             svm.fail(
                 Property::Livelock,
-                format!(
-                    "{} drm_gpusvm_range_get_pages(gpu{dev}) retried {MAX_REFAULTS} times (notifier sequence keeps moving)",
-                    cpu_name(cur.id)
+                crate::model::progress::retry_bound(
+                    &format!("{} drm_gpusvm_range_get_pages(gpu{dev})", cpu_name(cur.id)),
+                    MAX_REFAULTS,
+                    "the notifier sequence keeps moving",
                 ),
             );
         }
@@ -130,7 +131,15 @@ pub fn drm_gpusvm_range_get_pages(
         let _g = notifier_lock(cur, svm, dev);
         let r = svm.with(|s| {
             if s.notifier_seq[dev] != seq {
-                return None; // mmu_interval_read_retry
+                // mmu_interval_read_retry: goto retry (the retry loop's head).
+                super::lasso::svm_retry_point(
+                    cur,
+                    svm,
+                    s,
+                    "drm_gpusvm_range_get_pages retry (notifier sequence moved)",
+                    &[],
+                );
+                return None;
             }
             let dev_pages: Vec<Pfn> = pfns
                 .iter()
@@ -310,6 +319,7 @@ pub fn xe_svm_handle_pagefault(
     let mut migrate_try = if devmem_only { 3 } else { 1 };
     let mut retries = 0;
     let ret = |err: i32| {
+        cur.machine.op_done(cur);
         cur.event(|| Ev::Ret {
             f: "xe_svm_handle_pagefault",
             obj: format!("gpu{dev}, va{va}").into(),
@@ -321,7 +331,7 @@ pub fn xe_svm_handle_pagefault(
         svm.fail(
             Property::Livelock,
             format!(
-                "{} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it)",
+                "retry bound (no lasso proven): {} GPU atomic fault on va{va} (gpu{dev}, devmem_only) failed after its migrate_try_count = 3 migrations to VRAM: each time the CPU faulted the page back before the GPU could bind it (CPU/GPU atomic ping-pong; the timeslice of df8c37810b5a / 1b36ea2fc687 prevents it). The kernel bounds this loop itself (the GPU job fails), so there is no cycle to show",
                 cpu_name(cur.id)
             ),
         )
@@ -331,9 +341,13 @@ pub fn xe_svm_handle_pagefault(
         if retries > MAX_REFAULTS {
             svm.fail(
                 Property::Livelock,
-                format!(
-                    "{} xe_svm_handle_pagefault(gpu{dev}, va{va}) retried {MAX_REFAULTS} times",
-                    cpu_name(cur.id)
+                crate::model::progress::retry_bound(
+                    &format!(
+                        "{} xe_svm_handle_pagefault(gpu{dev}, va{va})",
+                        cpu_name(cur.id)
+                    ),
+                    MAX_REFAULTS,
+                    "get_pages / bind keep failing",
                 ),
             );
         }
@@ -341,6 +355,14 @@ pub fn xe_svm_handle_pagefault(
             return ret(0);
         }
         let in_vram = svm.with(|s| {
+            // `retry:` of __xe_svm_handle_pagefault; migrate_try_count is its counter.
+            super::lasso::svm_retry_point(
+                cur,
+                svm,
+                s,
+                "xe_svm_handle_pagefault retry",
+                &[("migrate_try_count", migrate_try as u64)],
+            );
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });
