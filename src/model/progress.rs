@@ -15,6 +15,8 @@
 //!   zdds, devmems, VRAM pools, per-CPU work, GPU PTEs, invalidations in progress; see
 //!   `SvmState::lasso_hash`), taken inside the area's own step so it is consistent;
 //! * the holder of every held ghost resource (mutexes, ww_mutexes, page locks, CPUs);
+//! * the fault-injection state that decides future calls (the injections made, and how
+//!   many calls of its site each plan entry still ahead waits for);
 //! * for every task: whether it has exited, how many scenario operations it completed
 //!   (its progress counter, [`crate::model::Machine::op_done`]), the kernel's own
 //!   loop-carried counters at its last retry point (`migrate_try_count`, `retry_count`,
@@ -39,8 +41,8 @@
 //! * **The fingerprint is the state.** Two points with equal fingerprints must have the
 //!   same continuations. This holds when (1) the area hash covers every shared object
 //!   the code reads (the SVM hash abstracts exactly two things: model time `jiffies`,
-//!   kept only as "inside / outside each allocation's timeslice", which is the only way
-//!   the code uses it, and the mmu-notifier sequence numbers, of which only "an
+//!   kept only as the time left of each allocation's timeslice, which is all the code
+//!   can observe of it, and the mmu-notifier sequence numbers, of which only "an
 //!   invalidation is in progress" is kept: this assumes no task carries a sequence it read
 //!   across the cycle boundary, which holds for a task at its retry point because
 //!   `drm_gpusvm_range_get_pages` re-reads it after each retry); (2) a task's locals are
@@ -193,6 +195,7 @@ pub(crate) fn retry_point(
     }
     let mut h = std::collections::hash_map::DefaultHasher::new();
     state.hash(&mut h);
+    r.inject.lasso_hash().hash(&mut h);
     for (i, l) in r.locks.iter().enumerate() {
         if let Some(holder) = l.holder {
             (i, holder).hash(&mut h);
@@ -343,5 +346,84 @@ pub fn lasso_enabled() -> bool {
     {
         static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
         *ON.get_or_init(|| std::env::var("TTM_MODEL_LASSO").map_or(true, |v| v != "0"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::trace::{Record, TaskRecord, WaitKind};
+
+    /// A record with `n` tasks and one ghost lock held by task 0.
+    fn record(n: usize) -> Record {
+        let rec = Record::new(true);
+        rec.with(|r| {
+            for i in 0..n {
+                r.tasks.push(TaskRecord {
+                    name: format!("t{i}"),
+                    ..Default::default()
+                });
+            }
+        });
+        rec.register_lock("L");
+        rec
+    }
+
+    fn point(rec: &Record, t: u16) -> bool {
+        rec.with(|r| matches!(retry_point(r, t, "site", &[], 7), RetryVerdict::Lasso(_)))
+    }
+
+    #[test]
+    fn a_lone_retrying_task_with_the_others_done_is_a_lasso() {
+        let rec = record(2);
+        rec.with(|r| r.tasks[1].done = true);
+        assert!(!point(&rec, 0), "first visit");
+        assert!(point(&rec, 0), "same state, the only live task retried");
+        assert!(rec.with(|r| r.progress.lasso.is_some()));
+    }
+
+    #[test]
+    fn a_state_repeat_while_another_task_is_not_scheduled_is_no_lasso() {
+        // Task 1 is runnable (not blocked, not done) and never passes a retry point: the
+        // repeat only shows that it was starved, not a livelock.
+        let rec = record(2);
+        for _ in 0..10 {
+            assert!(!point(&rec, 0));
+        }
+    }
+
+    #[test]
+    fn blocked_on_a_lock_held_all_along_is_fair_but_not_once_it_was_released() {
+        let rec = record(2);
+        let block = |rec: &Record| {
+            rec.set_blocked_on(1, Some((WaitKind::Lock, "mutex_lock(L)".into(), Some(0))))
+        };
+        rec.with(|r| r.locks[0].holder = Some(0));
+        block(&rec);
+        assert!(!point(&rec, 0));
+        assert!(
+            point(&rec, 0),
+            "task 1 could not run: the lock stayed held by task 0"
+        );
+
+        let rec = record(2);
+        rec.with(|r| r.locks[0].holder = Some(0));
+        block(&rec);
+        assert!(!point(&rec, 0));
+        // Released and taken again in between: task 1 could have been woken for it.
+        rec.with(|r| r.locks[0].releases += 1);
+        assert!(!point(&rec, 0));
+    }
+
+    #[test]
+    fn progress_or_a_new_position_breaks_the_repeat() {
+        let rec = record(2);
+        rec.with(|r| r.tasks[1].done = true);
+        assert!(!point(&rec, 0));
+        rec.with(|r| r.progress.op_done(0));
+        assert!(!point(&rec, 0), "an operation completed: a new state");
+        rec.event(1, || crate::model::trace::Ev::Note("x".into()));
+        rec.with(|r| r.tasks[1].done = false);
+        assert!(!point(&rec, 0), "another task moved: a new state");
     }
 }

@@ -8,8 +8,11 @@
 //! the deferred BO puts, the invalidations in progress and who is inside
 //! `migrate_to_ram`. Two things are abstracted, exactly as the code uses them:
 //!
-//! * `jiffies` only as "inside / outside each allocation's timeslice"
-//!   (`jiffies < timeslice_expiration` is the only test on it);
+//! * `jiffies` only as the time left of each allocation's timeslice
+//!   (`timeslice_expiration - jiffies`, 0 once expired): `jiffies < timeslice_expiration`
+//!   is the only test on it, and what it will answer later depends on the time left
+//!   (hashing only "inside the timeslice" made a CPU that refaults until the timeslice
+//!   ends look like a lasso: time passes, so it is no cycle);
 //! * the mmu-notifier sequences are left out (`invalidating` is kept): a reader compares a
 //!   sequence it read with the current one, and every reader re-reads it at its retry
 //!   point, so two visits differ only if a reader carries an old sequence across the
@@ -71,7 +74,9 @@ impl SvmState {
             }
             (i, d.dev, &d.pfns, d.start, d.detached, d.released).hash(&mut h);
             (d.zdd, d.returned, d.kref).hash(&mut h);
-            (self.jiffies < d.timeslice_expiration).hash(&mut h);
+            d.timeslice_expiration
+                .saturating_sub(self.jiffies)
+                .hash(&mut h);
         }
         self.free_vram.hash(&mut h);
         for c in &self.cpus {
@@ -99,7 +104,10 @@ pub fn svm_retry_point(
     site: &'static str,
     counters: &[(&'static str, u64)],
 ) {
-    if svm.m.lasso {
+    // With TTM backing (Xe VRAM as TTM BOs) part of the state is TTM's (LRU order,
+    // placements, pins), which this hash does not cover: no retry points there, so no
+    // lasso can be claimed on an incomplete fingerprint (the bounded fallback remains).
+    if svm.m.lasso && svm.ttm.is_none() {
         svm.m.retry_point(cur, site, counters, s.lasso_hash());
     }
 }

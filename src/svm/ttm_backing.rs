@@ -261,20 +261,22 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         (dm.start, dm.pfns.len(), dm.dev)
     });
     let mut passes = 0;
-    let live = |svm: &Svm, passes: u32| {
+    let live = |svm: &Svm, retry: Option<u32>| {
         svm.with(|s| {
-            // The worker's `retries` loop (a bounded loop: a retry point for fairness).
-            super::lasso::svm_retry_point(
-                cur,
-                svm,
-                s,
-                "svm_range_evict_svm_bo_worker retry",
-                &[("retries", 3 - passes as u64)],
-            );
+            // The worker's `retries` loop head (a bounded loop: a retry point for fairness).
+            if let Some(passes) = retry {
+                super::lasso::svm_retry_point(
+                    cur,
+                    svm,
+                    s,
+                    "svm_range_evict_svm_bo_worker retry",
+                    &[("retries", 3 - passes as u64)],
+                );
+            }
             s.devmems[d].pfns.iter().any(|&p| !s.folios[p].free)
         })
     };
-    while passes < 3 && live(svm, passes) {
+    while passes < 3 && live(svm, Some(passes)) {
         passes += 1;
         let mut args = super::migrate::MigrateVma::new(start, n, owner);
         args.select_device_private = true;
@@ -292,7 +294,7 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         }
         crate::model::sync::yield_now();
     }
-    let ret = if live(svm, passes) { -EBUSY } else { 0 };
+    let ret = if live(svm, None) { -EBUSY } else { 0 };
     check_eviction_result(cur, svm, d, ret, passes, &[]);
     cur.machine.op_done(cur);
     migrate_mutex_unlock(cur, svm, g);

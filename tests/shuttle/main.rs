@@ -269,6 +269,7 @@ fn proposals_remove_their_findings() {
 }
 
 mod designs;
+mod lasso;
 mod machine;
 mod svm_inject;
 mod ttm_inject;
