@@ -333,8 +333,8 @@ pub const CYCLE_IN_MESSAGE: usize = 24;
 pub fn retry_bound(what: &str, n: u32, why: &str) -> String {
     format!(
         "retry bound (no lasso proven): {what} retried {n} times without completing ({why}); \
-         the loop never slept, so the task was enabled throughout, but no global state repeated \
-         (the state grows, or the loop is bounded by the kernel itself)"
+         it kept being scheduled (each retry is a step of its own), but no global state \
+         repeated at the retry points (the state grows, or the loop is not a retry point)"
     )
 }
 
