@@ -616,6 +616,7 @@ mod tests {
                 config: vec![],
                 execution: 1,
                 trace: vec![],
+                cycle: None,
                 timeline: Default::default(),
                 schedule: Schedule::Threads {
                     seed: 0,

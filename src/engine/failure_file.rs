@@ -40,6 +40,10 @@ pub struct FailureFile {
     /// The kernel config options (`--config`) the failure needs; replay turns them on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<String>,
+    /// A livelock proven by a lasso: the cycle, the part of `trace` that repeats forever
+    /// (from the first visit of the repeated global state to the second).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cycle: Vec<String>,
 }
 
 impl FailureFile {
@@ -94,6 +98,7 @@ impl FailureFile {
             consequence: found.consequence.clone(),
             injected: found.injected.iter().map(|e| e.describe()).collect(),
             config: found.config.clone(),
+            cycle: found.cycle_lines().to_vec(),
         }
     }
 
@@ -226,9 +231,21 @@ pub fn write_failure_dir_in(
             crate::engine::inject::describe(&found.injected)
         ));
     }
-    for line in &found.trace {
+    for (i, line) in found.trace.iter().enumerate() {
+        match found.cycle {
+            Some((a, b)) if i == a => text.push_str(&format!(
+                "# ---- cycle start: from here to the end marker the execution repeats forever ({} events)\n",
+                b - a
+            )),
+            _ => {}
+        }
         text.push_str(line);
         text.push('\n');
+    }
+    if let Some((_, b)) = found.cycle {
+        text.push_str(&format!(
+            "# ---- cycle end (event {b}): the global state is the one at the cycle start again\n"
+        ));
     }
     write_atomic(&dir.join("trace.txt"), text.as_bytes())?;
     let title = format!("{scenario} ({variant_tag})");

@@ -222,6 +222,9 @@ pub struct Found {
     /// 1-based index of the failing execution.
     pub execution: usize,
     pub trace: Vec<String>,
+    /// A livelock proven by a lasso (`model::progress`): the trace indices `[start, end)`
+    /// of its cycle, the part of the execution that repeats forever.
+    pub cycle: Option<(usize, usize)>,
     /// The structured events of the failing execution (Perfetto and Mermaid output).
     pub timeline: crate::report::Timeline,
     pub schedule: Schedule,
@@ -260,6 +263,14 @@ impl Outcome {
 }
 
 impl Found {
+    /// The cycle of a livelock proven by a lasso: its trace lines (empty otherwise).
+    pub fn cycle_lines(&self) -> &[String] {
+        match self.cycle {
+            Some((a, b)) if a <= b && b <= self.trace.len() => &self.trace[a..b],
+            _ => &[],
+        }
+    }
+
     /// Does the failure, or what it led to, break `p`?
     pub fn has(&self, p: Property) -> bool {
         self.failure.property == p || self.consequence.as_ref().is_some_and(|c| c.property == p)
@@ -283,6 +294,7 @@ impl Found {
                 .unwrap_or_default(),
             execution,
             trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
+            cycle: rec.and_then(|r| r.lasso_range()),
             timeline: rec
                 .map(crate::report::Timeline::from_record)
                 .unwrap_or_default(),

@@ -202,6 +202,27 @@ impl InjectState {
         &self.counts
     }
 
+    /// The part of the injection state that decides future calls (for the lasso
+    /// fingerprint, `model::progress`): the injections made so far, and for every plan
+    /// entry still ahead how many calls of its site remain until it fires. The raw call
+    /// counts only grow, so hashing them would make every cycle through a fault site look
+    /// new; leaving the plan out would make a state before an injection look like the
+    /// same state after it.
+    pub fn lasso_hash(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.injected.len().hash(&mut h);
+        if (self.injected.len() as u32) < self.budget {
+            for (site, occ, errno) in &self.plan {
+                let seen = self.counts.get(site.0 as usize).copied().unwrap_or(0);
+                if *occ >= seen {
+                    (site.0, occ - seen, errno).hash(&mut h);
+                }
+            }
+        }
+        h.finish()
+    }
+
     fn decide(&mut self, task: u16, site: Site) -> Option<i32> {
         if self.counts.is_empty() {
             self.counts = vec![0; SITES.len()];

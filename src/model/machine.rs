@@ -47,6 +47,8 @@ pub struct Machine {
     /// scenario's).
     pub lockdep: Arc<Lockdep>,
     next_task: AtomicU16,
+    /// The lasso check is on ([`crate::model::progress::lasso_enabled`]).
+    pub lasso: bool,
     /// Task registry (weak: tasks point to the machine), to turn an owner word back into
     /// the task to wake, as the kernel does with `__mutex_owner()`.
     tasks: std::sync::Mutex<Vec<Weak<Task>>>,
@@ -74,6 +76,7 @@ impl Machine {
             rec,
             lockdep: Lockdep::new(graph, variants),
             next_task: AtomicU16::new(0),
+            lasso: crate::model::progress::lasso_enabled(),
             tasks: std::sync::Mutex::new(Vec::new()),
         })
     }
@@ -174,8 +177,47 @@ impl Machine {
 
     /// Ghost holder of a lock (mutual exclusion and wait-for reports).
     pub fn set_holder(&self, lock: usize, holder: Option<u16>) -> Option<u16> {
-        self.rec
-            .with(|r| std::mem::replace(&mut r.locks[lock].holder, holder))
+        self.rec.with(|r| {
+            let l = &mut r.locks[lock];
+            let old = std::mem::replace(&mut l.holder, holder);
+            if old.is_some() && old != holder {
+                l.releases += 1;
+            }
+            old
+        })
+    }
+
+    /// A retry point at the head of a kernel retry loop (`site` names the loop in kernel
+    /// terms). `counters` are the loop-carried counters the kernel itself has (never the
+    /// model's own bounds); `state` is the area's abstract object state, hashed by the
+    /// caller inside its own step (so that it is a consistent snapshot). Reports a
+    /// `livelock` if the global state repeats with every live task having retried in
+    /// between (a lasso, [`crate::model::progress`]). Not a scheduling point: it adds
+    /// nothing the checkers see.
+    #[track_caller]
+    pub fn retry_point(
+        &self,
+        cur: &Task,
+        site: &'static str,
+        counters: &[(&'static str, u64)],
+        state: u64,
+    ) {
+        if !self.lasso {
+            return;
+        }
+        let verdict = self
+            .rec
+            .with(|r| crate::model::progress::retry_point(r, cur.id, site, counters, state));
+        if let crate::model::progress::RetryVerdict::Lasso(msg) = verdict {
+            self.fail(Property::Livelock, msg);
+        }
+    }
+
+    /// `cur` completed a scenario operation (a fault that finally accessed its page, a
+    /// GPU fault that returned, a drm_exec transaction that locked its set): the
+    /// progress counter of the lasso fingerprint.
+    pub fn op_done(&self, cur: &Task) {
+        self.rec.with(|r| r.progress.op_done(cur.id));
     }
 
     pub fn holder(&self, lock: usize) -> Option<u16> {

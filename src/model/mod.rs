@@ -9,6 +9,7 @@ pub mod kmutex;
 pub mod kref;
 pub mod lockdep;
 pub mod machine;
+pub mod progress;
 pub mod property;
 pub mod sync;
 pub mod task;

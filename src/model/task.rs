@@ -86,6 +86,7 @@ impl Task {
 
     /// Record an event in this task's trace.
     #[inline]
+    #[track_caller]
     pub fn event(&self, kind: impl FnOnce() -> Ev) {
         self.machine.rec.event(self.id, kind);
     }

@@ -161,6 +161,9 @@ impl TaskRecord {
 pub struct LockRecord {
     pub name: String,
     pub holder: Option<u16>,
+    /// How often a holder let go of it (the lasso's fairness test: a task blocked on it
+    /// could not have been woken for it while this stayed the same).
+    pub releases: u64,
 }
 
 #[derive(Debug, Default)]
@@ -177,6 +180,8 @@ pub struct RecordInner {
     pub inject: crate::model::fault::InjectState,
     /// The kernel config options of this execution (`--config`).
     pub config: crate::model::config::KernelConfig,
+    /// Retry points, fingerprints and the lasso found (`model::progress`).
+    pub progress: crate::model::progress::ProgressState,
 }
 
 /// The std-only record of one execution.
@@ -200,9 +205,14 @@ impl Record {
         f(&mut g)
     }
 
+    /// Record an event of `task`. The caller's source location extends the task's path
+    /// signature (the lasso check's notion of where a task is), with the trace on or off.
     #[inline]
+    #[track_caller]
     pub fn event(&self, task: u16, kind: impl FnOnce() -> Ev) {
+        let loc = std::panic::Location::caller();
         self.with(|r| {
+            r.progress.on_event(task, loc);
             if r.trace_on {
                 r.trace.push(Event { task, kind: kind() })
             }
@@ -260,11 +270,18 @@ impl Record {
         self.with(|r| r.trace.clone())
     }
 
+    /// The lasso found in this execution, if any: the trace indices `[start, end)` of its
+    /// cycle (the events between the two visits of the repeated state).
+    pub fn lasso_range(&self) -> Option<(usize, usize)> {
+        self.with(|r| r.progress.lasso.as_ref().map(|l| (l.start, l.end)))
+    }
+
     pub fn register_lock(&self, name: &str) -> usize {
         self.with(|r| {
             r.locks.push(LockRecord {
                 name: name.to_string(),
                 holder: None,
+                releases: 0,
             });
             r.locks.len() - 1
         })
@@ -371,6 +388,7 @@ const MAX_WARNINGS: usize = 16;
 /// recorded, noted in the trace, and the execution goes on, as in the kernel, so that
 /// its consequence shows. The first WARN is what the execution reports (at its end, or
 /// together with the failure it led to).
+#[track_caller]
 pub fn warn(rec: &Record, task: u16, property: Property, message: String) {
     rec.event(task, || {
         Ev::Note(format!("WARNING [{property}]: {message}"))

@@ -223,6 +223,14 @@ const SHUTTLE_ONLY: &[&str] = &["shuttle", "shuttle-pct"];
 /// scheduling practically never does.
 const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 
+/// Livelocks whose cycle needs a refaulting CPU to re-take its page reference before the
+/// next migration commits: PCT drops a CPU to the lowest priority at every yield
+/// (`cond_resched` on the refault), so the other CPUs always commit first and it never
+/// builds the cycle; loom exhausts `svm-cpu-fault-2` at preemption bound 2 (and
+/// `svm-cpu-fault-3` at bound 1) without a lasso: the cycle needs more preemptions than
+/// that. Uniform random scheduling builds it within tens of executions.
+const SHUTTLE_RANDOM: &[&str] = &["shuttle"];
+
 impl Variant {
     pub const ALL: [Variant; 55] = [
         Variant::FastpathNoMb,
@@ -1022,9 +1030,11 @@ pub static REGISTRY: &[VariantInfo] = &[
         ],
         description: "every faulting CPU takes get_page on the device page and runs migrate_to_ram without \
          the page lock: each migration's exact reference check in folio_migrate_mapping sees \
-         the other faulters' references and aborts, and the faults retry (livelock)",
-        scenarios: &["svm-cpu-fault-2", "svm-cpu-fault-3"],
-        engines: ALL_ENGINES,
+         the other faulters' references and aborts, and the faults retry (livelock: a lasso; \
+         with AMD's migrate_mutex and 3 faulters queued on it, in every schedule where a \
+         refaulting CPU re-takes its reference before the next commit)",
+        scenarios: &["svm-amd-cpu-fault-3", "svm-cpu-fault-2", "svm-cpu-fault-3"],
+        engines: SHUTTLE_RANDOM,
         property: Property::Livelock,
         removes: &[],
     },

@@ -249,6 +249,51 @@ fn cpu_faults(n: usize) -> Arc<Body> {
     })
 }
 
+/// AMD: the GPU side (main, as `svm_range_restore_pages`) holds `prange->migrate_mutex`
+/// while `n` CPUs fault the range's one device page; it lets go once every faulter is
+/// blocked (old do_swap_page: all on the mutex, each holding its page reference; mainline:
+/// one on the mutex with the page locked, the others asleep on the page lock). So the
+/// faulters are all inside the fault path before the first migration, in every schedule.
+///
+/// Review S7 (B28 + AMD, 3 faulters), checked here:
+/// * kfd_migrate.c (torvalds/linux @057ad0ef4da6): `svm_migrate_vma_to_ram` returns
+///   `r ? r : mpages`, the number of pages `migrate_vma_pages` migrated (0 when the commit
+///   failed, or when nothing was collected), `svm_migrate_vram_to_ram` returns
+///   `r < 0 ? r : 0` and `svm_migrate_to_ram` `r ? VM_FAULT_SIGBUS : 0`: a failed commit
+///   is a refault, not a SIGBUS, so the livelock reading holds. (That version takes
+///   `svms->lock` before `prange->migrate_mutex`; the model takes only the mutex, which
+///   serialises the faulters the same way.)
+/// * "Every schedule" does not hold: a holder commits successfully when both other
+///   faulters are between their `put_page` and their next `get_page`, i.e. when the
+///   refaulting CPUs are slower than a whole migration. PCT schedules exactly that (a CPU
+///   yielding at `cond_resched` drops to the lowest priority) and finds no lasso. The
+///   livelock needs each refaulting CPU to re-take its reference before the next holder
+///   commits — the realistic timing (a refault is much shorter than a migration), which
+///   random schedules reach within tens of executions (20 of 20 seeds, tests/shuttle
+///   `lasso.rs`).
+fn amd_faults_behind_mutex(n: usize) -> Arc<Body> {
+    Arc::new(move |m, main, svm| {
+        setup_device_range(svm, 0, 0, 1, 1, None);
+        let g = crate::svm::ttm_backing::migrate_mutex_lock(main, svm);
+        let hs: Vec<_> = (0..n)
+            .map(|i| {
+                spawn(m, svm, &format!("fault{i}"), |t, svm| {
+                    cpu_access(t, svm, 0, true);
+                })
+            })
+            .collect();
+        // Scenario orchestration (no kernel code): the GPU fault takes long enough.
+        while !m
+            .rec
+            .with(|r| r.tasks.iter().skip(1).all(|t| t.blocked_on.is_some()))
+        {
+            crate::model::sync::yield_now();
+        }
+        crate::svm::ttm_backing::migrate_mutex_unlock(main, svm, g);
+        join(m, main, svm, hs);
+    })
+}
+
 /// CPU faults on the pages of one 2-page allocation race `drm_pagemap_evict_to_ram`.
 fn fault_evict(faulters: usize) -> Arc<Body> {
     Arc::new(move |m, main, svm| {
@@ -285,6 +330,17 @@ pub fn register(out: &mut Vec<Scenario>) {
         cfg(1, 2),
         None,
         cpu_faults(3),
+    ));
+    out.push(svm_scenario(
+        "svm-amd-cpu-fault-3",
+        "AMD policy: while the GPU fault handler holds prange->migrate_mutex, 3 CPUs fault one device-private page; with the old do_swap_page each waits for the mutex holding its page reference, so every commit fails (B28 in every schedule)",
+        4,
+        SvmConfig {
+            driver: Driver::Amd,
+            ..cfg(1, 2)
+        },
+        None,
+        amd_faults_behind_mutex(3),
     ));
     out.push(svm_scenario(
         "svm-fault-evict-1",

@@ -16,10 +16,19 @@ use crate::model::sync::Arc;
 use crate::model::task::Task;
 use crate::model::trace::{Ev, cpu_name};
 
-/// Bounded progress: a fault that has retried this often without completing is reported
-/// as a livelock. A retry only happens when another CPU holds the page (lock or
-/// migration) and, in the fixed model, sleeps until it is released; the scenarios' other
-/// CPUs do finitely many operations, so a correct kernel stays far below this.
+/// The bounded-retry fallback (`model::progress::retry_bound`), for loops that keep
+/// retrying without the global state repeating (so that no lasso can be shown). Livelocks
+/// whose state repeats are reported as a lasso long before this (within a few rounds).
+///
+/// Why 400 is safe for the fixed model: a CPU fault retries only while another CPU holds
+/// the page (its lock or a migration entry), and in the fixed model it then sleeps until
+/// the page is unlocked, so each retry consumes one lock/migration of the page by another
+/// CPU. The scenarios have at most 3 other CPUs, each doing at most 3 operations, and an
+/// operation migrates a page at most 3 times (evict_to_ram's passes, migrate_try_count 3)
+/// with at most 2 pages per window: fewer than 3 * 3 * 3 * 2 = 54 retries per fault, and
+/// `hmm_range_fault` / `drm_gpusvm_range_get_pages` restarts likewise. 400 leaves a wide
+/// margin and is still small enough to end a spinning execution quickly. Not part of the
+/// fingerprint (it is the model's counter, not the kernel's).
 pub const MAX_REFAULTS: u32 = 400;
 
 fn livelock(cur: &Arc<Task>, svm: &Svm, va: Va, what: &str) -> ! {
@@ -35,10 +44,10 @@ fn livelock(cur: &Arc<Task>, svm: &Svm, va: Va, what: &str) -> ! {
     });
     svm.fail(
         Property::Livelock,
-        format!(
-            "{} {what} on va{va} retried {MAX_REFAULTS} times without completing ({state}); {}",
-            cpu_name(cur.id),
-            svm.m.rec.wait_for_report()
+        crate::model::progress::retry_bound(
+            &format!("{} {what} on va{va}", cpu_name(cur.id)),
+            MAX_REFAULTS,
+            &format!("{state}; {}", svm.m.rec.wait_for_report()),
         ),
     )
 }
@@ -86,6 +95,7 @@ pub fn cpu_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) -> bool {
     let mut tries = 0;
     loop {
         if try_access(cur, svm, va, write) {
+            cur.machine.op_done(cur);
             return true;
         }
         tries += 1;
@@ -94,9 +104,20 @@ pub fn cpu_access(cur: &Arc<Task>, svm: &Svm, va: Va, write: bool) -> bool {
         }
         if handle_mm_fault(cur, svm, va) == super::VM_FAULT_SIGBUS {
             cur.event(|| Ev::Note(format!("SIGBUS on va{va}: the access does not happen")));
+            cur.machine.op_done(cur);
             return false;
         }
-        svm.with(|s| s.jiffies += 1);
+        svm.with(|s| {
+            s.jiffies += 1;
+            // The access faults again on return to user space: the refault loop's head.
+            super::lasso::svm_retry_point(
+                cur,
+                svm,
+                s,
+                "refault (return to user, access again)",
+                &[],
+            );
+        });
         cond_resched(cur, svm);
     }
 }
@@ -291,7 +312,16 @@ pub fn hmm_range_fault(
                     if handle_mm_fault(cur, svm, va) != 0 {
                         return Err(-crate::model::trace::EFAULT);
                     }
-                    svm.with(|s| s.jiffies += 1);
+                    svm.with(|s| {
+                        s.jiffies += 1;
+                        super::lasso::svm_retry_point(
+                            cur,
+                            svm,
+                            s,
+                            "hmm_range_fault walk restart (-EBUSY from hmm_vma_fault)",
+                            &[],
+                        );
+                    });
                     crate::model::sync::yield_now(); // a checker step, not cond_resched()
                     continue 'walk;
                 }

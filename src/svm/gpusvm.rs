@@ -127,9 +127,10 @@ pub fn drm_gpusvm_range_get_pages(
         if tries > MAX_REFAULTS {
             svm.fail(
                 Property::Livelock,
-                format!(
-                    "{} drm_gpusvm_range_get_pages(gpu{dev}) retried {MAX_REFAULTS} times (notifier sequence keeps moving)",
-                    cpu_name(cur.id)
+                crate::model::progress::retry_bound(
+                    &format!("{} drm_gpusvm_range_get_pages(gpu{dev})", cpu_name(cur.id)),
+                    MAX_REFAULTS,
+                    "the notifier sequence keeps moving",
                 ),
             );
         }
@@ -166,7 +167,20 @@ pub fn drm_gpusvm_range_get_pages(
         let _g = notifier_lock(cur, svm, dev);
         let r = svm.with(|s| {
             if s.notifier_seq[dev] != seq {
-                return None; // mmu_interval_read_retry
+                // mmu_interval_read_retry: goto retry (the retry loop's head).
+                super::lasso::svm_retry_point(
+                    cur,
+                    svm,
+                    s,
+                    "drm_gpusvm_range_get_pages retry (notifier sequence moved)",
+                    // The 1 s deadline bounds this loop (then -EBUSY): its time left is
+                    // part of the state, so a retry until the deadline is not a lasso.
+                    &[(
+                        "timeout_passes_left",
+                        u64::from(HMM_TIMEOUT_PASSES - timeout.0),
+                    )],
+                );
+                return None;
             }
             let dev_pages: Vec<Pfn> = pfns
                 .iter()
@@ -376,6 +390,7 @@ pub fn xe_svm_handle_pagefault(
     let mut migrate_try = if devmem_only { 3 } else { 1 };
     let mut retries = 0;
     let ret = |err: i32| {
+        cur.machine.op_done(cur);
         cur.event(|| Ev::Ret {
             f: "xe_svm_handle_pagefault",
             obj: format!("gpu{dev}, va{va}").into(),
@@ -404,9 +419,13 @@ pub fn xe_svm_handle_pagefault(
         if retries > MAX_REFAULTS {
             svm.fail(
                 Property::Livelock,
-                format!(
-                    "{} xe_svm_handle_pagefault(gpu{dev}, va{va}) retried {MAX_REFAULTS} times",
-                    cpu_name(cur.id)
+                crate::model::progress::retry_bound(
+                    &format!(
+                        "{} xe_svm_handle_pagefault(gpu{dev}, va{va})",
+                        cpu_name(cur.id)
+                    ),
+                    MAX_REFAULTS,
+                    "get_pages / bind keep failing",
                 ),
             );
         }
@@ -414,6 +433,14 @@ pub fn xe_svm_handle_pagefault(
             return ret(0);
         }
         let in_vram = svm.with(|s| {
+            // `retry:` of __xe_svm_handle_pagefault; migrate_try_count is its counter.
+            super::lasso::svm_retry_point(
+                cur,
+                svm,
+                s,
+                "xe_svm_handle_pagefault retry",
+                &[("migrate_try_count", migrate_try as u64)],
+            );
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });

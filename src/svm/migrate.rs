@@ -401,28 +401,6 @@ fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bo
                     others.join(", ")
                 ))
             });
-            // B28's mechanism: a reference held across migrate_to_ram by a faulting CPU
-            // that does not hold the page lock defeats every migration of the page.
-            if let Some(r) = f
-                .refs
-                .iter()
-                .find(|r| {
-                    r.kind == RefKind::Fault
-                        && f.locked != Some(r.task)
-                        && s.in_migrate_to_ram.contains(&r.task)
-                })
-            {
-                svm.fail(
-                    Property::Livelock,
-                    format!(
-                        "{} migrate_vma_pages: folio_migrate_mapping({}) fails (refcount {rc}, expected {}) because {} holds a do_swap_page reference without the page lock while it runs migrate_to_ram itself; every faulting CPU does the same, so each one's migration aborts on the others' references and the faults retry forever (B28, fixed by 1afaeb8293c9)",
-                        cpu_name(cur.id),
-                        f.name,
-                        1 + extra,
-                        cpu_name(r.task)
-                    ),
-                );
-            }
             return false;
         }
         let foreign: Vec<String> = f

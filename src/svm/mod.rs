@@ -30,6 +30,7 @@
 
 pub mod fault;
 pub mod gpusvm;
+pub mod lasso;
 pub mod migrate;
 pub mod page;
 pub mod pagemap;

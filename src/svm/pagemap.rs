@@ -529,6 +529,15 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
         let (err, all_collected) = evict_to_ram_pass(cur, svm, d);
         if svm.with(|s| {
             check_devmem_live(svm, s, cur, d, "completion_done(&devmem->detached)");
+            // `retry:` with retry_count (2, 1, 0): a bounded loop, a retry point for the
+            // fairness of the lasso check.
+            super::lasso::svm_retry_point(
+                cur,
+                svm,
+                s,
+                "drm_pagemap_evict_to_ram retry",
+                &[("retry_count", 3 - passes as u64)],
+            );
             s.devmems[d].detached
         }) {
             break 0;
@@ -545,6 +554,7 @@ pub fn drm_pagemap_evict_to_ram(cur: &Arc<Task>, svm: &Svm, d: DevmemId) -> i32 
         crate::model::sync::yield_now(); // cond_resched()
     };
     check_eviction_result(cur, svm, d, ret, passes, &injected_since(cur, mark));
+    cur.machine.op_done(cur);
     cur.event(|| Ev::Ret {
         f: "drm_pagemap_evict_to_ram",
         obj: format!("devmem{d}").into(),

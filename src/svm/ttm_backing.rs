@@ -337,9 +337,20 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         (dm.start, dm.pfns.len(), dm.dev)
     });
     let live = |svm: &Svm| svm.with(|s| s.devmems[d].pfns.iter().any(|&p| !s.folios[p].free));
-    let mut retries = 3;
+    let mut retries = 3u64;
     let mut r;
     loop {
+        // The head of `do { ... } while (!r && prange->actual_loc && --retries)`: a
+        // bounded loop, and a retry point for the lasso's fairness (model::progress).
+        svm.with(|s| {
+            super::lasso::svm_retry_point(
+                cur,
+                svm,
+                s,
+                "svm_range_evict_svm_bo_worker retry",
+                &[("retries", retries)],
+            )
+        });
         let mut args = super::migrate::MigrateVma::new(start, n, owner);
         args.select_device_private = true;
         r = super::migrate::migrate_vma_setup(cur, svm, &mut args);
@@ -361,6 +372,7 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
         crate::model::sync::yield_now();
     }
     let left = live(svm);
+    cur.machine.op_done(cur);
     if r == 0 && left {
         cur.event(|| {
             Ev::Note(format!(

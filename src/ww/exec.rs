@@ -166,9 +166,11 @@ impl DrmExec {
     ) -> i32 {
         while self.cleanup() {
             if let ControlFlow::Break(ret) = body(self) {
+                self.cur.machine.op_done(&self.cur);
                 return ret;
             }
         }
+        self.cur.machine.op_done(&self.cur);
         0
     }
 
@@ -219,7 +221,17 @@ impl DrmExec {
                         obj.name
                     ))
                 });
+                let uid = obj.resv.uid as u64;
                 self.unlock_all();
+                // The restart of drm_exec_until_all_locked: a retry point. Its loop-carried
+                // state is exec->contended (and the ticket, which never changes); the
+                // objects are unlocked here, so the lock holders are the rest of the state.
+                cur.machine.retry_point(
+                    &cur,
+                    "drm_exec_retry_on_contention (drm_exec_cleanup: unlock all, restart)",
+                    &[("exec->contended", uid)],
+                    uid,
+                );
                 self.check_retry_bound();
                 self.requested.clear();
                 yield_now();
@@ -241,8 +253,10 @@ impl DrmExec {
             self.cur.machine.fail(
                 Property::Livelock,
                 format!(
-                    "drm_exec with ctx#{} (the oldest live ticket) retried {n} times without \
-                     resolving its contention: the retry loop makes no progress",
+                    "retry bound (no lasso proven): drm_exec with ctx#{} (the oldest live ticket) \
+                     retried {n} times without resolving its contention (wound/wait lets the \
+                     oldest context back off at most once, for a contention met before it became \
+                     the oldest): the retry loop makes no progress",
                     ticket.id
                 ),
             );

@@ -410,6 +410,7 @@ fn proposals_remove_their_findings() {
 }
 
 mod designs;
+mod lasso;
 mod machine;
 mod svm_divergences;
 mod svm_inject;
