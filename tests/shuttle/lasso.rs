@@ -66,8 +66,9 @@ fn b28_amd_three_faulters_clean_with_the_fix() {
     }
 }
 
-/// Every livelock variant, and how it is found: a lasso, or the bounded fallback where the
-/// kernel bounds the loop itself (no cycle exists).
+/// Every livelock variant is found through a lasso; `no-timeslice`, where the kernel bounds
+/// the loop itself (devmem_only: migrate_try_count = 3, then the GPU fault fails), is what
+/// it is: a failed GPU fault (`expectation`), with no cycle.
 #[test]
 fn livelock_variants_lasso_or_bounded_fallback() {
     for (v, name, lasso) in [
@@ -75,7 +76,6 @@ fn livelock_variants_lasso_or_bounded_fallback() {
         (Variant::FaultRefNoTrylock, "svm-cpu-fault-3", true),
         (Variant::FaultTrylockSpin, "svm-drain-starve", true),
         (Variant::ExecEmptyArray, "exec-empty-array", true),
-        // devmem_only: migrate_try_count = 3, then the GPU fault fails.
         (Variant::NoTimeslice, "svm-atomic-pingpong", false),
     ] {
         let f = hunt(name, EngineKind::Shuttle, VariantSet::of(v), 1, 200_000)
@@ -83,11 +83,9 @@ fn livelock_variants_lasso_or_bounded_fallback() {
         if lasso {
             assert_lasso(&f, name);
         } else {
-            assert_eq!(f.failure.property, Property::Livelock);
+            assert_eq!(f.failure.property, Property::Expectation, "{}", f.failure);
             assert!(
-                f.failure
-                    .message
-                    .starts_with("retry bound (no lasso proven)"),
+                f.failure.message.contains("GPU fault failed"),
                 "{name}: {}",
                 f.failure.message
             );
