@@ -20,7 +20,8 @@ pub const ENGINES_HELP: &str = "Engines are chosen at build time; rebuild to get
 #[derive(clap::Args, Debug, Clone)]
 #[command(after_help = hunt_help())]
 pub struct HuntArgs {
-    /// Scenario to explore (repeatable; default: every scenario).
+    /// Scenario to explore (repeatable; a glob pattern such as `ttm-*` selects every
+    /// scenario whose name matches; default: every scenario).
     #[arg(long = "scenario")]
     pub scenarios: Vec<String>,
     /// Shrinker design (docs/DESIGNS.md: callback-walker, guarded-iterator, next-candidate,
@@ -282,21 +283,52 @@ pub fn load_files(paths: &[PathBuf]) -> Result<Vec<FileScenario>, String> {
     Ok(files)
 }
 
+/// The scenarios `--scenario` names, in order, without repeats: an exact name (a scenario
+/// file's first, then a built-in one), or a glob pattern (`ttm-*`, `*-ww`, `svm-fault-?`)
+/// matched against the files' and the built-in scenarios' names.
+fn resolve_scenarios(
+    names: &[String],
+    files: &[FileScenario],
+) -> Result<Vec<(Scenario, Option<PathBuf>)>, String> {
+    let mut out: Vec<(Scenario, Option<PathBuf>)> = Vec::new();
+    let mut push = |sc: Scenario, src: Option<PathBuf>| {
+        if !out.iter().any(|(o, _)| o.name == sc.name) {
+            out.push((sc, src));
+        }
+    };
+    for n in names {
+        if n.contains(['*', '?', '[']) {
+            let pat =
+                glob::Pattern::new(n).map_err(|e| format!("bad scenario pattern '{n}': {e}"))?;
+            let mut matched = 0;
+            for f in files.iter().filter(|f| pat.matches(&f.scenario.name)) {
+                push(f.scenario.clone(), Some(f.source.clone()));
+                matched += 1;
+            }
+            for sc in scenario::all().into_iter().filter(|s| pat.matches(&s.name)) {
+                push(sc, None);
+                matched += 1;
+            }
+            if matched == 0 {
+                return Err(format!("no scenario matches '{n}' (see `ttm-model list`)"));
+            }
+            continue;
+        }
+        let found = files
+            .iter()
+            .find(|f| f.scenario.name == *n)
+            .map(|f| (f.scenario.clone(), Some(f.source.clone())))
+            .or_else(|| scenario::find(n).map(|s| (s, None)))
+            .ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))?;
+        push(found.0, found.1);
+    }
+    Ok(out)
+}
+
 /// The (scenario, variant) pairs a hunt explores, sharded.
 pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
     let files = load_files(&args.scenario_files)?;
-    let mut named: Vec<(Scenario, Option<PathBuf>)> = args
-        .scenarios
-        .iter()
-        .map(|n| {
-            files
-                .iter()
-                .find(|f| f.scenario.name == *n)
-                .map(|f| (f.scenario.clone(), Some(f.source.clone())))
-                .or_else(|| scenario::find(n).map(|s| (s, None)))
-                .ok_or_else(|| format!("unknown scenario '{n}' (see `ttm-model list`)"))
-        })
-        .collect::<Result<_, _>>()?;
+    let mut named = resolve_scenarios(&args.scenarios, &files)?;
     for d in &args.designs {
         if crate::walker::designs::ShrinkDesign::from_name(d).is_none() {
             return Err(format!(
@@ -477,6 +509,7 @@ pub fn list(
     scenario_files: &[PathBuf],
     kernel: Option<&str>,
     configs: &[String],
+    area: Option<&str>,
 ) -> Result<u8, String> {
     use crate::model::config::{KCONFIGS, KernelConfig};
     let config = KernelConfig::parse_all(configs)?;
@@ -495,7 +528,21 @@ pub fn list(
     }
     let mut scenarios = scenario::all();
     scenarios.extend(load_files(scenario_files)?.into_iter().map(|f| f.scenario));
-    let variants: Vec<_> = Variant::ALL.iter().map(|v| v.info()).collect();
+    let mut variants: Vec<_> = Variant::ALL.iter().map(|v| v.info()).collect();
+    if let Some(a) = area {
+        let mut known: Vec<&str> = scenarios
+            .iter()
+            .map(|s| s.area)
+            .chain(variants.iter().map(|v| v.area))
+            .collect();
+        known.sort_unstable();
+        known.dedup();
+        if !known.contains(&a) {
+            return Err(format!("unknown area '{a}' (known: {})", known.join(", ")));
+        }
+        scenarios.retain(|s| s.area == a);
+        variants.retain(|v| v.area == a);
+    }
     let listing = kernel.map(|k| kernel_listing(k, &scenarios)).transpose()?;
     if let (Some(l), false) = (&listing, json) {
         println!(

@@ -100,6 +100,13 @@ struct JsonResult {
     variant: Option<String>,
     executions: usize,
     incomplete: bool,
+    /// loom: the highest preemption bound explored exhaustively (a proof up to it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exhausted_bound: Option<usize>,
+    /// loom: the bound whose exploration the budget cut short (the next one after
+    /// `exhausted_bound`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cut_short_bound: Option<usize>,
     /// False for pairs an interruption left unexplored.
     explored: bool,
     /// Engine notes (not failures).
@@ -310,6 +317,14 @@ pub fn run(
     })
 }
 
+/// Under loom, the bound the budget cut short: bounds are explored 1, 2, ... (see
+/// `engine::loom_engine`), so it is the one after the highest exhausted bound. None when
+/// the exploration ended on its own (every bound up to `--max-bound`, or a failure).
+fn loom_cut_short(engine: EngineKind, o: &Outcome) -> Option<usize> {
+    let loom = matches!(engine, EngineKind::Loom { .. });
+    (loom && o.incomplete && o.found.is_none()).then(|| o.exhausted_bound.map_or(1, |b| b + 1))
+}
+
 fn json_summary(
     engine: EngineKind,
     elapsed: Duration,
@@ -325,6 +340,8 @@ fn json_summary(
             variant: r.pair.variant_name().map(String::from),
             executions: r.outcome.executions,
             incomplete: r.outcome.incomplete,
+            exhausted_bound: r.outcome.exhausted_bound,
+            cut_short_bound: loom_cut_short(engine, &r.outcome),
             explored: true,
             notes: r
                 .outcome
@@ -361,6 +378,8 @@ fn json_summary(
         variant: p.variant_name().map(String::from),
         executions: 0,
         incomplete: true,
+        exhausted_bound: None,
+        cut_short_bound: None,
         explored: false,
         notes: vec![],
         failures: vec![],
@@ -628,6 +647,28 @@ mod tests {
             incomplete: !exhausted,
             notes: vec![],
         }
+    }
+
+    #[test]
+    fn json_names_the_loom_bound_cut_short() {
+        let loom = EngineKind::Loom { max_bound: None };
+        // Bound 2 exhausted, the budget ended during bound 3.
+        let mut o = outcome(None, 10, true);
+        o.incomplete = true;
+        assert_eq!(loom_cut_short(loom, &o), Some(3));
+        // Not even bound 1 finished.
+        let o = outcome(None, 10, false);
+        assert_eq!(loom_cut_short(loom, &o), Some(1));
+        // Every bound up to --max-bound exhausted: nothing cut short.
+        assert_eq!(loom_cut_short(loom, &outcome(None, 10, true)), None);
+        // A failure ends the exploration; shuttle has no bounds.
+        let mut f = outcome(Some(Property::Deadlock), 10, false);
+        f.incomplete = true;
+        assert_eq!(loom_cut_short(loom, &f), None);
+        assert_eq!(
+            loom_cut_short(EngineKind::Shuttle, &outcome(None, 10, false)),
+            None
+        );
     }
 
     fn verdict0(p: &Pair, o: &Outcome) -> Verdict {

@@ -34,6 +34,9 @@ enum Command {
         /// What a kernel config option does (repeatable; e.g. proxy-exec).
         #[arg(long = "config")]
         configs: Vec<String>,
+        /// Only the scenarios and variants of this area (ww, ttm, svm, design).
+        #[arg(long)]
+        area: Option<String>,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
     Hunt(Box<cli::HuntArgs>),
@@ -70,7 +73,14 @@ fn main() -> ExitCode {
             scenario_files,
             kernel,
             configs,
-        } => cli::list(json, &scenario_files, kernel.as_deref(), &configs),
+            area,
+        } => cli::list(
+            json,
+            &scenario_files,
+            kernel.as_deref(),
+            &configs,
+            area.as_deref(),
+        ),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };

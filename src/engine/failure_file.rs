@@ -40,8 +40,9 @@ pub struct FailureFile {
     /// The kernel config options (`--config`) the failure needs; replay turns them on.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<String>,
-    /// A livelock proven by a lasso: the cycle, the part of `trace` that repeats forever
-    /// (from the first visit of the repeated global state to the second).
+    /// The repeating part of a livelock: a lasso's cycle, the part of `trace` that repeats
+    /// forever (from the first visit of the repeated global state to the second), or the
+    /// retry-bound fallback's last retry iteration (its message says it is not proven).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cycle: Vec<String>,
 }

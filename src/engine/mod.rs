@@ -222,8 +222,9 @@ pub struct Found {
     /// 1-based index of the failing execution.
     pub execution: usize,
     pub trace: Vec<String>,
-    /// A livelock proven by a lasso (`model::progress`): the trace indices `[start, end)`
-    /// of its cycle, the part of the execution that repeats forever.
+    /// The repeating part of a livelock report (`model::progress`), as trace indices
+    /// `[start, end)`: a lasso's cycle (proven to repeat forever), or for the retry-bound
+    /// fallback the retrying task's last retry iteration (the message says it is not proven).
     pub cycle: Option<(usize, usize)>,
     /// The structured events of the failing execution (Perfetto and Mermaid output).
     pub timeline: crate::report::Timeline,
@@ -263,7 +264,8 @@ impl Outcome {
 }
 
 impl Found {
-    /// The cycle of a livelock proven by a lasso: its trace lines (empty otherwise).
+    /// The repeating part of a livelock report (see `cycle`): its trace lines (empty
+    /// otherwise).
     pub fn cycle_lines(&self) -> &[String] {
         match self.cycle {
             Some((a, b)) if a <= b && b <= self.trace.len() => &self.trace[a..b],
@@ -294,7 +296,7 @@ impl Found {
                 .unwrap_or_default(),
             execution,
             trace: rec.map(|r| r.trace_lines()).unwrap_or_default(),
-            cycle: rec.and_then(|r| r.lasso_range()),
+            cycle: rec.and_then(|r| r.repeating_range()),
             timeline: rec
                 .map(crate::report::Timeline::from_record)
                 .unwrap_or_default(),

@@ -93,6 +93,9 @@ pub struct TaskProgress {
     /// point.
     pub path: u64,
     pub path_len: u32,
+    /// Trace lengths at this task's last two retry points (most recent first): the
+    /// retry-bound fallback reports the iteration between them and now.
+    pub retry_at: [usize; 2],
 }
 
 /// One earlier visit of a fingerprint.
@@ -126,6 +129,9 @@ pub struct ProgressState {
     /// Events emitted in this execution (with the trace off too).
     steps: u64,
     pub lasso: Option<Lasso>,
+    /// The retry-bound fallback's report: the retrying task's last retry iteration (trace
+    /// indices), shown as the repeating part although no repeat is proven.
+    pub last_iteration: Option<(usize, usize)>,
 }
 
 #[inline]
@@ -182,7 +188,9 @@ pub(crate) fn retry_point(
     state: u64,
 ) -> RetryVerdict {
     {
+        let now = r.trace.len();
         let tp = r.progress.task(cur);
+        tp.retry_at = [now, tp.retry_at[0]];
         tp.last_site = Some(site);
         tp.counters = counters_hash(counters);
         tp.passes += 1;
@@ -294,17 +302,7 @@ pub(crate) fn retry_point(
         .iter()
         .map(|e| e.to_string())
         .collect();
-    let shown = if !r.trace_on {
-        " (trace off: replay the schedule to see it)".to_string()
-    } else if cycle.len() <= CYCLE_IN_MESSAGE {
-        format!(": {}", cycle.join(" | "))
-    } else {
-        format!(
-            ": {} | ... ({} more events: the whole cycle is in the failure file)",
-            cycle[..CYCLE_IN_MESSAGE].join(" | "),
-            cycle.len() - CYCLE_IN_MESSAGE
-        )
-    };
+    let shown = shown_part(r.trace_on, &cycle, "cycle");
     let msg = format!(
         "lasso: {} at retry point '{site}' is back in the global state of {}'s retry point '{}' ({} events earlier): object state, lock holders, kernel retry counters and task positions are the same, no task completed an operation, and in between every live task passed a retry point ({}){}; so the cycle can repeat forever under a fair schedule. The cycle ({} events){shown}",
         crate::model::trace::cpu_name(cur),
@@ -329,13 +327,51 @@ pub(crate) fn retry_point(
 /// How many events of the cycle the one-line message shows.
 pub const CYCLE_IN_MESSAGE: usize = 24;
 
-/// The message of the bounded fallback: `what` retried `n` times while always enabled.
-pub fn retry_bound(what: &str, n: u32, why: &str) -> String {
+/// The message of the bounded fallback: `what` (run by task `cur`) retried `n` times while
+/// always enabled. Marks the task's last retry iteration (from its second-to-last retry
+/// point to now) as the report's repeating part: the failure file's `cycle` and the
+/// message show it, labelled as not proven to repeat.
+pub fn retry_bound(
+    rec: &crate::model::trace::Record,
+    cur: u16,
+    what: &str,
+    n: u32,
+    why: &str,
+) -> String {
+    let (shown, len) = rec.with(|r| {
+        let end = r.trace.len();
+        let start = r
+            .progress
+            .tasks
+            .get(cur as usize)
+            .map_or(end, |t| t.retry_at[1].min(end));
+        r.progress.last_iteration = Some((start, end));
+        let part: Vec<String> = r.trace[start..end].iter().map(|e| e.to_string()).collect();
+        (shown_part(r.trace_on, &part, "iteration"), part.len())
+    });
     format!(
         "retry bound (no lasso proven): {what} retried {n} times without completing ({why}); \
          it kept being scheduled (each retry is a step of its own), but no global state \
-         repeated at the retry points (the state grows, or the loop is not a retry point)"
+         repeated at the retry points (the state grows, or the loop is not a retry point). \
+         Its last retry iteration ({len} events, the part that keeps repeating, not proven \
+         to repeat forever){shown}"
     )
+}
+
+/// The events of a cycle or iteration for a one-line message: all of them, or the first
+/// [`CYCLE_IN_MESSAGE`] with a pointer to the failure file.
+fn shown_part(trace_on: bool, part: &[String], what: &str) -> String {
+    if !trace_on {
+        " (trace off: replay the schedule to see it)".to_string()
+    } else if part.len() <= CYCLE_IN_MESSAGE {
+        format!(": {}", part.join(" | "))
+    } else {
+        format!(
+            ": {} | ... ({} more events: the whole {what} is in the failure file)",
+            part[..CYCLE_IN_MESSAGE].join(" | "),
+            part.len() - CYCLE_IN_MESSAGE
+        )
+    }
 }
 
 /// Is the lasso check on (the checkers only; `TTM_MODEL_LASSO=0` turns it off)?
@@ -371,6 +407,33 @@ mod tests {
 
     fn point(rec: &Record, t: u16) -> bool {
         rec.with(|r| matches!(retry_point(r, t, "site", &[], 7), RetryVerdict::Lasso(_)))
+    }
+
+    /// The bounded fallback reports the retrying task's last iteration as the repeating
+    /// part: from its second-to-last retry point to the report.
+    #[test]
+    fn the_retry_bound_fallback_shows_the_last_iteration() {
+        use crate::model::trace::Ev;
+        let rec = record(2);
+        let note = |s: &str| rec.event(0, || Ev::Note(s.to_string()));
+        note("before");
+        // Each iteration moves the state (a growing counter), so no lasso.
+        for i in 0..3u64 {
+            note(&format!("iteration {i}"));
+            let v = rec.with(|r| retry_point(r, 0, "site", &[("i", i)], i));
+            assert!(matches!(v, RetryVerdict::Go));
+        }
+        note("tail");
+        let msg = retry_bound(&rec, 0, "cpu0 loop", 3, "it never ends");
+        assert!(msg.starts_with("retry bound (no lasso proven): cpu0 loop retried 3 times"));
+        assert!(
+            msg.contains("iteration 2 | ") && msg.contains("tail"),
+            "{msg}"
+        );
+        assert!(!msg.contains("iteration 1"), "{msg}");
+        let (a, b) = rec.repeating_range().expect("marked");
+        let lines = rec.trace_lines();
+        assert_eq!(&lines[a..b].len(), &2, "{:?}", &lines[a..b]);
     }
 
     #[test]

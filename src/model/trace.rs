@@ -276,6 +276,18 @@ impl Record {
         self.with(|r| r.progress.lasso.as_ref().map(|l| (l.start, l.end)))
     }
 
+    /// The repeating part of this execution's livelock report: the lasso's cycle, or the
+    /// retry-bound fallback's last retry iteration.
+    pub fn repeating_range(&self) -> Option<(usize, usize)> {
+        self.with(|r| {
+            r.progress
+                .lasso
+                .as_ref()
+                .map(|l| (l.start, l.end))
+                .or(r.progress.last_iteration)
+        })
+    }
+
     pub fn register_lock(&self, name: &str) -> usize {
         self.with(|r| {
             r.locks.push(LockRecord {

@@ -45,6 +45,8 @@ fn livelock(cur: &Arc<Task>, svm: &Svm, va: Va, what: &str) -> ! {
     svm.fail(
         Property::Livelock,
         crate::model::progress::retry_bound(
+            &svm.m.rec,
+            cur.id,
             &format!("{} {what} on va{va}", cpu_name(cur.id)),
             MAX_REFAULTS,
             &format!("{state}; {}", svm.m.rec.wait_for_report()),

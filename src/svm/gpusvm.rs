@@ -128,6 +128,8 @@ pub fn drm_gpusvm_range_get_pages(
             svm.fail(
                 Property::Livelock,
                 crate::model::progress::retry_bound(
+                    &svm.m.rec,
+                    cur.id,
                     &format!("{} drm_gpusvm_range_get_pages(gpu{dev})", cpu_name(cur.id)),
                     MAX_REFAULTS,
                     "the notifier sequence keeps moving",
@@ -420,6 +422,8 @@ pub fn xe_svm_handle_pagefault(
             svm.fail(
                 Property::Livelock,
                 crate::model::progress::retry_bound(
+                    &svm.m.rec,
+                    cur.id,
                     &format!(
                         "{} xe_svm_handle_pagefault(gpu{dev}, va{va})",
                         cpu_name(cur.id)

@@ -604,21 +604,7 @@ pub fn check_eviction_result(
         );
     }
     if ret == 0 {
-        let live: Vec<String> = svm.with(|s| {
-            s.devmems[d]
-                .pfns
-                .iter()
-                .filter(|&&p| !s.folios[p].free)
-                .map(|&p| {
-                    format!(
-                        "{} (refcount {}, locked by {})",
-                        s.folios[p].name,
-                        s.folios[p].refcount(),
-                        s.folios[p].locked.map_or("nobody".to_string(), cpu_name)
-                    )
-                })
-                .collect()
-        });
+        let live = super::ttm_backing::live_pages(svm, d);
         if !live.is_empty() {
             svm.fail(
                 Property::SvmEviction,

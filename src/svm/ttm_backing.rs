@@ -409,7 +409,7 @@ pub fn svm_range_evict_svm_bo_worker(cur: &Arc<Task>, svm: &Svm, d: DevmemId) ->
 }
 
 /// The device pages of `d` that are still live, described.
-fn live_pages(svm: &Svm, d: DevmemId) -> Vec<String> {
+pub(super) fn live_pages(svm: &Svm, d: DevmemId) -> Vec<String> {
     svm.with(|s| {
         s.devmems[d]
             .pfns

@@ -250,14 +250,16 @@ impl DrmExec {
         }
         let n = ticket.retries_while_oldest.fetch_add(1, Ordering::SeqCst) + 1;
         if n > 2 {
-            self.cur.machine.fail(
+            let m = &self.cur.machine;
+            m.fail(
                 Property::Livelock,
-                format!(
-                    "retry bound (no lasso proven): drm_exec with ctx#{} (the oldest live ticket) \
-                     retried {n} times without resolving its contention (wound/wait lets the \
-                     oldest context back off at most once, for a contention met before it became \
-                     the oldest): the retry loop makes no progress",
-                    ticket.id
+                crate::model::progress::retry_bound(
+                    &m.rec,
+                    self.cur.id,
+                    &format!("drm_exec with ctx#{} (the oldest live ticket)", ticket.id),
+                    n as u32,
+                    "wound/wait lets the oldest context back off at most once, for a \
+                     contention met before it became the oldest",
                 ),
             );
         }

@@ -482,3 +482,63 @@ fn kernel_config_is_checked_recorded_and_replayed() {
         "{stdout}"
     );
 }
+
+/// `--scenario` takes glob patterns; one that matches nothing is a one-line error.
+#[test]
+fn scenario_globs_select_by_name() {
+    let out = run(&[
+        "hunt",
+        "--scenario",
+        "abba-try*-wd",
+        "--scenario",
+        "abba-try-wd",
+        "--max-executions",
+        "5",
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let names: Vec<&str> = v["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["scenario"].as_str().expect("name"))
+        .collect();
+    assert!(names.contains(&"abba-try-wd"), "{names:?}");
+    assert!(names.contains(&"abba-try-noresolve-wd"), "{names:?}");
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("abba-try") && n.ends_with("-wd"))
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "abba-try-wd").count(),
+        1,
+        "a scenario named twice runs once"
+    );
+    let none = run(&["hunt", "--scenario", "no-such-*"]);
+    assert_eq!(none.status.code(), Some(2));
+    let err = text(&none.stderr);
+    assert!(err.contains("no scenario matches 'no-such-*'"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+/// `list --area` keeps one area's scenarios and variants; an unknown area says the known ones.
+#[test]
+fn list_filters_by_area() {
+    let out = run(&["list", "--json", "--area", "svm"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let scenarios = v["scenarios"].as_array().expect("scenarios");
+    let variants = v["variants"].as_array().expect("variants");
+    assert!(!scenarios.is_empty() && !variants.is_empty());
+    assert!(scenarios.iter().all(|s| s["area"] == "svm"));
+    assert!(variants.iter().all(|s| s["area"] == "svm"));
+    let bad = run(&["list", "--area", "gpu"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let err = text(&bad.stderr);
+    assert!(
+        err.contains("unknown area 'gpu'") && err.contains("ttm"),
+        "{err}"
+    );
+}
