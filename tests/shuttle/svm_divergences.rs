@@ -130,6 +130,25 @@ fn done(cur: &Arc<Task>, svm: &Svm) {
     svm.fail(Property::Expectation, "DONE".into());
 }
 
+/// Fails the client (`expectation`, with the PTEs) unless `ok(ptes)` holds.
+fn expect_placement(svm: &Svm, ok: impl FnOnce(&[Pte]) -> bool) {
+    svm.with(|s| {
+        if !ok(&s.ptes) {
+            svm.fail(Property::Expectation, format!("placement {:?}", s.ptes));
+        }
+    });
+}
+
+/// The client ran to its end and its trace has a line containing `needle`.
+fn assert_done_with(f: &ttm_model::engine::Found, needle: &str) {
+    assert_done(f);
+    assert!(
+        f.trace.iter().any(|l| l.contains(needle)),
+        "{}",
+        f.trace.join("\n")
+    );
+}
+
 fn assert_done(f: &ttm_model::engine::Found) {
     assert_eq!(
         f.failure.message,
@@ -153,23 +172,13 @@ fn migrate_to_ram_window_follows_the_fault_address() {
         // A load: the model's contents ghost is per virtual page, so a store through an
         // alias would leave the other mapping's expected version behind.
         cpu_access(cur, svm, 2, false);
-        svm.with(|s| {
-            let ok = matches!(s.ptes[0], Pte::Device(_))
-                && matches!((s.ptes[1], s.ptes[2]), (Pte::Present(a), Pte::Present(b)) if a == b);
-            if !ok {
-                svm.fail(Property::Expectation, format!("placement {:?}", s.ptes));
-            }
+        expect_placement(svm, |p| {
+            matches!(p[0], Pte::Device(_))
+                && matches!((p[1], p[2]), (Pte::Present(a), Pte::Present(b)) if a == b)
         });
         done(cur, svm);
     });
-    assert_done(&f);
-    assert!(
-        f.trace
-            .iter()
-            .any(|l| l.contains("migrate_vma_setup(va2..va3)")),
-        "{}",
-        f.trace.join("\n")
-    );
+    assert_done_with(&f, "migrate_vma_setup(va2..va3)");
 }
 
 /// S4, AMD (kfd_migrate.c `svm_migrate_to_ram`): `prange->granularity` (9: 512 pages) is
@@ -180,21 +189,12 @@ fn amd_migrate_to_ram_window_is_the_granularity_block() {
     let f = client("s4-amd-window", cfg(2, 2, Driver::Amd), None, |cur, svm| {
         scenario::svm::setup_device_range(svm, 0, 0, 2, 1, None);
         cpu_access(cur, svm, 0, true);
-        svm.with(|s| {
-            if !matches!((s.ptes[0], s.ptes[1]), (Pte::Present(_), Pte::Present(_))) {
-                svm.fail(Property::Expectation, format!("placement {:?}", s.ptes));
-            }
+        expect_placement(svm, |p| {
+            matches!((p[0], p[1]), (Pte::Present(_), Pte::Present(_)))
         });
         done(cur, svm);
     });
-    assert_done(&f);
-    assert!(
-        f.trace
-            .iter()
-            .any(|l| l.contains("migrate_vma_setup(va0..va2)")),
-        "{}",
-        f.trace.join("\n")
-    );
+    assert_done_with(&f, "migrate_vma_setup(va0..va2)");
 }
 
 /// S4: svms.lock is a lockdep-tracked mutex and the outer lock of the AMD CPU fault:
