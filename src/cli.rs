@@ -291,6 +291,12 @@ fn resolve_scenarios(
     files: &[FileScenario],
 ) -> Result<Vec<(Scenario, Option<PathBuf>)>, String> {
     let mut out: Vec<(Scenario, Option<PathBuf>)> = Vec::new();
+    // The built-in scenarios, built once if a pattern needs them.
+    let builtin = names
+        .iter()
+        .any(|n| n.contains(['*', '?', '[']))
+        .then(scenario::all)
+        .unwrap_or_default();
     let mut push = |sc: Scenario, src: Option<PathBuf>| {
         if !out.iter().any(|(o, _)| o.name == sc.name) {
             out.push((sc, src));
@@ -305,8 +311,8 @@ fn resolve_scenarios(
                 push(f.scenario.clone(), Some(f.source.clone()));
                 matched += 1;
             }
-            for sc in scenario::all().into_iter().filter(|s| pat.matches(&s.name)) {
-                push(sc, None);
+            for sc in builtin.iter().filter(|s| pat.matches(&s.name)) {
+                push(sc.clone(), None);
                 matched += 1;
             }
             if matched == 0 {

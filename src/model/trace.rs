@@ -270,12 +270,6 @@ impl Record {
         self.with(|r| r.trace.clone())
     }
 
-    /// The lasso found in this execution, if any: the trace indices `[start, end)` of its
-    /// cycle (the events between the two visits of the repeated state).
-    pub fn lasso_range(&self) -> Option<(usize, usize)> {
-        self.with(|r| r.progress.lasso.as_ref().map(|l| (l.start, l.end)))
-    }
-
     /// The repeating part of this execution's livelock report: the lasso's cycle, or the
     /// retry-bound fallback's last retry iteration.
     pub fn repeating_range(&self) -> Option<(usize, usize)> {

@@ -70,7 +70,7 @@ fn b28_amd_three_faulters_clean_with_the_fix() {
 /// the loop itself (devmem_only: migrate_try_count = 3, then the GPU fault fails), is what
 /// it is: a failed GPU fault (`expectation`), with no cycle.
 #[test]
-fn livelock_variants_lasso_or_bounded_fallback() {
+fn livelock_variants_are_lassos_and_no_timeslice_a_failed_gpu_fault() {
     for (v, name, lasso) in [
         (Variant::FaultRefNoTrylock, "svm-cpu-fault-2", true),
         (Variant::FaultRefNoTrylock, "svm-cpu-fault-3", true),
