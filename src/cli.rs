@@ -188,6 +188,9 @@ pub struct Pair {
     pub kernel: Option<(KernelVersion, VariantSet)>,
     /// `--proposal`: unmerged patches on.
     pub proposals: VariantSet,
+    /// A scenario file's `[options] inject`: the injection it explores when the command
+    /// line sets none.
+    pub inject: Option<crate::engine::InjectConfig>,
     /// How reports name the pair's model ("kernel-6.12" for `--kernel`).
     label: Option<String>,
 }
@@ -200,6 +203,7 @@ impl Pair {
             source,
             kernel: None,
             proposals: VariantSet::NONE,
+            inject: None,
             label: variant.map(|v| v.name().to_string()),
         }
     }
@@ -423,6 +427,19 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             set = set.with(v);
         }
         pairs = pairs.into_iter().map(|p| p.with_proposals(set)).collect();
+    }
+    // A scenario file's own options: its injection, and the kernel it is about.
+    for p in pairs.iter_mut() {
+        let Some(f) = files.iter().find(|f| Some(&f.source) == p.source.as_ref()) else {
+            continue;
+        };
+        if f.inject.any() {
+            p.inject = Some(f.inject.clone());
+        }
+        if let (None, Some(v)) = (&args.kernel, f.kernel) {
+            let (set, _) = baseline::variants_for(v);
+            *p = p.clone().on_kernel(v, set);
+        }
     }
     if let Some(k) = &args.kernel {
         let v = KernelVersion::parse(k)?;

@@ -241,6 +241,10 @@ pub fn run(
         cfg.budget = pair_budget(budget, start.elapsed(), pairs.len() - k);
         cfg.max_executions = args.max_executions;
         cfg.inject = args.inject_config()?;
+        if let (0, Some(file)) = (cfg.inject.budget, &pair.inject) {
+            cfg.inject.budget = file.budget;
+            cfg.inject.sites = file.sites.clone();
+        }
         cfg.config = args.kernel_config()?;
         let outcome = progress.explore(pair, &cfg);
         let mut failure_dir = None;

@@ -181,6 +181,10 @@ pub struct InjectState {
     pub injected: Vec<Injected>,
     /// The spurious returns taken (kept apart from `injected`: no call failed).
     pub spurious: Vec<Injected>,
+    /// Failures a scenario asked for ([`force_next`]: a scenario file's `fail SITE ERRNO`):
+    /// (task, site, errno), each consumed by that task's next call at the site. Outside
+    /// the plan and its budget: they are part of the workload, not explored.
+    forced: Vec<(u16, Site, i32)>,
 }
 
 impl InjectState {
@@ -194,6 +198,7 @@ impl InjectState {
             counts: vec![0; SITES.len()],
             injected: Vec::new(),
             spurious: Vec::new(),
+            forced: Vec::new(),
         }
     }
 
@@ -212,6 +217,9 @@ impl InjectState {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         self.injected.len().hash(&mut h);
+        for (task, site, errno) in &self.forced {
+            (task, site.0, errno).hash(&mut h);
+        }
         if (self.injected.len() as u32) < self.budget {
             for (site, occ, errno) in &self.plan {
                 let seen = self.counts.get(site.0 as usize).copied().unwrap_or(0);
@@ -229,6 +237,20 @@ impl InjectState {
         }
         let k = self.counts[site.0 as usize];
         self.counts[site.0 as usize] += 1;
+        if let Some(i) = self
+            .forced
+            .iter()
+            .position(|(t, s, _)| *t == task && *s == site)
+        {
+            let (_, _, errno) = self.forced.remove(i);
+            self.injected.push(Injected {
+                task,
+                site,
+                occurrence: k,
+                errno,
+            });
+            return Some(errno);
+        }
         if (self.injected.len() + self.spurious.len()) as u32 >= self.budget {
             return None;
         }
@@ -250,6 +272,17 @@ impl InjectState {
         }
         Some(errno)
     }
+}
+
+/// Make `cur`'s next call at `site` fail with `errno` (negative): a workload that
+/// re-creates a reported failure ("swapout failed with -ENOMEM"), as the kernel's
+/// fault-injection debugfs knobs are set up before the test runs. It is traced and
+/// counted as an injected failure, so the callers' error-path checks accept it.
+pub fn force_next(cur: &Task, site: Site, errno: i32) {
+    debug_assert!(errno < 0 && site.info().errnos.contains(&errno));
+    cur.machine
+        .rec
+        .with(|r| r.inject.forced.push((cur.id, site, errno)));
 }
 
 /// `should_fail()` at a fault site: `Some(-errno)` if the plan of this execution fails

@@ -276,8 +276,8 @@ struct Entry {
     variants: VariantSet,
     names: Vec<String>,
     property: Property,
-    /// Injected failures per execution (0: none).
-    inject: u32,
+    /// The injection explored (off: none; a file's `[options] inject`).
+    inject: InjectConfig,
 }
 
 fn root() -> PathBuf {
@@ -300,7 +300,7 @@ fn entries() -> Vec<Entry> {
             names: list.iter().map(|v| v.name().to_string()).collect(),
             property: Property::from_name(property)
                 .unwrap_or_else(|| panic!("{name}: no property {property}")),
-            inject: 0,
+            inject: InjectConfig::off(),
         });
     }
     for (name, sc, variant, property, inject) in INJECT_ENTRIES {
@@ -317,7 +317,7 @@ fn entries() -> Vec<Entry> {
             names: vec![variant.to_string()],
             property: Property::from_name(property)
                 .unwrap_or_else(|| panic!("{name}: no property {property}")),
-            inject: *inject,
+            inject: InjectConfig::budget(*inject),
         });
     }
     for dir in FILE_DIRS {
@@ -339,7 +339,7 @@ fn entries() -> Vec<Entry> {
                     variants: VariantSet::of(*variant),
                     names: vec![variant.name().to_string()],
                     property: *property,
-                    inject: 0,
+                    inject: f.inject.clone(),
                 });
             }
         }
@@ -359,7 +359,7 @@ fn search(e: &Entry, variants: VariantSet, executions: usize) -> (usize, Option<
     cfg.seed = seed(&e.name);
     cfg.max_executions = Some(executions);
     cfg.budget = Duration::from_secs(3600);
-    cfg.inject = InjectConfig::budget(e.inject);
+    cfg.inject = e.inject.clone();
     let o = explore(&e.scenario, &cfg);
     (o.executions, o.found)
 }
@@ -413,7 +413,7 @@ fn each_race_is_found_with_its_variant() {
             )
         });
         assert_eq!(f.failure.property, e.property, "{}: {}", e.name, f.failure);
-        if e.inject > 0 {
+        if e.inject.budget > 0 {
             assert!(
                 !f.injected.is_empty(),
                 "{}: found without injection",

@@ -1,29 +1,7 @@
-//! Scenario files: workloads written in TOML instead of Rust (`hunt --scenario-file F`,
-//! `list --scenario-file F`, and the regression tests). A file names its objects, its
-//! actors (CPUs) with their ordered operations, its options, and what is expected of the
-//! fixed model and of each variant that re-creates a reported race:
+//! The `ww` area of scenario files (the default area): ww_mutexes of one class, drm_exec
+//! objects and completions, and the operations of ww-mutex-design.rst and drm_exec.
 //!
-//! ```toml
-//! name = "abba-wd-file"
-//! description = "two contexts lock A,B and B,A"
-//! [options]
-//! class = "wait-die"            # or "wound-wait"; inject_edeadlk = false; stamp_base = 0
-//! [[object]]
-//! kind = "lock"                 # "lock" (ww_mutex of the class), "gem" (drm_exec object
-//! name = "A"                    #  whose resv is a ww_mutex), "completion"
-//! [[actor]]
-//! name = "ctx_ab"
-//! repeat = 1
-//! ops = ["ww_acquire_init", "ww_mutex_lock A", "ww_mutex_lock B", "yield",
-//!        "ww_mutex_unlock B", "ww_mutex_unlock A", "ww_acquire_fini"]
-//! [expect]
-//! fixed = "pass"
-//! [[expect.variant]]
-//! name = "no-backoff-wake"
-//! property = "deadlock"
-//! ```
-//!
-//! Operations (`OPS`): `ww_mutex_lock X` takes X with the actor's open context (or none)
+//! Operations: `ww_mutex_lock X` takes X with the actor's open context (or none)
 //! and, on -EDEADLK, does the standard back-off of ww-mutex-design.rst (unlock everything
 //! of the context, `ww_mutex_lock_slow` the contended lock, re-take the rest);
 //! `transaction X Y ..` is a whole acquire-with-back-off transaction
@@ -34,72 +12,94 @@
 //! lockdep (`ww::lockdep_ww`): an actor that takes two locks of the class without a
 //! context, opens a second context, or calls `ww_acquire_init` while holding a lock taken
 //! without one is reported as `lockdep`, as a kernel with PROVE_LOCKING would; a
-//! `drm_exec` op propagates an injected -ENOMEM (`hunt --inject`) and ends the transaction. New object kinds (BOs, bulk moves, pages) and their
-//! operations are added to `OBJECT_KINDS`, `ObjectSpec` and `parse_op`.
+//! `drm_exec` op propagates an injected -ENOMEM (`hunt --inject`) and ends the transaction.
 
-use super::common::{check_quiescent, dummy_load, expect, inorder_transaction};
-use super::exec::{Prepare, transaction};
-use super::{Scenario, scenario};
+use super::{AreaFormat, FileScenario, FileSpec, OpWords, Source};
 use crate::model::completion::Completion;
+use crate::model::fault::Site;
 use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::trace::{EDEADLK, errno_name};
-use crate::model::variants::Variant;
 use crate::model::{Machine, Options, Task};
+use crate::scenario::common::{check_quiescent, dummy_load, expect, inorder_transaction};
+use crate::scenario::exec::{Prepare, transaction};
+use crate::scenario::scenario;
 use crate::ww::{
     Algo, GemObject, WwAcquireCtx, WwClass, WwMutex, ww_acquire_done, ww_acquire_fini,
     ww_acquire_init, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock, ww_mutex_unlock,
 };
 use serde::Deserialize;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// Object kinds a file may declare.
+/// The ww area's format (objects, operations, options).
+pub static FORMAT: AreaFormat = AreaFormat {
+    area: "ww",
+    objects: &[
+        ("lock", "name", "a ww_mutex of the file's class"),
+        (
+            "gem",
+            "name",
+            "a drm_gem_object whose resv is a ww_mutex of the class (for drm_exec)",
+        ),
+        ("completion", "name", "a struct completion"),
+    ],
+    ops: &[
+        (
+            "ww_acquire_init",
+            "ww_acquire_init()",
+            "open the actor's acquire context",
+        ),
+        (
+            "ww_acquire_done",
+            "ww_acquire_done()",
+            "mark the context's acquire phase done",
+        ),
+        ("ww_acquire_fini", "ww_acquire_fini()", "close the context"),
+        (
+            "ww_mutex_lock X",
+            "ww_mutex_lock()",
+            "lock X with the open context (or NULL); on -EDEADLK back off as ww-mutex-design.rst does",
+        ),
+        (
+            "ww_mutex_lock_slow X",
+            "ww_mutex_lock_slow()",
+            "sleep for X with the context (after a back-off)",
+        ),
+        ("ww_mutex_trylock X", "ww_mutex_trylock()", "try X once"),
+        ("ww_mutex_unlock X", "ww_mutex_unlock()", "unlock X"),
+        (
+            "transaction X Y ..",
+            "ww_acquire_init() .. ww_acquire_fini()",
+            "a whole in-order transaction with back-off",
+        ),
+        (
+            "drm_exec X [Y,Z] ..",
+            "drm_exec_until_all_locked()",
+            "a drm_exec transaction: drm_exec_prepare_obj per object, drm_exec_prepare_array per [..], drm_exec_retry_on_contention after each",
+        ),
+    ],
+    options: &[
+        ("class", "\"wait-die\" (default) or \"wound-wait\""),
+        (
+            "inject_edeadlk",
+            "CONFIG_DEBUG_WW_MUTEX_SLOWPATH: inject -EDEADLK",
+        ),
+        (
+            "stamp_base",
+            "the class's first stamp (test stamp wrap-around)",
+        ),
+    ],
+    parse,
+};
+
+/// Object kinds a file of this area may declare.
 pub const OBJECT_KINDS: &[&str] = &["lock", "gem", "completion"];
 
-/// Operations an actor may run (the first word of an op string).
-pub const OPS: &[&str] = &[
-    "ww_acquire_init",
-    "ww_acquire_done",
-    "ww_acquire_fini",
-    "ww_mutex_lock",
-    "ww_mutex_lock_slow",
-    "ww_mutex_trylock",
-    "ww_mutex_unlock",
-    "transaction",
-    "drm_exec",
-    "complete",
-    "wait_for_completion",
-    "yield",
-];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSpec {
-    name: Option<Spanned<String>>,
-    description: Option<String>,
-    area: Option<Spanned<String>>,
-    #[serde(default)]
-    options: OptionsSpec,
-    #[serde(default, rename = "object")]
-    objects: Vec<ObjectSpec>,
-    #[serde(rename = "actor")]
-    actors: Vec<ActorSpec>,
-    #[serde(default)]
-    expect: ExpectSpec,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct OptionsSpec {
-    #[serde(default)]
+crate::options_spec!(OptionsSpec {
     class: ClassSpec,
-    #[serde(default)]
     inject_edeadlk: bool,
-    #[serde(default)]
     stamp_base: u64,
-}
+});
 
 #[derive(Deserialize, Default, Clone, Copy)]
 #[serde(rename_all = "kebab-case")]
@@ -114,48 +114,6 @@ enum ClassSpec {
 struct ObjectSpec {
     kind: Spanned<String>,
     name: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ActorSpec {
-    name: Option<String>,
-    #[serde(default = "one")]
-    repeat: usize,
-    ops: Vec<Spanned<String>>,
-}
-
-fn one() -> usize {
-    1
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectSpec {
-    #[serde(default = "pass")]
-    fixed: Spanned<String>,
-    #[serde(default, rename = "variant")]
-    variants: Vec<ExpectVariantSpec>,
-}
-
-impl Default for ExpectSpec {
-    fn default() -> Self {
-        ExpectSpec {
-            fixed: pass(),
-            variants: Vec::new(),
-        }
-    }
-}
-
-fn pass() -> Spanned<String> {
-    Spanned::new(0..0, "pass".to_string())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExpectVariantSpec {
-    name: Spanned<String>,
-    property: Spanned<String>,
 }
 
 /// Kinds of objects at run time (one set per execution: the machine is fresh each time).
@@ -187,94 +145,17 @@ enum Op {
     DrmExec(Vec<ExecStep>),
     Complete(usize),
     WaitForCompletion(usize),
+    Fail(Site, i32),
     Yield,
 }
 
-#[derive(Clone, Debug)]
-struct Actor {
-    name: String,
-    repeat: usize,
-    ops: Vec<Op>,
-}
+type Actor = super::Actor<Op>;
 
-/// A scenario loaded from a file, with what the file expects.
-#[derive(Clone, Debug)]
-pub struct FileScenario {
-    pub scenario: Scenario,
-    pub source: PathBuf,
-    /// The fixed model must pass (`expect.fixed = "pass"`).
-    pub fixed_passes: bool,
-    /// Variants that re-create the race, with the property the checker must report.
-    pub variants: Vec<(Variant, Property)>,
-}
+/// Parse a file of the ww area.
+fn parse(src: &Source) -> Result<FileScenario, String> {
+    let spec: FileSpec<OptionsSpec, ObjectSpec> = super::deserialize(src)?;
+    let frame = super::frame(src, &spec)?;
 
-/// `file:line:column: message` for a byte range of `text`.
-fn located(path: &Path, text: &str, span: Option<Range<usize>>, msg: &str) -> String {
-    let msg = msg.trim().replace('\n', " ");
-    match span {
-        Some(r) if r.start <= text.len() && !(r.start == 0 && r.end == 0) => {
-            let before = &text[..r.start];
-            let line = before.matches('\n').count() + 1;
-            let col = before.chars().rev().take_while(|c| *c != '\n').count() + 1;
-            format!("{}:{line}:{col}: {msg}", path.display())
-        }
-        _ => format!("{}: {msg}", path.display()),
-    }
-}
-
-/// Load a scenario file. Errors are one line: `file:line:column: what was expected`.
-pub fn load(path: &Path) -> Result<FileScenario, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read scenario file {}: {e}", path.display()))?;
-    parse(path, &text)
-}
-
-/// Parse the text of a scenario file (`path` names it in errors).
-pub fn parse(path: &Path, text: &str) -> Result<FileScenario, String> {
-    let spec: FileSpec =
-        toml::from_str(text).map_err(|e| located(path, text, e.span(), e.message()))?;
-    let err = |span: Range<usize>, msg: String| located(path, text, Some(span), &msg);
-
-    let name = match &spec.name {
-        Some(n) => {
-            let ok = !n.get_ref().is_empty()
-                && n.get_ref()
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-            if !ok {
-                return Err(err(
-                    n.span(),
-                    format!(
-                        "bad scenario name '{}': expected letters, digits, '-' and '_'",
-                        n.get_ref()
-                    ),
-                ));
-            }
-            n.get_ref().clone()
-        }
-        None => path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("scenario-file")
-            .to_string(),
-    };
-    let area: &'static str = match &spec.area {
-        None => "ww",
-        Some(a) => match a.get_ref().as_str() {
-            "ww" => "ww",
-            "ttm" => "ttm",
-            "svm" => "svm",
-            "design" => "design",
-            other => {
-                return Err(err(
-                    a.span(),
-                    format!("unknown area '{other}': expected one of ww, ttm, svm, design"),
-                ));
-            }
-        },
-    };
-
-    // Objects.
     let mut objects: Vec<(String, Kind)> = Vec::new();
     for o in &spec.objects {
         let kind = match o.kind.get_ref().as_str() {
@@ -282,94 +163,19 @@ pub fn parse(path: &Path, text: &str) -> Result<FileScenario, String> {
             "gem" => Kind::Gem,
             "completion" => Kind::Completion,
             other => {
-                return Err(err(
-                    o.kind.span(),
-                    format!(
+                return Err(src.at(
+                    &o.kind,
+                    &format!(
                         "unknown object kind '{other}': expected one of {}",
                         OBJECT_KINDS.join(", ")
                     ),
                 ));
             }
         };
-        let n = o.name.get_ref();
-        if n.is_empty() || n.contains(|c: char| c.is_whitespace() || "[],".contains(c)) {
-            return Err(err(
-                o.name.span(),
-                format!(
-                    "bad object name '{n}': expected a word without spaces, brackets or commas"
-                ),
-            ));
-        }
-        if objects.iter().any(|(m, _)| m == n) {
-            return Err(err(o.name.span(), format!("object '{n}' declared twice")));
-        }
-        objects.push((n.clone(), kind));
+        super::check_object_name(src, &o.name, objects.iter().map(|(n, _)| n.clone()))?;
+        objects.push((o.name.get_ref().clone(), kind));
     }
-
-    // Actors.
-    if spec.actors.is_empty() {
-        return Err(located(
-            path,
-            text,
-            None,
-            "no actors: expected at least one [[actor]] with ops = [...]",
-        ));
-    }
-    let mut actors = Vec::new();
-    for (i, a) in spec.actors.iter().enumerate() {
-        let mut ops = Vec::new();
-        for op in &a.ops {
-            ops.push(parse_op(op.get_ref(), &objects).map_err(|m| err(op.span(), m))?);
-        }
-        if a.repeat == 0 {
-            return Err(located(
-                path,
-                text,
-                None,
-                &format!("actor {} has repeat = 0: expected at least 1", i + 1),
-            ));
-        }
-        actors.push(Actor {
-            name: a.name.clone().unwrap_or_else(|| format!("actor{}", i + 1)),
-            repeat: a.repeat,
-            ops,
-        });
-    }
-
-    // Expectations.
-    let fixed_passes = match spec.expect.fixed.get_ref().as_str() {
-        "pass" => true,
-        "any" => false,
-        other => {
-            return Err(err(
-                spec.expect.fixed.span(),
-                format!("expect.fixed = '{other}': expected \"pass\" or \"any\""),
-            ));
-        }
-    };
-    let mut variants = Vec::new();
-    for v in &spec.expect.variants {
-        let variant = Variant::from_name(v.name.get_ref()).ok_or_else(|| {
-            err(
-                v.name.span(),
-                format!(
-                    "unknown variant '{}' (see `ttm-model list`)",
-                    v.name.get_ref()
-                ),
-            )
-        })?;
-        let property = Property::from_name(v.property.get_ref()).ok_or_else(|| {
-            err(
-                v.property.span(),
-                format!(
-                    "unknown property '{}': expected one of {}",
-                    v.property.get_ref(),
-                    Property::ALL.map(|p| p.name()).join(", ")
-                ),
-            )
-        })?;
-        variants.push((variant, property));
-    }
+    let actors = super::actors(src, &spec.actors, |op| parse_op(op, &objects))?;
 
     let class = match spec.options.class {
         ClassSpec::WaitDie => Algo::WaitDie,
@@ -380,29 +186,22 @@ pub fn parse(path: &Path, text: &str) -> Result<FileScenario, String> {
         inject_edeadlk: spec.options.inject_edeadlk,
         ..Options::default()
     };
-    let description = spec
-        .description
-        .clone()
-        .unwrap_or_else(|| format!("scenario file {}", path.display()));
     let tasks = actors.len() + 1;
     let objects = Arc::new(objects);
     let actors = Arc::new(actors);
-    let mut sc = scenario(&name, &description, tasks, options, move |m, main| {
-        run(m, main, class, stamp_base, &objects, &actors)
-    });
-    sc.area = area;
-    Ok(FileScenario {
-        scenario: sc,
-        source: path.to_path_buf(),
-        fixed_passes,
-        variants,
-    })
+    let sc = scenario(
+        &frame.name,
+        &frame.description,
+        tasks,
+        options,
+        move |m, main| run(m, main, class, stamp_base, &objects, &actors),
+    );
+    Ok(frame.finish(src, sc, "ww"))
 }
 
 fn parse_op(op: &str, objects: &[(String, Kind)]) -> Result<Op, String> {
-    let mut words = op.split_whitespace();
-    let verb = words.next().unwrap_or("");
-    let args: Vec<&str> = words.collect();
+    let w = OpWords::new(op);
+    let (verb, args) = (w.verb, &w.args);
     let find = |name: &str, kinds: &[Kind]| -> Result<usize, String> {
         let i = objects.iter().position(|(n, _)| n == name).ok_or_else(|| {
             format!(
@@ -429,16 +228,7 @@ fn parse_op(op: &str, objects: &[(String, Kind)]) -> Result<Op, String> {
         Ok(i)
     };
     let locks = [Kind::Lock, Kind::Gem];
-    let arity = |n: usize| -> Result<(), String> {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(format!(
-                "'{op}': {verb} takes {n} operand(s), got {}",
-                args.len()
-            ))
-        }
-    };
+    let arity = |n: usize| w.arity(n);
     let one_lock = || -> Result<usize, String> {
         arity(1)?;
         find(args[0], &locks)
@@ -471,6 +261,10 @@ fn parse_op(op: &str, objects: &[(String, Kind)]) -> Result<Op, String> {
                     .collect::<Result<_, _>>()?,
             )
         }
+        "fail" => {
+            let (site, errno) = super::parse_fail(&w)?;
+            Op::Fail(site, errno)
+        }
         "drm_exec" => {
             if args.is_empty() {
                 return Err(format!(
@@ -478,7 +272,7 @@ fn parse_op(op: &str, objects: &[(String, Kind)]) -> Result<Op, String> {
                 ));
             }
             let mut steps = Vec::new();
-            for a in &args {
+            for a in args {
                 if let Some(inner) = a.strip_prefix('[') {
                     let inner = inner.strip_suffix(']').ok_or_else(|| {
                         format!("'{op}': array '{a}' must be written [x,y] without spaces")
@@ -495,12 +289,7 @@ fn parse_op(op: &str, objects: &[(String, Kind)]) -> Result<Op, String> {
             }
             Op::DrmExec(steps)
         }
-        other => {
-            return Err(format!(
-                "unknown operation '{other}': expected one of {}",
-                OPS.join(", ")
-            ));
-        }
+        _ => return Err(w.unknown(&FORMAT)),
     })
 }
 
@@ -647,6 +436,7 @@ fn run_actor(t: &Arc<Task>, class: &Arc<WwClass>, objs: &[Obj], actor: &Actor) {
                     c.wait_for_completion(t, &format!("completion #{i}"));
                 }
             }
+            Op::Fail(site, errno) => crate::model::fault::force_next(t, *site, *errno),
             Op::Yield => dummy_load(),
         }
     }
@@ -711,6 +501,9 @@ fn drm_exec(t: &Arc<Task>, class: &Arc<WwClass>, objs: &[Obj], steps: &[ExecStep
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::variants::Variant;
+    use crate::scenario::file::parse;
+    use std::path::Path;
 
     fn err(text: &str) -> String {
         match parse(Path::new("t.toml"), text) {
