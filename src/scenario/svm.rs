@@ -105,7 +105,7 @@ pub fn setup_alias(svm: &Svm, from: Va, to: Va) {
 /// Set-up of an SVM BO (`xe_bo_create_vram`): `None` if it failed because a failure was
 /// injected into it (the scenario then has nothing to run; any other failure is a model
 /// bug).
-fn setup_svm_bo(main: &Arc<Task>, svm: &Svm, start: Va, n: usize) -> Option<DevmemId> {
+pub fn setup_svm_bo(main: &Arc<Task>, svm: &Svm, start: Va, n: usize) -> Option<DevmemId> {
     let t = svm.ttm.as_ref().expect("ttm");
     match t.xe_bo_create_vram(main, svm, 0, start, n) {
         Ok(d) => Some(d),
@@ -169,9 +169,9 @@ pub fn quiesce(cur: &Arc<Task>, svm: &Svm) {
     });
 }
 
-type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &Arc<Svm>) + Send + Sync;
+pub type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &Arc<Svm>) + Send + Sync;
 
-fn svm_scenario(
+pub fn svm_scenario(
     name: &str,
     description: &str,
     tasks: usize,
@@ -198,7 +198,7 @@ fn svm_scenario(
 }
 
 /// Spawn an actor CPU (it occupies its CPU while running kernel code).
-fn spawn(
+pub fn spawn(
     m: &Arc<Machine>,
     svm: &Arc<Svm>,
     name: &str,
@@ -213,7 +213,7 @@ fn spawn(
     .1
 }
 
-fn join(
+pub fn join(
     m: &Arc<Machine>,
     main: &Arc<Task>,
     svm: &Svm,

@@ -129,7 +129,7 @@ impl World {
 /// `ttm_bo_handle_move_mem`'s caller frees the new resource (`ttm_resource_free`); the
 /// new tt's populate failing leaves the BO in `mem` unpopulated (the next use populates).
 /// Every failure must be one injected into this task.
-pub(super) fn pipelined_move(main: &Arc<Task>, w: &World, bo: &Arc<TtmBo>, mem: MemType) {
+pub fn pipelined_move(main: &Arc<Task>, w: &World, bo: &Arc<TtmBo>, mem: MemType) {
     dma_resv_lock(main, &w.dev, bo, None, false);
     let new = match ttm_resource_alloc(main, &w.dev, bo, mem) {
         Ok(r) => r,
@@ -159,13 +159,13 @@ pub(super) fn pipelined_move(main: &Arc<Task>, w: &World, bo: &Arc<TtmBo>, mem: 
 
 /// A kernel call of `cur` failed with `ret`: legitimate only if a failure was injected
 /// into this task (the kernel propagates it), else an `expectation` failure.
-pub(super) fn expect_injected(cur: &Arc<Task>, ret: i32, what: &str) {
+pub fn expect_injected(cur: &Arc<Task>, ret: i32, what: &str) {
     super::common::expect_ok_or_injected(cur, ret, || what.to_string());
 }
 
 /// A skipping walker: visits every BO of `man` (trylock only), lets others run while it
 /// holds each one, processes nothing.
-pub(super) fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
+pub fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
     let arg = WalkArg {
         trylock_only: true,
         ..Default::default()
@@ -183,9 +183,9 @@ fn cfg(vram: u64) -> DeviceConfig {
     }
 }
 
-pub(super) type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
+pub type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
 
-pub(super) fn ttm(
+pub fn ttm(
     name: &str,
     description: &str,
     tasks: usize,
@@ -205,7 +205,7 @@ pub(super) fn ttm(
     }
 }
 
-pub(super) fn spawn(
+pub fn spawn(
     m: &Arc<Machine>,
     name: &str,
     w: &World,
@@ -536,7 +536,7 @@ fn broken_shrinker(
 }
 
 /// [`broken_shrinker`] under its own name (reports say `drv[name]`).
-pub(super) fn broken_shrinker_named(
+pub fn broken_shrinker_named(
     w: &World,
     name: &'static str,
     scan: impl Fn(&Arc<Task>, &TtmDevice, &mut crate::walker::shrink::ShrinkControl) -> u64

@@ -24,7 +24,7 @@ use std::sync::atomic::Ordering;
 /// Simplified: the object array and -EALREADY de-duplication of `drm_exec_lock_obj` are
 /// not needed because every BO here has its own resv and appears once (src/ww/exec.rs
 /// models those parts on GEM objects).
-fn drm_exec_lock_all(
+pub fn drm_exec_lock_all(
     cur: &Arc<Task>,
     dev: &TtmDevice,
     bos: &[Arc<TtmBo>],
@@ -60,7 +60,7 @@ fn drm_exec_lock_all(
 /// `ttm_bo_validate` (eviction runs under the ticket), a fence (the BO becomes busy when
 /// `fence`), a bulk bump when `vm_bo` shares the VM resv, unlock. The oldest ticket must not fail while enough evictable
 /// memory exists (eviction-exhaustive).
-fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, fence: bool) {
+pub fn exec_submit(cur: &Arc<Task>, w: &World, vm_bo: &Arc<TtmBo>, bo: &Arc<TtmBo>, fence: bool) {
     let ticket = ww_acquire_init(cur, &w.dev.class);
     let set = [Arc::clone(vm_bo), Arc::clone(bo)];
     drm_exec_lock_all(cur, &w.dev, &set, &ticket);
@@ -101,7 +101,7 @@ fn two_submitters(
     ]
 }
 
-fn kswapd(t: &Arc<Task>, w: &World, is_kswapd: bool) {
+pub fn kswapd(t: &Arc<Task>, w: &World, is_kswapd: bool) {
     let s: Arc<dyn Shrinker> = XeShrinker::new(&w.dev, 1, false);
     shrink_slab(t, &w.dev, &[s], is_kswapd, 0);
 }
