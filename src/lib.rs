@@ -2,6 +2,7 @@
 //! stack. See `README.md` and `docs/` for how to use it; `../shared/DESIGN.md` for the
 //! architecture.
 
+pub mod api;
 pub mod cli;
 pub mod engine;
 pub mod hunt;

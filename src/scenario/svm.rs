@@ -12,7 +12,7 @@
 use super::Scenario;
 use crate::model::property::Property;
 use crate::model::sync::Arc;
-use crate::model::{Machine, Options, Task};
+use crate::model::{Machine, Task};
 use crate::svm::fault::{cpu_access, hmm_range_fault};
 use crate::svm::gpusvm::xe_svm_handle_pagefault;
 use crate::svm::pagemap::{
@@ -20,9 +20,7 @@ use crate::svm::pagemap::{
     drm_pagemap_migrate_to_devmem_peer,
 };
 use crate::svm::sched::{cpu_enter, cpu_exit};
-use crate::svm::ttm_backing::{
-    TtmBacking, amdgpu_ttm_evict_svm_bo, gpu_fault, svms_lock, ttm_evict_svm_bo,
-};
+use crate::svm::ttm_backing::{amdgpu_ttm_evict_svm_bo, gpu_fault, svms_lock, ttm_evict_svm_bo};
 use crate::svm::*;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::{TTM_PL_SYSTEM, dma_resv_trylock, dma_resv_unlock};
@@ -169,8 +167,10 @@ pub fn quiesce(cur: &Arc<Task>, svm: &Svm) {
     });
 }
 
-pub type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &Arc<Svm>) + Send + Sync;
+pub type Body = crate::api::svm::Body;
 
+/// An SVM scenario (the public builder, [`crate::api::svm::SvmScenario`], which driver
+/// scenarios use too).
 pub fn svm_scenario(
     name: &str,
     description: &str,
@@ -179,22 +179,15 @@ pub fn svm_scenario(
     ttm_vram: Option<u64>,
     body: Arc<Body>,
 ) -> Scenario {
-    Scenario {
-        name: name.to_string(),
-        area: "svm",
-        description: description.to_string(),
-        tasks,
-        options: Options::default(),
-        body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
-            let ttm = ttm_vram.map(|v| TtmBacking::new(m, v));
-            let svm = Svm::new(m, cfg, ttm);
-            TtmBacking::install(&svm);
-            drm_gpusvm_init(main, &svm);
-            cpu_enter(main, &svm);
-            body(m, main, &svm);
-            quiesce(main, &svm);
-        }),
+    let b = crate::api::svm::SvmScenario::new(name)
+        .description(description)
+        .cpus(tasks)
+        .config(cfg);
+    match ttm_vram {
+        Some(v) => b.ttm_backing(v),
+        None => b,
     }
+    .body_arc(body)
 }
 
 /// Spawn an actor CPU (it occupies its CPU while running kernel code).

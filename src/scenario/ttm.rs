@@ -8,7 +8,7 @@ use super::common::{expect, expect_ok_or_injected};
 use crate::model::kmutex::KMutex;
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::EBUSY;
-use crate::model::{Machine, Options, Task};
+use crate::model::{Machine, Task};
 use crate::walker::evict::{
     ttm_bo_validate, ttm_bo_validate_exhaustive, ttm_resource_manager_evict_all,
 };
@@ -176,35 +176,19 @@ pub fn skip_walk(cur: &Arc<Task>, dev: &TtmDevice, man: MemType) {
     });
 }
 
-fn cfg(vram: u64) -> DeviceConfig {
-    DeviceConfig {
-        vram_pages: vram,
-        tt_pages: None,
-    }
+pub type Body = crate::api::ttm::Body;
+
+/// A TTM scenario of `tasks` CPUs on a device with `vram` pages of VRAM (the public
+/// builder, [`crate::api::ttm::TtmScenario`], which driver scenarios use too).
+pub fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) -> Scenario {
+    crate::api::ttm::TtmScenario::new(name)
+        .description(description)
+        .cpus(tasks)
+        .vram_pages(vram)
+        .body_arc(body)
 }
 
-pub type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
-
-pub fn ttm(
-    name: &str,
-    description: &str,
-    tasks: usize,
-    vram: u64,
-    body: Arc<Body>,
-) -> Scenario {
-    Scenario {
-        name: name.to_string(),
-        area: "ttm",
-        description: description.to_string(),
-        tasks,
-        options: Options::default(),
-        body: Arc::new(move |m: &Arc<Machine>, main: &Arc<Task>| {
-            let w = World::new(m, main, cfg(vram));
-            body(m, main, &w);
-        }),
-    }
-}
-
+/// Spawn a CPU that runs `f` on the world `w` (a handle for [`Machine::join`]).
 pub fn spawn(
     m: &Arc<Machine>,
     name: &str,
