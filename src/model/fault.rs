@@ -374,4 +374,17 @@ mod tests {
         assert_eq!(st.decide(1, site::TTM_TT_POPULATE), None);
         assert_eq!(st.injected.len(), 1);
     }
+
+    #[test]
+    fn a_forced_failure_hits_its_task_once_outside_the_budget() {
+        let mut st = InjectState::new(&[], 0);
+        st.forced.push((2, site::TTM_TT_SWAPOUT, -ENOMEM));
+        // Another task's call, and another site, are not it.
+        assert_eq!(st.decide(1, site::TTM_TT_SWAPOUT), None);
+        assert_eq!(st.decide(2, site::TTM_TT_POPULATE), None);
+        assert_eq!(st.decide(2, site::TTM_TT_SWAPOUT), Some(-ENOMEM));
+        assert_eq!(st.decide(2, site::TTM_TT_SWAPOUT), None);
+        assert_eq!(st.injected.len(), 1);
+        assert_eq!(st.injected[0].occurrence, 1);
+    }
 }

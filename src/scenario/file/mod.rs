@@ -641,6 +641,26 @@ mod tests {
         );
     }
 
+    const ABBA: &str = "name = \"t\"\n[[object]]\nkind = \"lock\"\nname = \"A\"\n[[actor]]\nops = [\"transaction A\"]\n";
+
+    #[test]
+    fn common_options_reach_the_scenario() {
+        let text = ABBA.replace(
+            "[[object]]",
+            "[options]\nkernel = \"6.18\"\nconfig = [\"proxy-exec\"]\ninject = 2\ninject_sites = \"drm_exec_obj_locked\"\n[[object]]",
+        );
+        let f = parse(Path::new("t.toml"), &text).unwrap();
+        assert_eq!(f.kernel, Some(KernelVersion(6, 18)));
+        assert!(f.scenario.options.config.has(KConfig::ProxyExec));
+        assert_eq!(f.inject.budget, 2);
+        assert_eq!(f.inject.sites.as_ref().map(Vec::len), Some(1));
+        // A config the named kernel does not have is refused where it is written.
+        let e = parse(Path::new("t.toml"), &text.replace("6.18", "6.12")).unwrap_err();
+        assert!(e.starts_with("t.toml:3:10:") && e.contains("proxy-exec"), "{e}");
+        let e = parse(Path::new("t.toml"), &text.replace("inject = 2", "inject = 9")).unwrap_err();
+        assert!(e.contains("at most 8"), "{e}");
+    }
+
     #[test]
     fn fail_checks_the_site_and_its_errnos() {
         let ok = parse_fail(&OpWords::new("fail ttm_tt_swapout ENOMEM")).unwrap();
