@@ -352,7 +352,8 @@ fn error_paths(out: &mut Vec<Scenario>) {
     ));
     out.push(ttm(
         "ttm-swapout-fail",
-        "swapout of a system BO X (alone on SYSTEM) and a TT BO T, twice, while another CPU          reserves a VRAM BO: a failed ttm_tt_swapout must not put X behind the walk's hitch \
+        "swapout of a system BO X (alone on SYSTEM) and a TT BO T, twice, while another CPU \
+         reserves a VRAM BO: a failed ttm_tt_swapout must not put X behind the walk's hitch \
          (b2ed01e7ad) and a failed move must free its new resource (a590f03d8de7)",
         2,
         8,
@@ -377,7 +378,9 @@ fn error_paths(out: &mut Vec<Scenario>) {
     ));
     out.push(ttm(
         "ttm-shrink-backup-fail",
-        "direct reclaim runs a shrinker built on ttm_lru_walk_for_evict + ttm_bo_shrink over a          VM's two system BOs (one bulk range) while another CPU reserves a VRAM BO: a failed          ttm_tt_backup must not put the BO behind the walk's hitch (1d59f36e95f7)",
+        "direct reclaim runs a shrinker built on ttm_lru_walk_for_evict + ttm_bo_shrink over a \
+         VM's two system BOs (one bulk range) while another CPU reserves a VRAM BO: a failed \
+         ttm_tt_backup must not put the BO behind the walk's hitch (1d59f36e95f7)",
         2,
         8,
         Arc::new(|m, main, w| {
@@ -398,7 +401,9 @@ fn error_paths(out: &mut Vec<Scenario>) {
     ));
     out.push(ttm(
         "ttm-ghost-reserve-fail",
-        "a pipelined move hands a VM BO's VRAM resource to a ghost while a walker runs, then          the VRAM LRU is walked again: when dma_resv_reserve_fences fails in          ttm_buffer_object_transfer the resource must stay with its BO (97e000acf2e2)",
+        "a pipelined move hands a VM BO's VRAM resource to a ghost while a walker runs, then \
+         the VRAM LRU is walked again: when dma_resv_reserve_fences fails in \
+         ttm_buffer_object_transfer the resource must stay with its BO (97e000acf2e2)",
         2,
         8,
         Arc::new(|m, main, w| {
