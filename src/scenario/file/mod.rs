@@ -656,8 +656,15 @@ mod tests {
         assert_eq!(f.inject.sites.as_ref().map(Vec::len), Some(1));
         // A config the named kernel does not have is refused where it is written.
         let e = parse(Path::new("t.toml"), &text.replace("6.18", "6.12")).unwrap_err();
-        assert!(e.starts_with("t.toml:3:10:") && e.contains("proxy-exec"), "{e}");
-        let e = parse(Path::new("t.toml"), &text.replace("inject = 2", "inject = 9")).unwrap_err();
+        assert!(
+            e.starts_with("t.toml:3:10:") && e.contains("proxy-exec"),
+            "{e}"
+        );
+        let e = parse(
+            Path::new("t.toml"),
+            &text.replace("inject = 2", "inject = 9"),
+        )
+        .unwrap_err();
         assert!(e.contains("at most 8"), "{e}");
     }
 
