@@ -37,6 +37,10 @@ enum Command {
         /// Only the scenarios and variants of this area (ww, ttm, svm, design).
         #[arg(long)]
         area: Option<String>,
+        /// The scenario-file formats instead: every area's objects, operations (with the
+        /// kernel function each runs) and options, as markdown tables.
+        #[arg(long)]
+        formats: bool,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
     Hunt(Box<cli::HuntArgs>),
@@ -68,12 +72,17 @@ fn main() -> ExitCode {
         }
     };
     let result = match parsed.command {
+        Command::List { formats: true, .. } => {
+            print!("{}", ttm_model::scenario::file::formats_markdown());
+            Ok(0)
+        }
         Command::List {
             json,
             scenario_files,
             kernel,
             configs,
             area,
+            formats: _,
         } => cli::list(
             json,
             &scenario_files,

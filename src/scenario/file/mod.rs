@@ -679,6 +679,15 @@ mod tests {
     }
 
     #[test]
+    fn the_format_reference_in_the_docs_is_current() {
+        let doc = include_str!("../../../docs/writing-scenarios.md");
+        assert!(
+            doc.ends_with(&formats_markdown()),
+            "docs/writing-scenarios.md is stale: bash scripts/gen-formats-doc.sh"
+        );
+    }
+
+    #[test]
     fn every_area_documents_its_operations() {
         let md = formats_markdown();
         for f in AREAS {
