@@ -542,3 +542,38 @@ fn list_filters_by_area() {
         "{err}"
     );
 }
+
+#[test]
+fn a_scenario_file_names_its_kernel() {
+    // The B8 file, about kernel 6.12: hunted as `--kernel 6.12` without the flag.
+    let dir = tmp("file-kernel");
+    std::fs::create_dir_all(&dir).unwrap();
+    let b8 = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/exec-empty-array.toml"),
+    )
+    .unwrap()
+    .replacen(
+        "[[object]]",
+        "[options]\nkernel = \"6.12\"\n\n[[object]]",
+        1,
+    );
+    let file = dir.join("b8-612.toml");
+    std::fs::write(&file, b8).unwrap();
+    let out = run(&[
+        "hunt",
+        "--scenario-file",
+        file.to_str().unwrap(),
+        "--engine",
+        "shuttle",
+        "--budget",
+        "20s",
+        "--json",
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["results"][0]["variant"], "kernel-6.12");
+    assert_eq!(v["results"][0]["failures"][0]["property"], "livelock");
+    let _ = std::fs::remove_dir_all(&dir);
+}
