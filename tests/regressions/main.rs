@@ -354,8 +354,24 @@ fn seed(name: &str) -> u64 {
     })
 }
 
+/// The engine an entry is searched with: shuttle's random scheduler, unless the registry
+/// names PCT and not random shuttle for the variant (a window of a few steps of one CPU
+/// against a long sequence of another: `fault-no-ref`, `reuse-before-page-free`).
+fn engine(e: &Entry) -> EngineKind {
+    let engines = e.variant.info().engines;
+    if !engines
+        .iter()
+        .any(|g| *g == "shuttle" || *g == "shuttle-inject")
+        && engines.contains(&"shuttle-pct")
+    {
+        EngineKind::ShuttlePct { depth: 3 }
+    } else {
+        EngineKind::Shuttle
+    }
+}
+
 fn search(e: &Entry, variants: VariantSet, executions: usize) -> (usize, Option<Found>) {
-    let mut cfg = RunConfig::new(EngineKind::Shuttle, variants);
+    let mut cfg = RunConfig::new(engine(e), variants);
     cfg.seed = seed(&e.name);
     cfg.max_executions = Some(executions);
     cfg.budget = Duration::from_secs(3600);
@@ -399,6 +415,30 @@ fn table_covers_the_historical_variants() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), n, "entry names are unique");
+}
+
+/// Every historical variant of `area` has a regression entry from a scenario file (the
+/// proof that the area's file format can write each of its catalogued races down).
+fn historical_variants_have_files(area: &str) {
+    let entries = entries();
+    for v in Variant::ALL {
+        let info = v.info();
+        if info.kind == ttm_model::model::variants::VariantKind::Historical && info.area == area {
+            assert!(
+                entries
+                    .iter()
+                    .any(|e| e.file.is_some() && e.variant == v && e.property == info.property),
+                "no scenario file in tests/regressions/ re-creates the historical {area} variant {} ({})",
+                info.name,
+                info.property
+            );
+        }
+    }
+}
+
+#[test]
+fn historical_svm_variants_have_files() {
+    historical_variants_have_files("svm");
 }
 
 #[test]
