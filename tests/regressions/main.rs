@@ -3,7 +3,8 @@
 //! Each entry is a scenario (a TOML file or a Rust scenario) plus the variant that
 //! re-creates the race and the property the checker must report. For every entry:
 //! * with the variant on, shuttle's random scheduler (fixed seed) finds the property
-//!   within `FIND_EXECUTIONS` executions;
+//!   within `FIND_EXECUTIONS` executions (PCT instead for a variant the registry finds
+//!   only with PCT: `engine`);
 //! * with it off, `CLEAN_EXECUTIONS` executions find nothing;
 //! * the saved schedule `tests/regressions/schedules/<entry>.json` replays to the same
 //!   property with the variant, and not without it.
