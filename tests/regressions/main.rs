@@ -437,6 +437,39 @@ fn historical_variants_have_files(area: &str) {
     }
 }
 
+/// Every scenario file that says `[expect] fixed = "pass"` passes on the baseline (also
+/// the files without variants, which no entry runs).
+#[test]
+fn files_expected_to_pass_do() {
+    for dir in FILE_DIRS {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            if !f.fixed_passes {
+                continue;
+            }
+            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+            cfg.seed = seed(&f.scenario.name);
+            cfg.max_executions = Some(CLEAN_EXECUTIONS);
+            cfg.budget = Duration::from_secs(3600);
+            cfg.inject = f.inject.clone();
+            let o = explore(&f.scenario, &cfg);
+            if let Some(found) = o.found {
+                panic!(
+                    "{}: expect.fixed = \"pass\", but the baseline fails: {}",
+                    p.display(),
+                    found.failure
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn historical_svm_variants_have_files() {
     historical_variants_have_files("svm");

@@ -139,7 +139,7 @@ pub static FORMAT: AreaFormat = AreaFormat {
         (
             "wait_until_blocked",
             "(no kernel code)",
-            "scenario orchestration: wait until every other actor sleeps (on a lock, a page lock, a completion) or has finished, e.g. a GPU fault that holds migrate_mutex long enough for every CPU fault to queue",
+            "scenario orchestration: wait until every other actor sleeps in the kernel (on a mutex, a page lock, a migration entry; a wait_for_completion does not count) or has finished, e.g. a GPU fault that holds migrate_mutex long enough for every CPU fault to queue (svm-amd-cpu-fault-3)",
         ),
     ],
     options: &[

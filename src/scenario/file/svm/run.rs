@@ -190,14 +190,19 @@ fn run_actor(t: &Arc<Task>, svm: &Arc<Svm>, objs: &[Obj], actor: &Actor) {
             }
             Op::WaitUntilBlocked => {
                 // Scenario orchestration (no kernel code), as svm-amd-cpu-fault-3's GPU
-                // fault waits for its faulters: every other actor sleeps or is done.
+                // fault waits for its faulters: every other actor sleeps in the kernel or
+                // is done. A completion wait does not count: a woken waiter stays marked
+                // until it runs.
                 let me = t.id as usize;
                 while !t.machine.rec.with(|r| {
-                    r.tasks
-                        .iter()
-                        .enumerate()
-                        .skip(1)
-                        .all(|(i, x)| i == me || x.done || x.blocked_on.is_some())
+                    r.tasks.iter().enumerate().skip(1).all(|(i, x)| {
+                        i == me
+                            || x.done
+                            || x
+                                .blocked_on
+                                .as_ref()
+                                .is_some_and(|b| !b.starts_with("wait_for_completion"))
+                    })
                 }) {
                     crate::model::sync::yield_now();
                 }
