@@ -328,8 +328,21 @@ pub(super) fn parse(src: &Source) -> Result<FileScenario, String> {
         objects: &objects,
     };
     let actors = file::actors(src, &spec.actors, |op| parse_op(op, &ctx))?;
+    // The reference `held = true` takes is dropped at most once.
+    let mut put = vec![false; objects.len()];
     for (a, s) in actors.iter().zip(&spec.actors) {
         check_locks(src, a, s)?;
+        for (op, text) in a.ops.iter().zip(&s.ops) {
+            if let Op::DevmemPut(d) = op {
+                if put[*d] || a.repeat > 1 {
+                    return Err(src.at(
+                        text,
+                        "the reference held = true took is dropped twice (devmem_put once, in an actor that runs once)",
+                    ));
+                }
+                put[*d] = true;
+            }
+        }
     }
 
     let cfg = SvmConfig {

@@ -141,6 +141,13 @@ fn the_amd_policy_has_its_mutexes() {
         )) && e.contains("releases svms.lock without holding it"),
         "{e}"
     );
+    let twice = AMD.replace("\"devmem_put D\"", "\"devmem_put D\", \"devmem_put D\"");
+    let e = err(&twice);
+    assert!(
+        e.starts_with(&at(&twice, "\"devmem_put D\", \"mutex_unlock"))
+            && e.contains("dropped twice"),
+        "{e}"
+    );
     let e = err(&AMD.replace(
         "\"cpu_access va0 store\"",
         "\"xe_svm_handle_pagefault gpu0 va0 va0\"",
