@@ -3,7 +3,8 @@
 //! Each entry is a scenario (a TOML file or a Rust scenario) plus the variant that
 //! re-creates the race and the property the checker must report. For every entry:
 //! * with the variant on, shuttle's random scheduler (fixed seed) finds the property
-//!   within `FIND_EXECUTIONS` executions;
+//!   within `FIND_EXECUTIONS` executions (PCT instead for a variant the registry finds
+//!   only with PCT: `engine`);
 //! * with it off, `CLEAN_EXECUTIONS` executions find nothing;
 //! * the saved schedule `tests/regressions/schedules/<entry>.json` replays to the same
 //!   property with the variant, and not without it.
@@ -354,8 +355,24 @@ fn seed(name: &str) -> u64 {
     })
 }
 
+/// The engine an entry is searched with: shuttle's random scheduler, unless the registry
+/// names PCT and not random shuttle for the variant (a window of a few steps of one CPU
+/// against a long sequence of another: `fault-no-ref`, `reuse-before-page-free`).
+fn engine(e: &Entry) -> EngineKind {
+    let engines = e.variant.info().engines;
+    if !engines
+        .iter()
+        .any(|g| *g == "shuttle" || *g == "shuttle-inject")
+        && engines.contains(&"shuttle-pct")
+    {
+        EngineKind::ShuttlePct { depth: 3 }
+    } else {
+        EngineKind::Shuttle
+    }
+}
+
 fn search(e: &Entry, variants: VariantSet, executions: usize) -> (usize, Option<Found>) {
-    let mut cfg = RunConfig::new(EngineKind::Shuttle, variants);
+    let mut cfg = RunConfig::new(engine(e), variants);
     cfg.seed = seed(&e.name);
     cfg.max_executions = Some(executions);
     cfg.budget = Duration::from_secs(3600);
@@ -399,6 +416,63 @@ fn table_covers_the_historical_variants() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), n, "entry names are unique");
+}
+
+/// Every historical variant of `area` has a regression entry from a scenario file (the
+/// proof that the area's file format can write each of its catalogued races down).
+fn historical_variants_have_files(area: &str) {
+    let entries = entries();
+    for v in Variant::ALL {
+        let info = v.info();
+        if info.kind == ttm_model::model::variants::VariantKind::Historical && info.area == area {
+            assert!(
+                entries
+                    .iter()
+                    .any(|e| e.file.is_some() && e.variant == v && e.property == info.property),
+                "no scenario file in tests/regressions/ re-creates the historical {area} variant {} ({})",
+                info.name,
+                info.property
+            );
+        }
+    }
+}
+
+/// Every scenario file that says `[expect] fixed = "pass"` passes on the baseline (also
+/// the files without variants, which no entry runs).
+#[test]
+fn files_expected_to_pass_do() {
+    for dir in FILE_DIRS {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        for p in paths {
+            let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
+            if !f.fixed_passes {
+                continue;
+            }
+            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+            cfg.seed = seed(&f.scenario.name);
+            cfg.max_executions = Some(CLEAN_EXECUTIONS);
+            cfg.budget = Duration::from_secs(3600);
+            cfg.inject = f.inject.clone();
+            let o = explore(&f.scenario, &cfg);
+            if let Some(found) = o.found {
+                panic!(
+                    "{}: expect.fixed = \"pass\", but the baseline fails: {}",
+                    p.display(),
+                    found.failure
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn historical_svm_variants_have_files() {
+    historical_variants_have_files("svm");
 }
 
 #[test]
