@@ -96,7 +96,7 @@ pub const COMMON_OPS: &[(&str, &str, &str)] = &[
     (
         "complete C",
         "complete()",
-        "complete completion C (it stays done)",
+        "complete(C): lets one wait_for_completion of C through (one count per call, as the kernel's complete())",
     ),
     (
         "wait_for_completion C",
