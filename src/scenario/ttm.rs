@@ -185,13 +185,7 @@ fn cfg(vram: u64) -> DeviceConfig {
 
 pub type Body = dyn Fn(&Arc<Machine>, &Arc<Task>, &World) + Send + Sync;
 
-pub fn ttm(
-    name: &str,
-    description: &str,
-    tasks: usize,
-    vram: u64,
-    body: Arc<Body>,
-) -> Scenario {
+pub fn ttm(name: &str, description: &str, tasks: usize, vram: u64, body: Arc<Body>) -> Scenario {
     Scenario {
         name: name.to_string(),
         area: "ttm",

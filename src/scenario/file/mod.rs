@@ -44,6 +44,7 @@
 //! (`fail ttm_tt_swapout ENOMEM`); the sites and their errnos are `list --json`'s
 //! `fault_sites`.
 
+pub mod ttm;
 pub mod ww;
 
 use super::Scenario;
@@ -110,7 +111,7 @@ pub const COMMON_OPS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every area's format, in `list` order.
-pub static AREAS: &[&AreaFormat] = &[&ww::FORMAT];
+pub static AREAS: &[&AreaFormat] = &[&ww::FORMAT, &ttm::FORMAT];
 
 /// A scenario loaded from a file, with what the file expects.
 #[derive(Clone, Debug)]
