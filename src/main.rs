@@ -37,6 +37,10 @@ enum Command {
         /// Only the scenarios and variants of this area (ww, ttm, svm, design).
         #[arg(long)]
         area: Option<String>,
+        /// Print the scenario-file format of every area (objects, operations, options) as
+        /// markdown tables, and nothing else.
+        #[arg(long)]
+        formats: bool,
     },
     /// Explore scenarios (default: every scenario on the fixed model).
     Hunt(Box<cli::HuntArgs>),
@@ -74,13 +78,15 @@ fn main() -> ExitCode {
             kernel,
             configs,
             area,
-        } => cli::list(
+            formats,
+        } if !formats => cli::list(
             json,
             &scenario_files,
             kernel.as_deref(),
             &configs,
             area.as_deref(),
         ),
+        Command::List { .. } => cli::list_formats(),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };
