@@ -277,3 +277,39 @@ ops = ["wait_for_completion done", "ttm_resource_manager_evict_all VRAM",
     );
     assert_eq!(found(&f), None);
 }
+
+/// `check_swapped` after hibernation prepare: the loop of
+/// ttm_device_prepare_hibernation swaps everything, one ttm_device_swapout does not
+/// (broken-client-ttm-hibernate-once as a file).
+#[cfg(all(feature = "shuttle", not(loom)))]
+#[test]
+fn hibernation_prepare_is_checked() {
+    let objects = r#"
+[[object]]
+kind = "device"
+tt = "plain"
+[[object]]
+kind = "bo"
+name = "S0"
+mem = "system"
+[[object]]
+kind = "bo"
+name = "S1"
+mem = "system"
+priority = 1
+[[object]]
+kind = "bo"
+name = "V"
+mem = "vram"
+"#;
+    let good = file(
+        objects,
+        "[[actor]]\nops = [\"ttm_resource_manager_evict_all VRAM\", \"ttm_device_prepare_hibernation\", \"check_swapped S0 S1 V\"]\n",
+    );
+    assert_eq!(found(&good), None);
+    let once = file(
+        objects,
+        "[[actor]]\nops = [\"ttm_device_swapout\", \"check_swapped S0 S1\"]\n",
+    );
+    assert_eq!(found(&once), Some(Property::Expectation));
+}
