@@ -313,3 +313,78 @@ mem = "vram"
     );
     assert_eq!(found(&once), Some(Property::Expectation));
 }
+
+/// Several VMs: each has its own resv and bulk move; submissions on both while a walker
+/// runs stay clean, hitch-carried is found across them, and a BO joined to another VM's
+/// bulk move is the WARN of ttm_lru_bulk_move_add (one resv per bulk).
+#[cfg(all(feature = "shuttle", not(loom)))]
+#[test]
+fn several_vms_each_have_a_bulk_move() {
+    let f = file(
+        r#"
+[[object]]
+kind = "vm"
+name = "VM0"
+[[object]]
+kind = "vm"
+name = "VM1"
+[[object]]
+kind = "bo"
+name = "A0"
+mem = "vram"
+vm = "VM0"
+[[object]]
+kind = "bo"
+name = "A1"
+mem = "vram"
+vm = "VM0"
+[[object]]
+kind = "bo"
+name = "B0"
+mem = "vram"
+vm = "VM1"
+[[object]]
+kind = "bo"
+name = "X"
+mem = "vram"
+"#,
+        r#"
+[[actor]]
+ops = ["ttm_lru_walk_for_evict VRAM skip"]
+[[actor]]
+ops = ["vm_exec VM0", "vm_exec VM1", "dma_resv_lock VM1", "ttm_bo_set_bulk_move B0 none", "ttm_bo_set_bulk_move B0 VM1", "dma_resv_unlock VM1"]
+"#,
+    );
+    assert_eq!(found(&f), None);
+    let cross = file(
+        r#"
+[[object]]
+kind = "vm"
+name = "VM0"
+[[object]]
+kind = "vm"
+name = "VM1"
+[[object]]
+kind = "bo"
+name = "A0"
+mem = "vram"
+vm = "VM0"
+[[object]]
+kind = "bo"
+name = "B0"
+mem = "vram"
+vm = "VM1"
+"#,
+        "[[actor]]\nops = [\"dma_resv_lock VM1\", \"ttm_bo_set_bulk_move B0 VM0\", \"dma_resv_unlock VM1\"]\n",
+    );
+    assert_eq!(found(&cross), Some(Property::LruStructure));
+    use crate::engine::{EngineKind, RunConfig, explore};
+    let mut cfg = RunConfig::new(
+        EngineKind::Shuttle,
+        crate::model::VariantSet::of(Variant::HitchCarried),
+    );
+    cfg.max_executions = Some(5000);
+    cfg.budget = std::time::Duration::from_secs(60);
+    let got = explore(&f.scenario, &cfg).found.map(|x| x.failure.property);
+    assert_eq!(got, Some(Property::WalkSkip));
+}
