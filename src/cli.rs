@@ -525,6 +525,12 @@ fn kernel_listing(k: &str, scenarios: &[Scenario]) -> Result<KernelListing, Stri
     })
 }
 
+/// `ttm-model list --formats`: the scenario-file format of every area (markdown).
+pub fn list_formats() -> Result<u8, String> {
+    print!("{}", scenario::file::formats_markdown());
+    Ok(0)
+}
+
 /// `ttm-model list` (plus the scenarios of `--scenario-file` files; `--kernel V`: what
 /// the registry says about kernel V; `--config NAME`: what that kernel config option does).
 pub fn list(

@@ -37,8 +37,8 @@ enum Command {
         /// Only the scenarios and variants of this area (ww, ttm, svm, design).
         #[arg(long)]
         area: Option<String>,
-        /// The scenario-file formats instead: every area's objects, operations (with the
-        /// kernel function each runs) and options, as markdown tables.
+        /// Print the scenario-file format of every area (objects, operations, options) as
+        /// markdown tables, and nothing else.
         #[arg(long)]
         formats: bool,
     },
@@ -72,24 +72,21 @@ fn main() -> ExitCode {
         }
     };
     let result = match parsed.command {
-        Command::List { formats: true, .. } => {
-            print!("{}", ttm_model::scenario::file::formats_markdown());
-            Ok(0)
-        }
         Command::List {
             json,
             scenario_files,
             kernel,
             configs,
             area,
-            formats: _,
-        } => cli::list(
+            formats,
+        } if !formats => cli::list(
             json,
             &scenario_files,
             kernel.as_deref(),
             &configs,
             area.as_deref(),
         ),
+        Command::List { .. } => cli::list_formats(),
         Command::Hunt(args) => cli::hunt(&args),
         Command::Replay { file } => cli::replay(&file),
     };

@@ -250,9 +250,19 @@ pub fn register(out: &mut Vec<Scenario>) {
 /// `process_bo` (the TTM walk helper as a shrinker would use it: -EBUSY skips a BO and
 /// the walk goes on). Freed pages are counted in the callback, so a walk that ends on an
 /// error (-EINTR) still reports what it freed.
-struct WalkShrinker {
+pub struct WalkShrinker {
     dev: Arc<TtmDevice>,
     nr_deferred: crate::model::sync::atomic::AtomicU64,
+}
+
+impl WalkShrinker {
+    /// The shrinker over `dev` (scenario files' `type = "ttm-walk"`).
+    pub fn new(dev: &Arc<TtmDevice>) -> Arc<WalkShrinker> {
+        Arc::new(WalkShrinker {
+            dev: Arc::clone(dev),
+            nr_deferred: Default::default(),
+        })
+    }
 }
 
 impl Shrinker for WalkShrinker {
@@ -419,7 +429,7 @@ fn error_paths(out: &mut Vec<Scenario>) {
 }
 
 /// After hibernation prepare: none of `bos` is in VRAM or holds populated pages.
-fn expect_swapped(main: &Task, w: &World, bos: &[&Arc<TtmBo>]) {
+pub fn expect_swapped(main: &Task, w: &World, bos: &[&Arc<TtmBo>]) {
     let m = &main.machine;
     // A swapout that failed (injected -ENOMEM, skipped as -EBUSY by the walk) leaves its
     // BO populated: only an execution without injected failures must swap everything.
@@ -552,7 +562,7 @@ pub fn shrink_hammer(cpus: usize, bos: usize) -> Scenario {
 /// reservation_ww_class_mutex -> fs_reclaim`, so the ticket (or the resv) taken with
 /// `fs_reclaim` held closes the cycle; shrinkers may only trylock (`ttm_bo_shrink` through
 /// the LRU walk's trylock path).
-fn ticket_scan(
+pub fn ticket_scan(
     cur: &Arc<Task>,
     dev: &TtmDevice,
     sc: &mut crate::walker::shrink::ShrinkControl,

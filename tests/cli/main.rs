@@ -577,3 +577,35 @@ fn a_scenario_file_names_its_kernel() {
     assert_eq!(v["results"][0]["failures"][0]["property"], "livelock");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `list --formats` prints every area's scenario-file format (markdown tables) and a ttm
+/// regression file lists as a ttm scenario.
+#[test]
+fn list_formats_prints_every_area() {
+    let out = run(&["list", "--formats"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    for want in [
+        "### Area `ww`",
+        "### Area `ttm`",
+        "| `ttm_lru_walk_for_evict MEM BEHAVIOUR [TARGET]` | `ttm_lru_walk_for_evict()` |",
+        "| `fail SITE ERRNO` |",
+    ] {
+        assert!(md.contains(want), "no {want} in:\n{md}");
+    }
+    let out = run(&[
+        "list",
+        "--json",
+        "--scenario-file",
+        "tests/regressions/b19-hitch-carried.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let s = v["scenarios"]
+        .as_array()
+        .expect("scenarios")
+        .iter()
+        .find(|s| s["name"] == "b19-hitch-carried")
+        .expect("the file's scenario is listed");
+    assert_eq!(s["area"], "ttm");
+}

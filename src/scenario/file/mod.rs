@@ -28,7 +28,7 @@
 //! actors, expectations), the common options, the `file:line:column: what was expected`
 //! errors, and the operations every area has (`yield`, `complete C`,
 //! `wait_for_completion C`, `fail SITE ERRNO`). Each area is a module of its own with its
-//! object kinds, its operations and a table documenting them (`ww`; the table is
+//! object kinds, its operations and a table documenting them (`ww`, `ttm`, `svm`; the table is
 //! `AREAS`, shown by `list --formats`).
 //!
 //! Common options (`[options]`, every area):
@@ -45,6 +45,7 @@
 //! `fault_sites`.
 
 pub mod svm;
+pub mod ttm;
 pub mod ww;
 
 use super::Scenario;
@@ -111,7 +112,7 @@ pub const COMMON_OPS: &[(&str, &str, &str)] = &[
 ];
 
 /// Every area's format, in `list` order.
-pub static AREAS: &[&AreaFormat] = &[&ww::FORMAT, &svm::FORMAT];
+pub static AREAS: &[&AreaFormat] = &[&ww::FORMAT, &ttm::FORMAT, &svm::FORMAT];
 
 /// A scenario loaded from a file, with what the file expects.
 #[derive(Clone, Debug)]
