@@ -24,7 +24,7 @@ use std::sync::atomic::Ordering;
 /// Simplified: the object array and -EALREADY de-duplication of `drm_exec_lock_obj` are
 /// not needed because every BO here has its own resv and appears once (src/ww/exec.rs
 /// models those parts on GEM objects).
-fn drm_exec_lock_all(
+pub(super) fn drm_exec_lock_all(
     cur: &Arc<Task>,
     dev: &TtmDevice,
     bos: &[Arc<TtmBo>],
