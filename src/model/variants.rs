@@ -1366,11 +1366,11 @@ pub static REGISTRY: &[VariantInfo] = &[
         fixed_in: Some("6.7"),
         backports: &[],
         description: "stress_inorder_work's -EDEADLK branch does ww_mutex_lock_slow and goes back to \
-         retry: without looking at stress->timeout: once -EDEADLK can recur forever the worker \
-         never returns. On mainline Wound-Wait it can: two contexts whose wound survived a \
-         back-off (docs/findings.md §2, the fast-path ww_mutex_lock_slow keeps ctx->wounded) \
-         kill each other on every relock, a lasso; the fixed loop bails out after the deadline",
-        scenarios: &["stress-inorder-deadline-ww"],
+         retry: without looking at stress->timeout, so once the deadline has passed the worker keeps \
+         retrying for as long as -EDEADLK comes (John Stultz's 64-CPU livelock); found by the \
+         deadline's bounded-progress check (a retry started after the timeout), not by a lasso: \
+         with two workers the model's ww_mutex always lets the oldest context finish",
+        scenarios: &["stress-inorder-deadline-wd", "stress-inorder-deadline-ww"],
         engines: SHUTTLE_ONLY,
         property: Property::Livelock,
         removes: &[],
