@@ -50,6 +50,7 @@ impl Jiffies {
         self.now.load(Ordering::SeqCst) > self.timeout
     }
 
+    #[cfg_attr(loom, allow(dead_code))]
     fn left(&self) -> u64 {
         self.timeout.saturating_sub(self.now.load(Ordering::SeqCst))
     }
@@ -58,6 +59,7 @@ impl Jiffies {
 /// The value of a checker atomic read without a scheduling point: its `Debug` output
 /// (shuttle's `Debug` of an atomic reads the cell without `thread::switch`). Only for
 /// the lasso fingerprint, which must be one consistent snapshot taken in one step.
+#[cfg_attr(loom, allow(dead_code))]
 fn peek(a: &impl std::fmt::Debug) -> String {
     format!("{a:?}")
 }
@@ -68,6 +70,7 @@ fn peek(a: &impl std::fmt::Debug) -> String {
 /// lock. Sound for the B3 scenarios, where a lock has at most one waiter (two workers):
 /// which task waits where is in the generic part of the fingerprint (its `blocked_on`), so
 /// the wait lists are determined by it.
+#[cfg_attr(loom, allow(dead_code))]
 fn ww_state_hash(class: &WwClass, locks: &[Arc<WwMutex>], jiffies: &Jiffies) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     jiffies.left().hash(&mut h);
@@ -111,6 +114,9 @@ fn stress_inorder_work(
     jiffies: &Jiffies,
 ) {
     let m = &t.machine;
+    // Under loom there is no retry point here (see below): `all` is only hashed for it.
+    #[cfg(loom)]
+    let _ = all;
     let no_timeout_check = m.variant(Variant::StressRetryNoTimeout);
     let nlocks = locks.len();
     for _ in 0..STRESS_MAX_TRANSACTIONS {
@@ -119,7 +125,8 @@ fn stress_inorder_work(
         let mut late_retries = 0u32;
         let mut err;
         loop {
-            // retry:
+            // retry: (no retry point under loom: the fingerprint peeks at atomics through
+            // shuttle's Debug, which loom's atomics do not offer without a load)
             #[cfg(not(loom))]
             m.retry_point(
                 t,
