@@ -4,7 +4,7 @@
 //! whose page tables are freed while they are still in the VM's bulk move).
 
 use super::Scenario;
-use super::common::{dummy_load, expect, expect_ok_or_injected};
+use super::common::{dummy_load, expect_ok_or_injected};
 use super::ttm::{World, spawn, ttm};
 use crate::model::sync::{Arc, yield_now};
 use crate::model::trace::{EDEADLK, Ev, errno_name};
@@ -354,11 +354,8 @@ pub fn register(out: &mut Vec<Scenario>) {
                 TTM_PL_VRAM,
                 &OpCtx::default(),
             );
-            expect(m, ret == 0, || {
-                format!(
-                    "the oldest ticket's validate of E into VRAM failed: {}",
-                    errno_name(ret)
-                )
+            expect_ok_or_injected(main, ret, || {
+                "the oldest ticket's validate of E into VRAM".into()
             });
             ttm_bo_unreserve(main, &w.dev, &e);
             ttm_bo_unreserve(main, &w.dev, &v);
