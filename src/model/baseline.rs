@@ -132,6 +132,9 @@ pub fn scenario_code_since(name: &str, area: &str) -> Option<KernelVersion> {
         // Pinned resources off the manager LRU (4cce1373c17f) and `ttm_bo_populate`'s
         // re-add (fc5d96670eb2), which the sole-member scenarios exercise: v6.13.
         "ttm" if name.contains("sole-member") => KernelVersion(6, 13),
+        // B22's scenario exercises eviction only: before the walker (v6.12) it runs
+        // ttm_mem_evict_wait_busy (d367bd2a5e2b, v5.3), which --kernel turns on there.
+        "ttm" if name == "ttm-evict-wait-busy" => KernelVersion(5, 3),
         // The LRU walker with hitch cursors (the v6.12 merge of the walker series; every
         // other TTM scenario walks the LRU).
         "ttm" => KernelVersion(6, 12),

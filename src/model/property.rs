@@ -51,6 +51,10 @@ pub enum Property {
     EvictionSafety,
     /// The oldest ticket failed to allocate although enough memory was free or evictable.
     EvictionExhaustive,
+    /// The oldest ticket slept for a busy BO's resv during eviction and then slept for the
+    /// same residency again: its wait bought it nothing (B22, oldest-ticket eviction
+    /// progress).
+    EvictionProgress,
     /// The page ledger disagrees: a shrinker's return value is not the pages it freed, or
     /// contents were dropped that were not purgeable.
     PageLedger,
@@ -96,7 +100,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 32] = [
+    pub const ALL: [Property; 33] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -116,6 +120,7 @@ impl Property {
         Property::ConcurrentProcess,
         Property::EvictionSafety,
         Property::EvictionExhaustive,
+        Property::EvictionProgress,
         Property::PageLedger,
         Property::DataLoss,
         Property::ReclaimStall,
@@ -152,6 +157,7 @@ impl Property {
             Property::ConcurrentProcess => "bo-processed-twice",
             Property::EvictionSafety => "eviction-safety",
             Property::EvictionExhaustive => "eviction-exhaustive",
+            Property::EvictionProgress => "eviction-progress",
             Property::PageLedger => "page-ledger",
             Property::DataLoss => "data-loss",
             Property::ReclaimStall => "reclaim-stall",

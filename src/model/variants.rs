@@ -139,6 +139,15 @@ pub enum Variant {
     /// Proposal (Samuel Ainsworth, v1, 2026-06, unmerged): an explicit per-resource bulk
     /// membership record instead of mainline's predicate.
     BulkMembershipFlag,
+    /// B3 (cfa92b6d5207): test-ww_mutex's stress_inorder_work goes back to `retry:` after
+    /// -EDEADLK without checking its deadline.
+    StressRetryNoTimeout,
+    /// B22: ttm_mem_evict_wait_busy (pre-walker eviction) locks the busy BO, unlocks it at
+    /// once and hides -EDEADLK as -EBUSY.
+    EvictWaitBusyUnlock,
+    /// B27: amdgpu_vm_pt_free drops a page table without taking it out of the VM's bulk
+    /// move (the v5.19 drm-next merge fallout).
+    VmPtFreeKeepsBulk,
 }
 
 impl Serialize for Variant {
@@ -232,7 +241,7 @@ const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 const SHUTTLE_RANDOM: &[&str] = &["shuttle"];
 
 impl Variant {
-    pub const ALL: [Variant; 55] = [
+    pub const ALL: [Variant; 58] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -288,6 +297,9 @@ impl Variant {
         Variant::AmdEvictSignalLive,
         Variant::AmdEvictBusyIfLive,
         Variant::BulkMembershipFlag,
+        Variant::StressRetryNoTimeout,
+        Variant::EvictWaitBusyUnlock,
+        Variant::VmPtFreeKeepsBulk,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -1340,6 +1352,70 @@ pub static REGISTRY: &[VariantInfo] = &[
          range); with swapout-bulk-ret it turns the stale range into a consistent one",
         scenarios: &["ttm-swapout-bulk"],
         engines: ALL_ENGINES,
+        property: Property::LruStructure,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::StressRetryNoTimeout,
+        name: "stress-retry-no-timeout",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "B3: cfa92b6d5207 (locking/ww_mutex/test: Make sure we bail out instead of livelock; \
+         tip locking/core 2023-09-22, v6.7 merge window)",
+        introduced_in: Some("4.11"),
+        fixed_in: Some("6.7"),
+        backports: &[],
+        description: "stress_inorder_work's -EDEADLK branch does ww_mutex_lock_slow and goes back to \
+         retry: without looking at stress->timeout, so once the deadline has passed the worker keeps \
+         retrying for as long as -EDEADLK comes (John Stultz's 64-CPU livelock); found by the \
+         deadline's bounded-progress check (a retry started after the timeout), not by a lasso: \
+         with two workers the model's ww_mutex always lets the oldest context finish",
+        scenarios: &["stress-inorder-deadline-wd", "stress-inorder-deadline-ww"],
+        engines: SHUTTLE_ONLY,
+        property: Property::Livelock,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::EvictWaitBusyUnlock,
+        name: "evict-wait-busy-unlock",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "B22: introduced by d367bd2a5e2b (drm/ttm: fix busy memory to fail other user v10, \
+         v5.3); 3756310e9fe1 (drm/ttm: Use the LRU walker for eviction, v6.12) replaced \
+         ttm_mem_evict_first / ttm_mem_evict_wait_busy by ttm_bo_evict_alloc, whose \
+         ttm_lru_walk_ticketlock keeps the BO it slept for locked and evicts it in the same walk",
+        introduced_in: Some("5.3"),
+        fixed_in: Some("6.12"),
+        backports: &["6.6.y: still has ttm_mem_evict_wait_busy (no backport of the walker)"],
+        description: "the pre-walker eviction sleeps on the first busy BO of another ticket \
+         (ttm_mem_evict_wait_busy), unlocks it at once and walks again: a younger ticket that \
+         resubmits takes the BO back first, and the oldest ticket sleeps on the same BO again \
+         without ever getting its memory (it can wait for as long as the younger one retries); \
+         -EDEADLK of a younger evictor is hidden as -EBUSY",
+        scenarios: &["ttm-evict-wait-busy"],
+        engines: SHUTTLE_ONLY,
+        property: Property::EvictionProgress,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::VmPtFreeKeepsBulk,
+        name: "vm-pt-free-keeps-bulk",
+        kind: VariantKind::Historical,
+        area: "ttm",
+        kernel_fix: "B27: \"drm/amdgpu: fix drm-next merge fallout\" (Christian König, 2022-05-03, picked \
+         into drm-next for v5.19: the ttm_bo_set_bulk_move(.., NULL) hunk of amdgpu_vm_pt_free lost \
+         when fee2ede15542 met 184a69ca4d41; never in a release). The 2018 original of the same bug \
+         in amdgpu's own bulk cache: fbbf794cbd48 (drm/amdgpu: set bulk_moveable to false when a per \
+         VM is released)",
+        introduced_in: Some("5.19"),
+        fixed_in: Some("5.19"),
+        backports: &[],
+        description: "amdgpu_vm_pt_free drops a page table (amdgpu_bo_unref) without \
+         ttm_bo_set_bulk_move(NULL): its resource stays in the VM's bulk range while the BO is \
+         released, WARN_ON_ONCE(bo->bulk_move) in ttm_bo_release, and a delayed delete would \
+         take it out of a bulk that amdgpu_vm_fini has already finished and freed",
+        scenarios: &["ttm-amdgpu-vm-fini"],
+        engines: SHUTTLE_ONLY,
         property: Property::LruStructure,
         removes: &[],
     },

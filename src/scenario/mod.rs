@@ -2,6 +2,7 @@
 //! what is checked at the end. The single source of workloads for tests, the CLI and the
 //! benchmarks.
 
+pub mod catalogue;
 pub mod common;
 pub mod designs;
 pub mod exec;
@@ -79,6 +80,7 @@ pub fn all() -> Vec<Scenario> {
     ttm::register(&mut out);
     designs::register(&mut out);
     svm::register(&mut out);
+    catalogue::register(&mut out);
     out
 }
 

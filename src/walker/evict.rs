@@ -41,6 +41,18 @@ pub fn ttm_bo_validate(
     if bo.f().pin_count > 0 {
         return -EINVAL;
     }
+    // Ghost: the sleeping ticket locks of this validate's evictions (oldest-ticket
+    // eviction progress, `evict_busy::note_ticket_wait`).
+    let with_waits;
+    let ctx = if ctx.evict_waits.is_none() {
+        with_waits = OpCtx {
+            evict_waits: Some(Default::default()),
+            ..ctx.clone()
+        };
+        &with_waits
+    } else {
+        ctx
+    };
     let mut ret = -ENOSPC;
     for force_space in [false, true] {
         match ttm_bo_alloc_resource(cur, dev, bo, mem, ctx, force_space) {
@@ -83,7 +95,15 @@ pub fn ttm_bo_alloc_resource(
     let ticket = dma_resv_locking_ctx(bo.resv());
     match ttm_resource_alloc(cur, dev, bo, mem) {
         Err(e) if e == -ENOSPC && force_space && mem != TTM_PL_SYSTEM => {
-            match ttm_bo_evict_alloc(cur, dev, mem, bo, ctx, ticket) {
+            // B22: before the LRU walker (v6.12), ttm_bo_mem_force_space's loop over
+            // ttm_mem_evict_first / ttm_mem_evict_wait_busy; -EBUSY goes on to the next
+            // placement (none here), as ttm_bo_mem_space does.
+            let evicted = if dev.m.variant(Variant::EvictWaitBusyUnlock) {
+                super::evict_busy::ttm_bo_mem_force_space(cur, dev, bo, mem, ctx, ticket)
+            } else {
+                ttm_bo_evict_alloc(cur, dev, mem, bo, ctx, ticket)
+            };
+            match evicted {
                 Err(e) if e == -EBUSY => Err(-ENOSPC),
                 other => other,
             }
@@ -167,7 +187,7 @@ fn ttm_bo_evict_cb(
 
 /// The common step of `ttm_bo_evict_cb` and `ttm_bo_evict_first`: a deleted BO is waited
 /// for and cleaned up (its resource freed), any other one is evicted from `man`.
-fn evict_or_clean_up(
+pub(super) fn evict_or_clean_up(
     cur: &Arc<Task>,
     dev: &TtmDevice,
     bo: &Arc<TtmBo>,

@@ -26,6 +26,9 @@ pub struct OpCtx {
     /// locked.
     pub resv: Option<Arc<crate::ww::WwMutex>>,
     pub allow_res_evict: bool,
+    /// Ghost, not a kernel field: the sleeping ticket locks of the current
+    /// `ttm_bo_validate`'s evictions (set by it; `evict_busy::note_ticket_wait`).
+    pub evict_waits: Option<super::evict_busy::EvictWaits>,
 }
 
 /// `struct ttm_lru_walk_arg`.
@@ -103,6 +106,7 @@ impl<'a> BoCursor<'a> {
             self.arg.ctx.interruptible,
         );
         if ret == 0 {
+            super::evict_busy::note_ticket_wait(self.cur, self.dev, &self.arg.ctx, &ticket, bo);
             self.needs_unlock = true;
             self.arg.ticket = None;
         } else if ret == -EDEADLK {

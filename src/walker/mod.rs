@@ -23,6 +23,7 @@
 pub mod bo;
 pub mod designs;
 pub mod evict;
+pub mod evict_busy;
 pub mod iter;
 pub mod lockdep;
 pub mod lru;

@@ -35,6 +35,24 @@ const CLEAN_EXECUTIONS: usize = 2_000;
 /// entry is then checked with all of them on, and clean with all of them off.
 const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
     (
+        "b3-stress-retry-no-timeout",
+        "stress-inorder-deadline-wd",
+        "stress-retry-no-timeout",
+        "livelock",
+    ),
+    (
+        "b22-evict-wait-busy-unlock",
+        "ttm-evict-wait-busy",
+        "evict-wait-busy-unlock",
+        "eviction-progress",
+    ),
+    (
+        "b27-vm-pt-free-keeps-bulk",
+        "ttm-amdgpu-vm-fini",
+        "vm-pt-free-keeps-bulk",
+        "lru-structure",
+    ),
+    (
         "b10-exec-prelocked-listed",
         "exec-evict-set",
         "exec-prelocked-listed",

@@ -409,6 +409,7 @@ fn proposals_remove_their_findings() {
     }
 }
 
+mod catalogue;
 mod designs;
 mod lasso;
 mod machine;
