@@ -1437,7 +1437,7 @@ pub static REGISTRY: &[VariantInfo] = &[
         description: "894d1b3db41c's task_blocks_on_rt_mutex calls wake_up_q() right after \
          __ww_mutex_add_waiter, under wait_lock and without wake_q_init(); rt_mutex_slowlock's \
          final flush walks the same head again: double put_task_struct, NULL dereference",
-        scenarios: &["rt-wakeq-contend"],
+        scenarios: &["rt-abba-ww"],
         engines: SHUTTLE_ONLY,
         property: Property::UseAfterFree,
         removes: &[],
@@ -1456,7 +1456,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          rt_mutex_slowlock_block (before rt_mutex_schedule) drop wait_lock without flushing the \
          wake_q, so a die/wound wakeup queued by __ww_mutex_add_waiter waits until this task \
          itself gets the lock: lost wakeup -> deadlock (the boot hangs Bert Karwatzki bisected)",
-        scenarios: &["rt-wakeq-contend"],
+        scenarios: &["rt-abba-ww"],
         engines: SHUTTLE_ONLY,
         property: Property::Deadlock,
         removes: &[],

@@ -8,6 +8,7 @@ pub mod exec;
 pub mod file;
 pub mod findings;
 pub mod probe;
+pub mod rt;
 pub mod selftest;
 pub mod svm;
 pub mod ttm;
@@ -79,6 +80,7 @@ pub fn all() -> Vec<Scenario> {
     ttm::register(&mut out);
     designs::register(&mut out);
     svm::register(&mut out);
+    rt::register(&mut out);
     out
 }
 

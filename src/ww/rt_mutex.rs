@@ -713,7 +713,11 @@ fn task_blocks_on_rt_mutex<'a>(
             } else if detect {
                 chain_walk = true;
             }
-            Ok::<_, String>((chain_walk, s.task_blocked_on_lock(o)))
+            let next = s.task_blocked_on_lock(o);
+            if chain_walk && next.is_some() {
+                s.walks += 1;
+            }
+            Ok::<_, String>((chain_walk, next))
         })
         .unwrap_or_else(|e| fail_pi(cur, e));
     drop(og);
@@ -757,7 +761,8 @@ fn rt_mutex_adjust_prio_chain(
 ) -> i32 {
     let m = &cur.machine;
     let w = world(cur);
-    w.with(|s| s.walks += 1);
+    // The caller counted this walk in `walks` when it decided on it (under the lock that
+    // made the decision), so the PI checks skip the whole window.
     let ret = (|| {
         let mut top_waiter = orig_waiter;
         let mut depth = 0usize;
@@ -838,6 +843,8 @@ fn rt_mutex_adjust_prio_chain(
                 });
                 let Some(lg) = raw_trylock(cur, &wl, lockdep_ww::WAIT_LOCK) else {
                     drop(tg);
+                    // cpu_relax()
+                    crate::model::sync::yield_now();
                     continue 'retry;
                 };
                 // [6]
@@ -977,7 +984,11 @@ fn remove_waiter<'a>(
                 s.enqueue_pi(m, o, top)?;
             }
             s.adjust_prio(o);
-            Ok::<_, String>(s.task_blocked_on_lock(o))
+            let next = s.task_blocked_on_lock(o);
+            if next.is_some() {
+                s.walks += 1;
+            }
+            Ok::<_, String>(next)
         })
         .unwrap_or_else(|e| fail_pi(cur, e));
     drop(og);
@@ -1336,11 +1347,17 @@ pub(crate) fn __rt_mutex_unlock(cur: &Task, lock: &Base) {
 pub fn sched_setscheduler(cur: &Task, p: &Task, prio: i32, deadline: u64) {
     let pl = pi_lock_of(cur, p.id);
     let g = raw_lock(cur, &pl, PI_LOCK);
-    world(cur).with(|s| {
+    let counted = world(cur).with(|s| {
         let t = s.task(p.id);
         t.normal_prio = prio;
         t.deadline = deadline;
         s.adjust_prio(p.id);
+        // A blocked task's chain is re-walked by rt_mutex_adjust_pi below.
+        let blocked = s.task(p.id).pi_blocked_on.is_some();
+        if blocked {
+            s.walks += 1;
+        }
+        blocked
     });
     drop(g);
     cur.event(|| {
@@ -1349,20 +1366,29 @@ pub fn sched_setscheduler(cur: &Task, p: &Task, prio: i32, deadline: u64) {
             cpu_name(p.id)
         ))
     });
-    rt_mutex_adjust_pi(cur, p.id);
+    rt_mutex_adjust_pi(cur, p.id, counted);
 }
 
-/// `rt_mutex_adjust_pi(task)`: re-walk the chain of a blocked task whose prio changed.
-fn rt_mutex_adjust_pi(cur: &Task, task: u16) {
+/// `rt_mutex_adjust_pi(task)`: re-walk the chain of a blocked task whose prio changed
+/// (`counted`: `sched_setscheduler` counted a walk for it in `walks`).
+fn rt_mutex_adjust_pi(cur: &Task, task: u16, counted: bool) {
     let pl = pi_lock_of(cur, task);
     let g = raw_lock(cur, &pl, PI_LOCK);
     let next = world(cur).with(|s| {
-        let w = s.task(task).pi_blocked_on?;
-        let me = s.waiter_prio(task);
-        if rt_waiter_node_equal(s.w(w).tree, me) {
-            return None;
+        let next = (|| {
+            let w = s.task(task).pi_blocked_on?;
+            let me = s.waiter_prio(task);
+            if rt_waiter_node_equal(s.w(w).tree, me) {
+                return None;
+            }
+            Some(s.w(w).lock)
+        })();
+        match (next.is_some(), counted) {
+            (true, false) => s.walks += 1,
+            (false, true) => s.walks -= 1,
+            _ => {}
         }
-        Some(s.w(w).lock)
+        next
     });
     drop(g);
     let Some(next_lock) = next else {
@@ -1379,7 +1405,7 @@ fn rt_mutex_adjust_pi(cur: &Task, task: u16) {
 pub struct RtMutex {
     pub name: Arc<str>,
     pub uid: usize,
-    /// Its lockdep class.
+    /// Its lockdep class (one per lock: `rt_mutex_init` gives each init site its key).
     pub class: &'static str,
     owner: Arc<AtomicUsize>,
 }
@@ -1387,12 +1413,13 @@ pub struct RtMutex {
 impl RtMutex {
     /// `rt_mutex_init(lock)`.
     pub fn new(machine: &Machine, name: &'static str) -> Arc<RtMutex> {
+        let name_static = name;
         let uid = machine.rec.register_lock(name);
         let owner = Arc::new(AtomicUsize::new(0));
         let name: Arc<str> = name.into();
         Base::get(machine, uid, &name, &owner, false);
         Arc::new(RtMutex {
-            class: "rt_mutex",
+            class: name_static,
             name,
             uid,
             owner,
