@@ -155,6 +155,9 @@ pub enum Variant {
     /// Before 4a0779145781 (PREEMPT_RT): `task_blocks_on_rt_mutex` (before the chain walk)
     /// and `rt_mutex_slowlock_block` (before schedule) drop wait_lock without flushing.
     RtWakeQUnflushed,
+    /// Mutation (PREEMPT_RT): `task_blocks_on_rt_mutex` queues the new top waiter in the
+    /// owner's pi_waiters but does not call `rt_mutex_adjust_prio(owner)`.
+    RtNoBoost,
 }
 
 impl Serialize for Variant {
@@ -248,7 +251,7 @@ const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 const SHUTTLE_RANDOM: &[&str] = &["shuttle"];
 
 impl Variant {
-    pub const ALL: [Variant; 60] = [
+    pub const ALL: [Variant; 61] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -309,6 +312,7 @@ impl Variant {
         Variant::RtWwBackoutQueued,
         Variant::RtWakeQDoubleFlush,
         Variant::RtWakeQUnflushed,
+        Variant::RtNoBoost,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -1419,7 +1423,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          walk re-queued that waiter), remove_waiter re-adds the lock's previous top waiter to \
          the owner's pi_waiters, where it already is: rbtree corruption",
         scenarios: &["rt-b6-backout"],
-        engines: SHUTTLE_ONLY,
+        engines: &["shuttle-pct"],
         property: Property::PiChain,
         removes: &[],
     },
@@ -1459,6 +1463,23 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["rt-abba-ww"],
         engines: SHUTTLE_ONLY,
         property: Property::Deadlock,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtNoBoost,
+        name: "rt-no-boost",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none: a mutation. task_blocks_on_rt_mutex has boosted the owner (rt_mutex_adjust_prio) \
+         since the PI rework of v2.6.18",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the new top waiter goes into the owner's pi_waiters tree, but the owner's prio is not \
+         recomputed: a FIFO waiter sleeps while the lock's owner runs at its own lower priority",
+        scenarios: &["rt-pi-chain"],
+        engines: SHUTTLE_ONLY,
+        property: Property::PriorityInversion,
         removes: &[],
     },
 ];

@@ -94,7 +94,9 @@ fn b4_chain(m: &Arc<Machine>, main: &Arc<Task>) {
             Arc::clone(&p2_ready),
         );
         m.spawn("P1", move |t| {
-            expect(&t.machine, rt_mutex_lock(&t, &a) == 0, || "P1: rt_mutex_lock(A)".into());
+            expect(&t.machine, rt_mutex_lock(&t, &a) == 0, || {
+                "P1: rt_mutex_lock(A)".into()
+            });
             transaction(&t, &class, &[ww_a, ww_b], &|| {
                 // Two waiters (P2 and P3).
                 r1.complete();
@@ -124,7 +126,9 @@ fn b4_chain(m: &Arc<Machine>, main: &Arc<Task>) {
     // P3 (main): waits for A once P1 holds it.
     p1_ready.wait_for_completion(main, "P1 holds A");
     let ret = rt_mutex_lock(main, &a);
-    expect(m, ret == 0, || format!("P3: rt_mutex_lock(A) returned {ret}"));
+    expect(m, ret == 0, || {
+        format!("P3: rt_mutex_lock(A) returned {ret}")
+    });
     rt_mutex_unlock(main, &a);
     m.join(main, h1);
     m.join(main, h2);
@@ -132,7 +136,7 @@ fn b4_chain(m: &Arc<Machine>, main: &Arc<Task>) {
 }
 
 /// ABBA of two contexts under RT (both sides back off on -EDEADLK).
-fn abba(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
+fn abba(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo, worker_prio: Option<i32>) {
     let class = WwClass::new(
         if algo == Algo::WaitDie {
             "rt_wd_class"
@@ -146,7 +150,7 @@ fn abba(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
     let b = WwMutex::new(m, "B", &class);
     let ra = Arc::new(Completion::new());
     let rb = Arc::new(Completion::new());
-    let h = {
+    let (worker, h) = {
         let (a, b, class, ra, rb) = (
             Arc::clone(&a),
             Arc::clone(&b),
@@ -160,13 +164,18 @@ fn abba(m: &Arc<Machine>, main: &Arc<Task>, algo: Algo) {
                 ra.wait_for_completion(&t, "abba ready");
             });
         })
-        .1
     };
+    if let Some(p) = worker_prio {
+        sched_setscheduler(main, &worker, p, 0);
+    }
     transaction(main, &class, &[Arc::clone(&a), Arc::clone(&b)], &|| {
         ra.complete();
         rb.wait_for_completion(main, "abba ready");
     });
     m.join(main, h);
+    if worker_prio.is_some() {
+        sched_setscheduler(main, &worker, DEFAULT_PRIO, 0);
+    }
     check_quiescent(m, &[a, b]);
 }
 
@@ -192,7 +201,9 @@ fn b6_backout(m: &Arc<Machine>, main: &Arc<Task>) {
         m.spawn("us", move |t| {
             let ctx = ww_acquire_init(&t, &class);
             us_init.complete();
-            expect(&t.machine, ww_mutex_lock(&t, &y, Some(&ctx)) == 0, || "us: Y".into());
+            expect(&t.machine, ww_mutex_lock(&t, &y, Some(&ctx)) == 0, || {
+                "us: Y".into()
+            });
             let ret = ww_mutex_lock(&t, &l, Some(&ctx));
             if ret == 0 {
                 ww_mutex_unlock(&t, &l);
@@ -207,7 +218,9 @@ fn b6_backout(m: &Arc<Machine>, main: &Arc<Task>) {
             us_init.wait_for_completion(&t, "the older context exists");
             let ctx = ww_acquire_init(&t, &class);
             let ret = ww_mutex_lock(&t, &l, Some(&ctx));
-            expect(&t.machine, ret == 0, || format!("cur: ww_mutex_lock(L) = {ret}"));
+            expect(&t.machine, ret == 0, || {
+                format!("cur: ww_mutex_lock(L) = {ret}")
+            });
             ww_mutex_unlock(&t, &l);
             ww_acquire_fini(&t, &ctx);
         })
@@ -275,11 +288,12 @@ pub fn register(out: &mut Vec<Scenario>) {
     ));
     out.push(scenario(
         "rt-b5-abba",
-        "PREEMPT_RT + DEBUG_RT_MUTEXES: ABBA of two Wait-Die contexts whose PI chain walks close the ww \
-         cycle (B5: -EDEADLK must come from the ww rules)",
+        "PREEMPT_RT: ABBA of two Wait-Die contexts, the worker at SCHED_FIFO 10: its boost of the \
+         other owner drives the PI chain walk around the ww cycle (B5: -EDEADLK must come from \
+         the ww rules)",
         2,
-        opts(rt_debug()),
-        |m, main| abba(m, main, Algo::WaitDie),
+        opts(RT),
+        |m, main| abba(m, main, Algo::WaitDie, Some(10)),
     ));
     out.push(scenario(
         "rt-b6-backout",
@@ -298,7 +312,7 @@ pub fn register(out: &mut Vec<Scenario>) {
             ),
             2,
             opts(RT),
-            move |m, main| abba(m, main, algo),
+            move |m, main| abba(m, main, algo, None),
         ));
     }
     out.push(scenario(

@@ -706,7 +706,10 @@ fn task_blocks_on_rt_mutex<'a>(
             if s.top_waiter(lock.uid) == Some(waiter) {
                 s.dequeue_pi(o, top_waiter);
                 s.enqueue_pi(m, o, waiter)?;
-                s.adjust_prio(o);
+                // (variant rt-no-boost: the owner is not boosted)
+                if !m.variant(Variant::RtNoBoost) {
+                    s.adjust_prio(o);
+                }
                 if s.task(o).pi_blocked_on.is_some() {
                     chain_walk = true;
                 }
