@@ -1423,7 +1423,7 @@ pub static REGISTRY: &[VariantInfo] = &[
          walk re-queued that waiter), remove_waiter re-adds the lock's previous top waiter to \
          the owner's pi_waiters, where it already is: rbtree corruption",
         scenarios: &["rt-b6-backout"],
-        engines: &["shuttle-pct"],
+        engines: SHUTTLE_ONLY,
         property: Property::PiChain,
         removes: &[],
     },

@@ -191,12 +191,14 @@ fn b6_backout(m: &Arc<Machine>, main: &Arc<Task>) {
     let y = WwMutex::new(m, "Y", &class);
     ww_mutex_lock(main, &l, None);
     let us_init = Arc::new(Completion::new());
+    let go = Arc::new(Completion::new());
     let (_, h_us) = {
-        let (l, y, class, us_init) = (
+        let (l, y, class, us_init, go) = (
             Arc::clone(&l),
             Arc::clone(&y),
             Arc::clone(&class),
             Arc::clone(&us_init),
+            Arc::clone(&go),
         );
         m.spawn("us", move |t| {
             let ctx = ww_acquire_init(&t, &class);
@@ -204,6 +206,7 @@ fn b6_backout(m: &Arc<Machine>, main: &Arc<Task>) {
             expect(&t.machine, ww_mutex_lock(&t, &y, Some(&ctx)) == 0, || {
                 "us: Y".into()
             });
+            go.wait_for_completion(&t, "cur waits for L");
             let ret = ww_mutex_lock(&t, &l, Some(&ctx));
             if ret == 0 {
                 ww_mutex_unlock(&t, &l);
@@ -225,6 +228,12 @@ fn b6_backout(m: &Arc<Machine>, main: &Arc<Task>) {
             ww_acquire_fini(&t, &ctx);
         })
     };
+    // Wait until `cur` sleeps on L (a ghost read of the wait-for record, as the selftests
+    // wait with timeouts), then let `us` go while `cur` is raised to SCHED_FIFO 10.
+    while m.rec.with(|r| r.tasks[cur_task.id as usize].blocked_lock) != Some(l.uid) {
+        crate::model::sync::yield_now();
+    }
+    go.complete();
     sched_setscheduler(main, &cur_task, 10, 0);
     ww_mutex_unlock(main, &l);
     m.join(main, h_us);

@@ -22,14 +22,7 @@ fn run_rt(name: &str, engine: EngineKind, variants: VariantSet, seed: u64, max: 
 }
 
 fn found(name: &str, v: Variant, max: usize) -> Option<Property> {
-    // B6's window (between rt_mutex_setprio and the chain walk's re-queue) is a few steps
-    // of one CPU against another's whole lock call: PCT reaches it, uniform random rarely.
-    let engine = if v == Variant::RtWwBackoutQueued {
-        EngineKind::ShuttlePct { depth: 3 }
-    } else {
-        EngineKind::Shuttle
-    };
-    run_rt(name, engine, VariantSet::of(v), 1, max)
+    run_rt(name, EngineKind::Shuttle, VariantSet::of(v), 1, max)
         .found
         .map(|f| f.failure.property)
 }
