@@ -636,6 +636,7 @@ fn rt_mutex_cond_detect_deadlock(cur: &Task, waiter: Option<WId>, chwalk: Chainw
 /// `task_blocks_on_rt_mutex(lock, waiter, task, ww_ctx, chwalk, wake_q)` with wait_lock
 /// held (passed in `g`, dropped and re-taken around the chain walk). Returns the guard
 /// and 0, -EDEADLK (chain walk, ww early kill), or another ww error.
+#[allow(clippy::too_many_arguments)]
 fn task_blocks_on_rt_mutex<'a>(
     cur: &'a Arc<Task>,
     lock: &Base,
@@ -1127,6 +1128,7 @@ fn check_priorities_at_sleep(cur: &Task, lock: &Base) {
 
 /// `rt_mutex_slowlock_block(lock, ww_ctx, state, timeout, waiter, wake_q)` with wait_lock
 /// held; returns the guard and 0, -EINTR or the ww kill.
+#[allow(clippy::too_many_arguments)]
 fn rt_mutex_slowlock_block<'a>(
     cur: &'a Arc<Task>,
     lock: &Base,
