@@ -12,6 +12,12 @@ pub enum KConfig {
     /// blocked on a mutex stays on the runqueue as a donor and runs the owner instead of
     /// itself; it runs itself only once `blocked_on` is cleared or the owner is gone.
     ProxyExec,
+    /// CONFIG_PREEMPT_RT (mainline since v6.12): every mutex, and so every ww_mutex, is an
+    /// rt_mutex (kernel/locking/ww_rt_mutex.c on rtmutex.c: `ww::rt_mutex`, `ww::ww_rt`).
+    PreemptRt,
+    /// CONFIG_DEBUG_RT_MUTEXES: the rtmutex cmpxchg fast paths are off and every chain
+    /// walk with a waiter detects deadlocks (`rt_mutex_cond_detect_deadlock`).
+    DebugRtMutexes,
 }
 
 /// What the registry says about one option.
@@ -27,15 +33,34 @@ pub struct KConfigInfo {
 }
 
 /// Every modelled option, in `KConfig` order.
-pub static KCONFIGS: &[KConfigInfo] = &[KConfigInfo {
-    config: KConfig::ProxyExec,
-    name: "proxy-exec",
-    kconfig: "CONFIG_SCHED_PROXY_EXEC",
-    since: KernelVersion(6, 17),
-    description: "proxy execution: a woken task whose task->blocked_on still names a mutex with a \
-                  live owner other than itself does not run (it donates its time to the owner) \
-                  until blocked_on is cleared or the owner releases",
-}];
+pub static KCONFIGS: &[KConfigInfo] = &[
+    KConfigInfo {
+        config: KConfig::ProxyExec,
+        name: "proxy-exec",
+        kconfig: "CONFIG_SCHED_PROXY_EXEC",
+        since: KernelVersion(6, 17),
+        description: "proxy execution: a woken task whose task->blocked_on still names a mutex with a \
+                      live owner other than itself does not run (it donates its time to the owner) \
+                      until blocked_on is cleared or the owner releases",
+    },
+    KConfigInfo {
+        config: KConfig::PreemptRt,
+        name: "preempt-rt",
+        kconfig: "CONFIG_PREEMPT_RT",
+        since: KernelVersion(6, 12),
+        description: "PREEMPT_RT: ww_mutexes are rt_mutexes (priority-ordered waiter rbtree, \
+                      priority inheritance with the PI chain walk, the ww hooks of ww_rt_mutex.c); \
+                      plain rt_mutexes can be used by scenarios",
+    },
+    KConfigInfo {
+        config: KConfig::DebugRtMutexes,
+        name: "debug-rt-mutexes",
+        kconfig: "CONFIG_DEBUG_RT_MUTEXES",
+        since: KernelVersion(6, 12),
+        description: "rtmutex debugging: no cmpxchg fast paths, and deadlock detection in every \
+                      chain walk with a waiter (only meaningful with preempt-rt)",
+    },
+];
 
 impl KConfig {
     pub fn info(self) -> &'static KConfigInfo {

@@ -52,6 +52,8 @@ pub struct Machine {
     /// Task registry (weak: tasks point to the machine), to turn an owner word back into
     /// the task to wake, as the kernel does with `__mutex_owner()`.
     tasks: std::sync::Mutex<Vec<Weak<Task>>>,
+    /// PREEMPT_RT rtmutex and PI state of this execution (`ww::rt_mutex`).
+    pub rt: crate::ww::rt_mutex::RtWorld,
 }
 
 impl Machine {
@@ -78,6 +80,7 @@ impl Machine {
             next_task: AtomicU16::new(0),
             lasso: crate::model::progress::lasso_enabled(),
             tasks: std::sync::Mutex::new(Vec::new()),
+            rt: Default::default(),
         })
     }
 
@@ -107,6 +110,11 @@ impl Machine {
         let id = (owner_word >> 3).checked_sub(1)?;
         let tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         tasks.get(id).and_then(Weak::upgrade)
+    }
+
+    /// How many tasks this execution has created.
+    pub fn task_count(&self) -> usize {
+        self.next_task.load(Ordering::SeqCst) as usize
     }
 
     /// Every task of this execution that still exists (the scheduler's view, for the

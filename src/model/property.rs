@@ -92,6 +92,21 @@ pub enum Property {
     /// task blocked on, or cleared for, a mutex other than the one named; mutex.c's
     /// `WARN_ON(__get_task_blocked_on(current))` after an early kill).
     BlockedOn,
+    /// PREEMPT_RT: the rtmutex waiter rbtree / PI chain is corrupt (a waiter linked twice,
+    /// a lock's top waiter missing from its owner's `pi_waiters`, a waiter left linked after
+    /// the lock call returned), or a task's effective priority is not its normal priority
+    /// boosted by its top pi waiter (`rt_mutex_setprio`).
+    PiChain,
+    /// PREEMPT_RT: a task sleeps on an rt_mutex whose owner runs below the lock's top
+    /// waiter priority with no chain walk under way (priority inversion left unboosted).
+    PriorityInversion,
+    /// PREEMPT_RT: a plain (non-ww) `rt_mutex_lock` got -EDEADLK from the PI chain walk
+    /// (`rt_mutex_handle_deadlock`: "rtmutex deadlock detected", the task stops forever).
+    SpuriousEdeadlk,
+    /// PREEMPT_RT: a ww_mutex lock returned -EDEADLK without the ww bookkeeping
+    /// (`__ww_mutex_kill`: `contending_lock` recorded), so `ww_mutex_lock_slow` runs on
+    /// inconsistent state.
+    EdeadlkBookkeeping,
     /// The engine's own step bound was hit (last resort; a bounded-progress check should
     /// have fired first).
     StepLimit,
@@ -100,7 +115,7 @@ pub enum Property {
 }
 
 impl Property {
-    pub const ALL: [Property; 33] = [
+    pub const ALL: [Property; 37] = [
         Property::Deadlock,
         Property::Livelock,
         Property::MutualExclusion,
@@ -132,6 +147,10 @@ impl Property {
         Property::MigrateRefcount,
         Property::SvmEviction,
         Property::BlockedOn,
+        Property::PiChain,
+        Property::PriorityInversion,
+        Property::SpuriousEdeadlk,
+        Property::EdeadlkBookkeeping,
         Property::StepLimit,
         Property::ModelPanic,
     ];
@@ -169,6 +188,10 @@ impl Property {
             Property::MigrateRefcount => "migrate-refcount",
             Property::SvmEviction => "svm-eviction",
             Property::BlockedOn => "blocked-on",
+            Property::PiChain => "pi-chain",
+            Property::PriorityInversion => "priority-inversion",
+            Property::SpuriousEdeadlk => "spurious-edeadlk",
+            Property::EdeadlkBookkeeping => "edeadlk-bookkeeping",
             Property::StepLimit => "step-limit",
             Property::ModelPanic => "model-panic",
         }

@@ -234,11 +234,17 @@ pub fn wake_up_process(waker: &Task, p: &Task, why: &'static str) -> bool {
 #[derive(Default)]
 pub struct WakeQ {
     tasks: Vec<(Arc<Task>, &'static str)>,
+    /// Flushed by `wake_up_q` without `wake_q_init` (variant rt-wake-q-double-flush): the
+    /// head still points at the woken tasks' nodes.
+    stale: bool,
 }
 
 impl WakeQ {
     pub fn new() -> Self {
-        WakeQ { tasks: Vec::new() }
+        WakeQ {
+            tasks: Vec::new(),
+            stale: false,
+        }
     }
 
     /// `wake_q_add(head, task)` (`__wake_q_add`, kernel/sched/core.c): `smp_mb__before_atomic()`
@@ -266,9 +272,29 @@ impl WakeQ {
     /// `WRITE_ONCE(task->wake_q.next, NULL)` (it may be queued again from now on), then
     /// `wake_up_process()`, whose full barrier pairs with `wake_q_add`.
     pub fn wake_up_q(&mut self, waker: &Task) {
+        if self.stale {
+            waker.machine.fail(
+                crate::model::property::Property::UseAfterFree,
+                format!(
+                    "{} calls wake_up_q() on a wake_q it already flushed without wake_q_init(): \
+                     the head still points at the woken tasks, whose wake_q.next is NULL now \
+                     (double put_task_struct, then a NULL dereference)",
+                    crate::model::trace::cpu_name(waker.id)
+                ),
+            );
+        }
         for (t, why) in self.tasks.drain(..) {
             t.wake_q_queued.store(false, StdOrdering::SeqCst);
             wake_up_process(waker, &t, why);
         }
+    }
+
+    /// `wake_up_q(head)` *without* the `wake_q_init(head)` that must follow it when the
+    /// head is used again (894d1b3db41c's `task_blocks_on_rt_mutex`): a later flush of
+    /// the same head walks the stale list.
+    pub fn wake_up_q_no_init(&mut self, waker: &Task) {
+        let flushed = !self.tasks.is_empty();
+        self.wake_up_q(waker);
+        self.stale |= flushed;
     }
 }

@@ -148,6 +148,25 @@ pub enum Variant {
     /// B27: amdgpu_vm_pt_free drops a page table without taking it out of the VM's bulk
     /// move (the v5.19 drm-next merge fallout).
     VmPtFreeKeepsBulk,
+    /// B4, before 6467822b8cc9 (PREEMPT_RT): the PI chain walk keeps deadlock detection
+    /// through ww waiters, so a plain waiter's walk around a transient ww cycle runs into
+    /// `max_lock_depth` and gets -EDEADLK.
+    RtWwChainEdeadlk,
+    /// B5, before a055fcc132d4 / 02ea9fc96fe9 (PREEMPT_RT): the chain walk (and the early
+    /// `owner == task` check) return -EDEADLK to a ww waiter, bypassing the ww rules.
+    RtWwEdeadlk,
+    /// B6, before 37e8abff2beb (PREEMPT_RT): a ww early kill returns from
+    /// `task_blocks_on_rt_mutex` with the waiter still in the lock's rbtree.
+    RtWwBackoutQueued,
+    /// 894d1b3db41c before 82f9cc094975 (PREEMPT_RT): `task_blocks_on_rt_mutex` flushes the
+    /// wake_q under wait_lock without `wake_q_init`, and the final flush walks it again.
+    RtWakeQDoubleFlush,
+    /// Before 4a0779145781 (PREEMPT_RT): `task_blocks_on_rt_mutex` (before the chain walk)
+    /// and `rt_mutex_slowlock_block` (before schedule) drop wait_lock without flushing.
+    RtWakeQUnflushed,
+    /// Mutation (PREEMPT_RT): `task_blocks_on_rt_mutex` queues the new top waiter in the
+    /// owner's pi_waiters but does not call `rt_mutex_adjust_prio(owner)`.
+    RtNoBoost,
 }
 
 impl Serialize for Variant {
@@ -241,7 +260,7 @@ const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 const SHUTTLE_RANDOM: &[&str] = &["shuttle"];
 
 impl Variant {
-    pub const ALL: [Variant; 58] = [
+    pub const ALL: [Variant; 64] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -300,6 +319,12 @@ impl Variant {
         Variant::StressRetryNoTimeout,
         Variant::EvictWaitBusyUnlock,
         Variant::VmPtFreeKeepsBulk,
+        Variant::RtWwChainEdeadlk,
+        Variant::RtWwEdeadlk,
+        Variant::RtWwBackoutQueued,
+        Variant::RtWakeQDoubleFlush,
+        Variant::RtWakeQUnflushed,
+        Variant::RtNoBoost,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -1417,6 +1442,120 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["ttm-amdgpu-vm-fini"],
         engines: SHUTTLE_ONLY,
         property: Property::LruStructure,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtWwChainEdeadlk,
+        name: "rt-ww-chain-edeadlk",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "6467822b8cc9 (locking/rtmutex: Prevent spurious EDEADLK return caused by ww_mutexes)",
+        introduced_in: Some("5.15"),
+        fixed_in: Some("5.15"),
+        backports: &[
+            "PREEMPT_RT only (out-of-tree RT patches before v6.12): the ww_rt_mutex code and \
+             this fix came in the same v5.15 merge window",
+        ],
+        description: "B4: P1 holds plain A and ww_A and waits for ww_B, P2 holds ww_B and waits for ww_A, \
+         P3 waits for A. With deadlock detection on (CONFIG_DEBUG_RT_MUTEXES), P3's PI chain walk \
+         circles the transient ww cycle until max_lock_depth and P3 gets -EDEADLK: a plain \
+         rt_mutex_lock stops in rt_mutex_handle_deadlock",
+        scenarios: &["rt-b4-chain"],
+        engines: SHUTTLE_ONLY,
+        property: Property::SpuriousEdeadlk,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtWwEdeadlk,
+        name: "rt-ww-edeadlk",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "a055fcc132d4 (locking/rtmutex: Return success on deadlock for ww_mutex waiters) and \
+         02ea9fc96fe9 (locking/rtmutex: Squash self-deadlock check for ww_rt_mutex)",
+        introduced_in: Some("5.15"),
+        fixed_in: Some("5.16"),
+        backports: &["PREEMPT_RT only (out-of-tree RT patches before v6.12)"],
+        description: "B5: the PI chain walk of a ww waiter that closes a ww cycle (and the early \
+         owner == task check) returns -EDEADLK itself: ww_mutex_lock returns -EDEADLK without \
+         __ww_mutex_kill, so contending_lock is not recorded and the Wait-Die/Wound-Wait rules \
+         did not choose the victim (it can be the oldest context)",
+        scenarios: &["rt-b5-abba"],
+        engines: SHUTTLE_ONLY,
+        property: Property::EdeadlkBookkeeping,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtWwBackoutQueued,
+        name: "rt-ww-backout-queued",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "37e8abff2beb (locking/rtmutex: Dequeue waiter on ww_mutex deadlock)",
+        introduced_in: Some("5.15"),
+        fixed_in: Some("5.15"),
+        backports: &["PREEMPT_RT only (out-of-tree RT patches before v6.12)"],
+        description: "B6: the Wait-Die early kill in __ww_mutex_add_waiter returns from \
+         task_blocks_on_rt_mutex with the waiter still queued; when it is the top waiter \
+         (its context was outranked by a waiter whose task was just boosted, before the chain \
+         walk re-queued that waiter), remove_waiter re-adds the lock's previous top waiter to \
+         the owner's pi_waiters, where it already is: rbtree corruption",
+        scenarios: &["rt-b6-backout"],
+        engines: SHUTTLE_ONLY,
+        property: Property::PiChain,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtWakeQDoubleFlush,
+        name: "rt-wake-q-double-flush",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "82f9cc094975 (locking: rtmutex: Fix wake_q logic in task_blocks_on_rt_mutex)",
+        introduced_in: Some("6.13"),
+        fixed_in: Some("6.13"),
+        backports: &[
+            "6.12.y: 894d1b3db41c came in 6.12.95 with this fix (7de33483ed6d in the same queue)",
+        ],
+        description: "894d1b3db41c's task_blocks_on_rt_mutex calls wake_up_q() right after \
+         __ww_mutex_add_waiter, under wait_lock and without wake_q_init(); rt_mutex_slowlock's \
+         final flush walks the same head again: double put_task_struct, NULL dereference",
+        scenarios: &["rt-abba-ww"],
+        engines: SHUTTLE_ONLY,
+        property: Property::UseAfterFree,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtWakeQUnflushed,
+        name: "rt-wake-q-unflushed",
+        kind: VariantKind::Historical,
+        area: "ww",
+        kernel_fix: "4a0779145781 (locking/rtmutex: Make sure we wake anything on the wake_q when we \
+         release the lock->wait_lock)",
+        introduced_in: Some("6.13"),
+        fixed_in: Some("6.13"),
+        backports: &["6.12.y: 37a95b776402 / fb45361ffc48 (6.12.96)"],
+        description: "task_blocks_on_rt_mutex (before rt_mutex_adjust_prio_chain) and \
+         rt_mutex_slowlock_block (before rt_mutex_schedule) drop wait_lock without flushing the \
+         wake_q, so a die/wound wakeup queued by __ww_mutex_add_waiter waits until this task \
+         itself gets the lock: lost wakeup -> deadlock (the boot hangs Bert Karwatzki bisected)",
+        scenarios: &["rt-abba-ww"],
+        engines: SHUTTLE_ONLY,
+        property: Property::Deadlock,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::RtNoBoost,
+        name: "rt-no-boost",
+        kind: VariantKind::Mutation,
+        area: "ww",
+        kernel_fix: "none: a mutation. task_blocks_on_rt_mutex has boosted the owner (rt_mutex_adjust_prio) \
+         since the PI rework of v2.6.18",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "the new top waiter goes into the owner's pi_waiters tree, but the owner's prio is not \
+         recomputed: a FIFO waiter sleeps while the lock's owner runs at its own lower priority",
+        scenarios: &["rt-pi-chain"],
+        engines: SHUTTLE_ONLY,
+        property: Property::PriorityInversion,
         removes: &[],
     },
 ];

@@ -9,6 +9,7 @@ pub mod exec;
 pub mod file;
 pub mod findings;
 pub mod probe;
+pub mod rt;
 pub mod selftest;
 pub mod svm;
 pub mod ttm;
@@ -81,6 +82,7 @@ pub fn all() -> Vec<Scenario> {
     designs::register(&mut out);
     svm::register(&mut out);
     catalogue::register(&mut out);
+    rt::register(&mut out);
     out
 }
 

@@ -304,8 +304,12 @@ fn ww_mutex_lock_state(
     if !ealready {
         lockdep_ww::mutex_acquire(cur, lock, ctx.map(|c| &**c), false);
     }
-    let debug_build = cur.machine.opts.inject_edeadlk;
-    let mut ret = if !debug_build && lock.__mutex_trylock_fast(cur) {
+    // CONFIG_PREEMPT_RT: ww_rt_mutex.c (no deadlock injection there).
+    let rt = crate::ww::rt_mutex::preempt_rt(&cur.machine);
+    let debug_build = cur.machine.opts.inject_edeadlk && !rt;
+    let mut ret = if rt {
+        crate::ww::ww_rt::__ww_rt_mutex_lock(cur, lock, ctx, state)
+    } else if !debug_build && lock.__mutex_trylock_fast(cur) {
         if let Some(ctx) = ctx {
             ww_mutex_set_context_fastpath(cur, lock, ctx);
         }
@@ -412,10 +416,19 @@ pub fn ww_mutex_trylock(cur: &Arc<Task>, lock: &WwMutex, ctx: Option<&Arc<WwAcqu
     {
         ctx.wounded.store(false, Ordering::Relaxed);
     }
-    let ok = lock.__mutex_trylock(cur);
+    let rt = crate::ww::rt_mutex::preempt_rt(&cur.machine);
+    let ok = if rt {
+        crate::ww::ww_rt::trylock(cur, lock)
+    } else {
+        lock.__mutex_trylock(cur)
+    };
     if ok {
         if let Some(ctx) = ctx {
-            ww_mutex_set_context_fastpath(cur, lock, ctx);
+            if rt {
+                crate::ww::ww_rt::ww_mutex_set_context_fastpath(cur, lock, ctx);
+            } else {
+                ww_mutex_set_context_fastpath(cur, lock, ctx);
+            }
         }
         // `mutex_acquire_nest(&ww->base.dep_map, 0, 1, &ww_ctx->dep_map)` /
         // `mutex_trylock`'s `mutex_acquire(.., 0, 1, ..)`: a trylock, never checked.
@@ -467,7 +480,7 @@ pub fn ww_mutex_unlock(cur: &Arc<Task>, lock: &WwMutex) {
     });
     ghost_release(cur, lock, "ww_mutex_unlock");
     __ww_mutex_unlock(cur, lock);
-    lock.mutex_unlock(cur);
+    base_unlock(cur, lock);
 }
 
 /// `mutex_unlock(&ww->base)`: the wrong unlock function for a ww_mutex (leaves ww->ctx
@@ -479,7 +492,16 @@ pub fn mutex_unlock(cur: &Arc<Task>, lock: &WwMutex) {
         ctx: None,
     });
     ghost_release(cur, lock, "mutex_unlock");
-    lock.mutex_unlock(cur);
+    base_unlock(cur, lock);
+}
+
+/// The base mutex's unlock: `mutex_unlock`, or on PREEMPT_RT `__rt_mutex_unlock`.
+fn base_unlock(cur: &Arc<Task>, lock: &WwMutex) {
+    if crate::ww::rt_mutex::preempt_rt(&cur.machine) {
+        crate::ww::ww_rt::unlock(cur, lock);
+    } else {
+        lock.mutex_unlock(cur);
+    }
 }
 
 /// `ww_mutex_is_locked(lock)`: an owner task exists (flags ignored; says nothing of ctx).

@@ -6,6 +6,8 @@ pub mod exec;
 pub mod lock;
 pub mod lockdep_ww;
 pub mod mutex;
+pub mod rt_mutex;
+pub mod ww_rt;
 
 pub use ctx::{Algo, WwAcquireCtx, WwClass, ww_acquire_done, ww_acquire_fini, ww_acquire_init};
 pub use exec::{DRM_EXEC_IGNORE_DUPLICATES, DRM_EXEC_INTERRUPTIBLE_WAIT, DrmExec, GemObject};

@@ -232,3 +232,11 @@ fn injected_failures_are_enumerated_as_plans_and_replay() {
     assert_eq!(again.failure, f.failure);
     assert_eq!(again.injected, f.injected);
 }
+
+/// PREEMPT_RT: the ww_rt_mutex ABBA (both algorithms) is exhausted clean at preemption
+/// bound 1 (kept small: the rtmutex path has the wait_lock and two pi_locks per block).
+#[test]
+fn rt_abba_bound1() {
+    assert_exhausted_clean("rt-abba-wd", 1, 300);
+    assert_exhausted_clean("rt-abba-ww", 1, 300);
+}

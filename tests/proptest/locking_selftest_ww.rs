@@ -18,13 +18,15 @@
 //! with `mutex_release` on its dep_map, ...) become the nearest real interleaving with a
 //! second task; each says how.
 
-use crate::harness::run_model;
+use crate::harness::run_model_with;
 use std::sync::Mutex as StdMutex;
 use ttm_model::model::completion::Completion;
+use ttm_model::model::config::{KConfig, KernelConfig};
 use ttm_model::model::lockdep::LockKind;
 use ttm_model::model::sync::Arc;
 use ttm_model::model::trace::{EALREADY, EDEADLK};
 use ttm_model::model::{Machine, ModelFailure, Property, Task};
+use ttm_model::model::{Options, VariantSet};
 use ttm_model::ww::{
     Algo, WwAcquireCtx, WwClass, WwMutex, mutex_unlock, ww_acquire_done, ww_acquire_fini,
     ww_acquire_init, ww_mutex_lock, ww_mutex_lock_slow, ww_mutex_trylock, ww_mutex_unlock,
@@ -77,15 +79,42 @@ struct Verdict {
 
 /// `dotest(testcase_fn, expected, LOCKTYPE_WW)`. `expect` for FAILURE: the property of
 /// the first WARN and a word of its message.
+///
+/// Every case runs twice: on the default configuration and with CONFIG_PREEMPT_RT (the
+/// ww_mutex is an rt_mutex: `ww::ww_rt`), with the same expectations — the verdicts come
+/// from lockdep and DEBUG_WW_MUTEXES, which ww_rt_mutex.c shares with mutex.c.
 fn dotest(
     name: &str,
     expected: bool,
     expect: Option<(Property, &str)>,
     body: impl Fn(&W) + Send + Sync + 'static,
 ) {
+    let body = Arc::new(body);
+    for config in [KernelConfig::NONE, KernelConfig::of(KConfig::PreemptRt)] {
+        let b = Arc::clone(&body);
+        let label = if config.is_empty() {
+            name.to_string()
+        } else {
+            format!("{name} (preempt-rt)")
+        };
+        dotest_config(&label, expected, expect, config, move |w| b(w));
+    }
+}
+
+fn dotest_config(
+    name: &str,
+    expected: bool,
+    expect: Option<(Property, &str)>,
+    config: KernelConfig,
+    body: impl Fn(&W) + Send + Sync + 'static,
+) {
     let out: Arc<StdMutex<Verdict>> = Arc::new(StdMutex::new(Verdict::default()));
     let sink = Arc::clone(&out);
-    let run = run_model(move |m, t| {
+    let opts = Options {
+        config,
+        ..Options::default()
+    };
+    let run = run_model_with(VariantSet::NONE, opts, move |m, t| {
         let class = WwClass::new("ww_lockdep", Algo::WaitDie, 0);
         let w = W {
             m: Arc::clone(m),
@@ -320,12 +349,18 @@ fn ww_test_object_unlock_twice() {
 /// real unbalance, `o` released with `mutex_unlock()` and taken again under `t`, is
 /// flagged by the neighbouring check of `ww_mutex_lock_acquired`
 /// (`DEBUG_LOCKS_WARN_ON(ww->ctx)`): same verdict, the check next door.
+///
+/// Default configuration only: on PREEMPT_RT `__ww_rt_mutex_lock` compares `ww->ctx` with
+/// the context *before* trying the lock, so the stale pointer makes the relock return
+/// -EALREADY without taking `o` (the model's `ealready-misuse`), where mutex.c's fast path
+/// takes the lock first and DEBUG_WW_MUTEXES warns. Shown by the `_rt` test below.
 #[test]
 fn ww_test_object_lock_unbalanced() {
-    dotest(
+    dotest_config(
         "ww_test_object_lock_unbalanced",
         FAILURE,
         Some((Property::ClientProtocol, "ww->ctx still set")),
+        KernelConfig::NONE,
         |w| {
             let t = w.wwai();
             w.wwl(&w.o, &t);
@@ -333,6 +368,25 @@ fn ww_test_object_lock_unbalanced() {
             w.wwl(&w.o, &t);
         },
     );
+}
+
+/// The same misuse on PREEMPT_RT: -EALREADY for a lock nobody holds.
+#[test]
+fn ww_test_object_lock_unbalanced_rt() {
+    let opts = Options {
+        config: KernelConfig::of(KConfig::PreemptRt),
+        ..Options::default()
+    };
+    let run = run_model_with(VariantSet::NONE, opts, |m, t| {
+        let class = WwClass::new("ww_lockdep", Algo::WaitDie, 0);
+        let o = WwMutex::new(m, "o", &class);
+        let ctx = ww_acquire_init(t, &class);
+        ww_mutex_lock(t, &o, Some(&ctx));
+        mutex_unlock(t, &o);
+        ww_mutex_lock(t, &o, Some(&ctx));
+    });
+    let f = run.failure.expect("a failure");
+    assert_eq!(f.property, Property::EalreadyMisuse, "{f}");
 }
 
 /// `ww_test_object_lock_stale_context`: the kernel pokes `o.ctx = &t2`. Real

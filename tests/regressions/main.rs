@@ -34,6 +34,43 @@ const CLEAN_EXECUTIONS: usize = 2_000;
 /// kernel's behaviour (e.g. a WARN and the mainline code that turns it into a hang); the
 /// entry is then checked with all of them on, and clean with all of them off.
 const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
+    // PREEMPT_RT (the scenarios carry CONFIG_PREEMPT_RT in their options).
+    (
+        "rt-b4-chain--rt-ww-chain-edeadlk",
+        "rt-b4-chain",
+        "rt-ww-chain-edeadlk",
+        "spurious-edeadlk",
+    ),
+    (
+        "rt-b5-abba--rt-ww-edeadlk",
+        "rt-b5-abba",
+        "rt-ww-edeadlk",
+        "edeadlk-bookkeeping",
+    ),
+    (
+        "rt-b6-backout--rt-ww-backout-queued",
+        "rt-b6-backout",
+        "rt-ww-backout-queued",
+        "pi-chain",
+    ),
+    (
+        "rt-abba-ww--rt-wake-q-double-flush",
+        "rt-abba-ww",
+        "rt-wake-q-double-flush",
+        "use-after-free",
+    ),
+    (
+        "rt-abba-ww--rt-wake-q-unflushed",
+        "rt-abba-ww",
+        "rt-wake-q-unflushed",
+        "deadlock",
+    ),
+    (
+        "rt-pi-chain--rt-no-boost",
+        "rt-pi-chain",
+        "rt-no-boost",
+        "priority-inversion",
+    ),
     (
         "b3-stress-retry-no-timeout",
         "stress-inorder-deadline-wd",

@@ -413,6 +413,7 @@ mod catalogue;
 mod designs;
 mod lasso;
 mod machine;
+mod rt;
 mod svm_divergences;
 mod svm_inject;
 mod ttm_inject;
