@@ -10,6 +10,7 @@ pub mod findings;
 pub mod probe;
 pub mod selftest;
 pub mod svm;
+pub mod svm_designs;
 pub mod ttm;
 pub mod ttm_more;
 pub mod ttm_warn;
@@ -79,6 +80,7 @@ pub fn all() -> Vec<Scenario> {
     ttm::register(&mut out);
     designs::register(&mut out);
     svm::register(&mut out);
+    svm_designs::register(&mut out);
     out
 }
 
@@ -94,7 +96,9 @@ pub fn default_set() -> Vec<Scenario> {
     all()
         .into_iter()
         .filter(|s| {
-            !s.name.contains("broken-client") && designs::expected_violation(&s.name).is_none()
+            !s.name.contains("broken-client")
+                && designs::expected_violation(&s.name).is_none()
+                && svm_designs::expected_violation(&s.name).is_none()
         })
         .collect()
 }
