@@ -168,7 +168,9 @@ pub fn workload(shape: Shape) -> Scenario {
             let ttm = TtmBacking::new(m, VRAM as u64);
             let cfg = SvmConfig {
                 vas: 6,
-                vram_pages: VRAM,
+                // Device pages to spare: TTM's VRAM manager (VRAM pages) is the gate; a
+                // released allocation's pages come back only once its VRAM is free.
+                vram_pages: 3 * VRAM,
                 driver: if design == SvmDesign::AmdMigrateMutex {
                     Driver::Amd
                 } else {
@@ -188,7 +190,13 @@ pub fn workload(shape: Shape) -> Scenario {
             } else {
                 t.xe_bo_create_vram(main, &svm, 0, 0, 2).ok()
             };
-            let d = d.expect("setup: VRAM for va0..va1");
+            let Some(d) = d else {
+                // A failure injected into the set-up's BO creation: nothing to run.
+                if crate::model::fault::task_saw_injection(main) {
+                    return;
+                }
+                panic!("setup: VRAM for va0..va1");
+            };
             super::svm::setup_device_range(&svm, 0, 0, 2, 1, Some(d));
             for va in 2..6 {
                 super::svm::setup_system_page(&svm, va, 1, None);

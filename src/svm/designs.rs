@@ -266,6 +266,11 @@ pub struct VramManager {
     split: std::sync::Mutex<Vec<SplitAlloc>>,
     /// Fair alternation: the next eviction throws out SVM pages (else a BO).
     svm_turn: std::sync::atomic::AtomicBool,
+    /// Released allocations whose device pages are not back in the allocator yet.
+    pending: std::sync::Mutex<Vec<DevmemId>>,
+    /// Split allocations a [`VramManager::evict_svm_one`] is evicting (their pages stay
+    /// out of the allocator until it has checked the result).
+    evicting: std::sync::Mutex<Vec<DevmemId>>,
 }
 
 fn note(cur: &Arc<Task>, s: String) {
@@ -282,6 +287,8 @@ impl VramManager {
             dev: Arc::clone(&t.dev),
             split: Default::default(),
             svm_turn: Default::default(),
+            pending: Default::default(),
+            evicting: Default::default(),
         });
         if svm.design.set(Arc::clone(&m)).is_err() {
             panic!("svm design installed twice");
@@ -322,20 +329,66 @@ impl VramManager {
         })
     }
 
-    /// Credit back the pages of split allocations that were released since.
+    /// `devmem_release` of `d` (inside a step): its pages go back to the allocator at the
+    /// next [`VramManager::settle`] that finds its VRAM free. The model's `return_vram`
+    /// at release would let another allocation re-initialise the pages while the
+    /// evictor still checks them (its check reads the pfns where the kernel reads the
+    /// allocation's `detached` completion), and Xe's VRAM is only free once TTM freed
+    /// the BO's resource.
+    pub fn defer_return(&self, d: DevmemId) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(d);
+    }
+
+    /// Return the pages of released allocations whose VRAM is free, and credit back the
+    /// pages of split allocations that were returned.
     pub fn settle(&self, cur: &Arc<Task>, svm: &Svm) {
+        let ready: Vec<DevmemId> = {
+            let mut p = self.pending.lock().unwrap_or_else(|e| e.into_inner());
+            let ev = self.evicting.lock().unwrap_or_else(|e| e.into_inner());
+            let t = svm.ttm.as_ref().expect("TTM backing");
+            let (ready, keep): (Vec<DevmemId>, Vec<DevmemId>) =
+                p.iter().partition(|&&d| match t.bo_of(d) {
+                    Some(bo) => bo
+                        .f()
+                        .resource
+                        .is_none_or(|r| self.dev.res_mem(r) != TTM_PL_VRAM),
+                    None => !ev.contains(&d),
+                });
+            *p = keep;
+            ready
+        };
+        if !ready.is_empty() {
+            svm.with(|s| {
+                for d in ready {
+                    super::pagemap::return_vram(s, d);
+                }
+            });
+        }
+        // Never hold a std mutex across a model step (shuttle would hang on it).
+        let open: Vec<DevmemId> = {
+            let g = self.split.lock().unwrap_or_else(|e| e.into_inner());
+            g.iter().filter(|a| !a.credited).map(|a| a.d).collect()
+        };
+        let returned: Vec<DevmemId> = if open.is_empty() {
+            Vec::new()
+        } else {
+            svm.with(|s| {
+                open.into_iter()
+                    .filter(|&d| s.devmems[d].returned)
+                    .collect()
+            })
+        };
         let done: u64 = {
             let mut g = self.split.lock().unwrap_or_else(|e| e.into_inner());
-            svm.with(|s| {
-                let mut n = 0;
-                for a in g.iter_mut().filter(|a| !a.credited) {
-                    if s.devmems[a.d].returned {
-                        a.credited = true;
-                        n += a.pages;
-                    }
-                }
-                n
-            })
+            let mut n = 0;
+            for a in g.iter_mut().filter(|a| !a.credited && returned.contains(&a.d)) {
+                a.credited = true;
+                n += a.pages;
+            }
+            n
         };
         if done > 0 {
             self.dev
@@ -409,10 +462,18 @@ impl VramManager {
             format!("{}: evict SVM devmem{d} (split LRU, best effort)", cpu_name(cur.id)),
         );
         let ld = &svm.m.lockdep;
+        self.evicting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(d);
         ld.acquire(cur, VRAM_STALL, LockKind::Blocking { nest: false });
         let r = drm_pagemap_evict_to_ram(cur, svm, d);
         ld.release(cur, VRAM_STALL);
         devmem_put(cur, svm, d);
+        self.evicting
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|x| *x != d);
         self.settle(cur, svm);
         r == 0
     }
@@ -504,7 +565,10 @@ impl VramManager {
             SvmDesign::UnifiedLru
             | SvmDesign::IsolateOnAcquire
             | SvmDesign::SigbusOnFailure
-            | SvmDesign::AmdMigrateMutex => t.xe_bo_create_locked(cur, svm, dev, start, npages),
+            | SvmDesign::AmdMigrateMutex => {
+                self.settle(cur, svm);
+                t.xe_bo_create_locked(cur, svm, dev, start, npages)
+            }
             SvmDesign::SplitLru => {
                 let n = npages as u64;
                 self.split_make_room(cur, svm, None, |c| self.charge(c, n))?;
