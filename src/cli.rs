@@ -379,7 +379,7 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
         Pair::new(scenario, variant, source)
     };
     if args.variants.is_empty() {
-        let set = if named.is_empty() {
+        let set = if named.is_empty() && svm_design_pairs.is_empty() {
             scenario::default_set()
                 .into_iter()
                 .map(|s| (s, None))

@@ -322,6 +322,7 @@ impl VramManager {
             let cap = m.capacity.unwrap_or(u64::MAX);
             if m.usage + n <= cap {
                 m.usage += n;
+                m.external += n;
                 true
             } else {
                 false
@@ -391,8 +392,10 @@ impl VramManager {
             n
         };
         if done > 0 {
-            self.dev
-                .lru(cur, |lru| lru.man[TTM_PL_VRAM].usage -= done);
+            self.dev.lru(cur, |lru| {
+                lru.man[TTM_PL_VRAM].usage -= done;
+                lru.man[TTM_PL_VRAM].external -= done;
+            });
         }
     }
 
@@ -418,8 +421,10 @@ impl VramManager {
                 Ok(d)
             }
             Err(e) => {
-                self.dev
-                    .lru(cur, |lru| lru.man[TTM_PL_VRAM].usage -= npages as u64);
+                self.dev.lru(cur, |lru| {
+                    lru.man[TTM_PL_VRAM].usage -= npages as u64;
+                    lru.man[TTM_PL_VRAM].external -= npages as u64;
+                });
                 Err(e)
             }
         }
@@ -470,10 +475,12 @@ impl VramManager {
         let r = drm_pagemap_evict_to_ram(cur, svm, d);
         ld.release(cur, VRAM_STALL);
         devmem_put(cur, svm, d);
-        self.evicting
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|x| *x != d);
+        {
+            let mut ev = self.evicting.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(i) = ev.iter().position(|x| *x == d) {
+                ev.remove(i);
+            }
+        }
         self.settle(cur, svm);
         r == 0
     }
