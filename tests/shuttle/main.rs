@@ -412,6 +412,7 @@ fn proposals_remove_their_findings() {
 mod designs;
 mod lasso;
 mod machine;
+mod svm_designs;
 mod svm_divergences;
 mod svm_inject;
 mod ttm_inject;
