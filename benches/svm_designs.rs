@@ -268,14 +268,7 @@ const COLORS: [RGBColor; 6] = [
 ];
 
 /// One line per design (pins as given): x = CPUs (log2), y = `f(row)`.
-fn line_plot(
-    rows: &[Row],
-    pins: &str,
-    f: impl Fn(&Row) -> f64,
-    title: &str,
-    yl: &str,
-    out: &Path,
-) {
+fn line_plot(rows: &[Row], pins: &str, f: impl Fn(&Row) -> f64, title: &str, yl: &str, out: &Path) {
     let series: Vec<(SvmDesign, Vec<(f64, f64)>)> = SvmDesign::ALL
         .iter()
         .map(|d| {

@@ -29,8 +29,7 @@ use crate::svm::ttm_backing::{TtmBacking, gpu_fault};
 use crate::svm::*;
 use crate::walker::shrink::{Shrinker, XeShrinker, shrink_slab};
 use crate::walker::{
-    TTM_PL_SYSTEM, TTM_PL_VRAM, TtmBo, dma_resv_lock, dma_resv_trylock, dma_resv_unlock,
-    ttm_bo_put,
+    TTM_PL_SYSTEM, TTM_PL_VRAM, TtmBo, dma_resv_lock, dma_resv_trylock, dma_resv_unlock, ttm_bo_put,
 };
 use crate::ww::{ww_acquire_fini, ww_acquire_init};
 use std::time::Instant;
@@ -104,7 +103,10 @@ fn spawn(
 fn bo(main: &Arc<Task>, t: &TtmBacking, name: &str, pages: u64, mem: Option<usize>) -> Arc<TtmBo> {
     let b = t.dev.bo_create(main, name, pages, 0, None);
     if let Some(mem) = mem {
-        assert!(dma_resv_trylock(main, &t.dev, &b), "setup: {name} resv busy");
+        assert!(
+            dma_resv_trylock(main, &t.dev, &b),
+            "setup: {name} resv busy"
+        );
         t.dev.setup_place(main, &b, mem);
         dma_resv_unlock(main, &t.dev, &b);
     }

@@ -42,8 +42,8 @@ use crate::model::sync::Arc;
 use crate::model::task::Task;
 use crate::model::trace::{EBUSY, EDEADLK, ENOMEM, Ev, cpu_name};
 use crate::model::variants::Variant;
-use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
 use crate::walker::evict::{ttm_bo_evict, ttm_bo_validate};
+use crate::walker::iter::{OpCtx, WalkArg, ttm_lru_walk_for_evict};
 use crate::walker::{
     TTM_PL_VRAM, TtmBo, TtmDevice, dma_resv_locking_ctx, ttm_bo_handle_move_mem,
     ttm_resource_alloc, ttm_resource_free,
@@ -385,7 +385,10 @@ impl VramManager {
         let done: u64 = {
             let mut g = self.split.lock().unwrap_or_else(|e| e.into_inner());
             let mut n = 0;
-            for a in g.iter_mut().filter(|a| !a.credited && returned.contains(&a.d)) {
+            for a in g
+                .iter_mut()
+                .filter(|a| !a.credited && returned.contains(&a.d))
+            {
                 a.credited = true;
                 n += a.pages;
             }
@@ -464,7 +467,10 @@ impl VramManager {
         }
         note(
             cur,
-            format!("{}: evict SVM devmem{d} (split LRU, best effort)", cpu_name(cur.id)),
+            format!(
+                "{}: evict SVM devmem{d} (split LRU, best effort)",
+                cpu_name(cur.id)
+            ),
         );
         let ld = &svm.m.lockdep;
         self.evicting

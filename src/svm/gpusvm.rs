@@ -345,14 +345,14 @@ fn xe_drm_pagemap_populate_mm(
             Err(e) => return e,
         },
         (None, ttm) => match ttm {
-        Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
-            Ok(x) => x,
-            Err(e) => return e,
-        },
-        None => match devmem_alloc(svm, dev, start, npages) {
-            Ok(d) => (d, false),
-            Err(e) => return e,
-        },
+            Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
+                Ok(x) => x,
+                Err(e) => return e,
+            },
+            None => match devmem_alloc(svm, dev, start, npages) {
+                Ok(d) => (d, false),
+                Err(e) => return e,
+            },
         },
     };
     let err = drm_pagemap_migrate_to_devmem(cur, svm, d);

@@ -361,7 +361,10 @@ pub fn migrate_device_pfns(cur: &Arc<Task>, svm: &Svm, pfns: &[Pfn]) -> Vec<Mpfn
         if isolate && svm.with(|s| s.folios[p].locked.is_some()) {
             note(
                 cur,
-                format!("migrate_device_pfns: {} isolated by its holder, not seen", svm.name(p)),
+                format!(
+                    "migrate_device_pfns: {} isolated by its holder, not seen",
+                    svm.name(p)
+                ),
             );
             continue;
         }
@@ -500,7 +503,10 @@ pub fn migrate_pages(
                 if !folio_migrate_mapping(cur, svm, p, extra) {
                     src[i].migrate = false;
                 } else {
-                    svm.with(|s| s.meter.migrated(s_va(s, start, i, p), s.folios[d].is_device()));
+                    svm.with(|s| {
+                        s.meter
+                            .migrated(s_va(s, start, i, p), s.folios[d].is_device())
+                    });
                 }
             }
         }

@@ -39,8 +39,17 @@ fn sigbus_on_failure_gives_user_space_a_sigbus() {
             let f = o
                 .found
                 .unwrap_or_else(|| panic!("{name}: no SIGBUS in {} executions", o.executions));
-            assert_eq!(f.failure.property, Property::Expectation, "{name}: {}", f.failure);
-            assert!(f.failure.to_string().contains("VM_FAULT_SIGBUS"), "{}", f.failure);
+            assert_eq!(
+                f.failure.property,
+                Property::Expectation,
+                "{name}: {}",
+                f.failure
+            );
+            assert!(
+                f.failure.to_string().contains("VM_FAULT_SIGBUS"),
+                "{}",
+                f.failure
+            );
         }
     }
 }
@@ -61,8 +70,17 @@ fn watermark_stall_holding_a_lock_is_a_lock_cycle() {
         let f = o
             .found
             .unwrap_or_else(|| panic!("{name}: no lock-order in {} executions", o.executions));
-        assert_eq!(f.failure.property, Property::LockOrder, "{name}: {}", f.failure);
-        assert!(f.failure.to_string().contains("vram_stall"), "{}", f.failure);
+        assert_eq!(
+            f.failure.property,
+            Property::LockOrder,
+            "{name}: {}",
+            f.failure
+        );
+        assert!(
+            f.failure.to_string().contains("vram_stall"),
+            "{}",
+            f.failure
+        );
     }
 }
 
