@@ -396,7 +396,13 @@ pub fn migrate_device_pfns(cur: &Arc<Task>, svm: &Svm, pfns: &[Pfn]) -> Vec<Mpfn
 /// `refcount == 1 + extra` (-EAGAIN otherwise). On success the ghost check of the
 /// `migrate-refcount` property: every reference left must be the migrator's own or the
 /// fault-page reference of the task holding the page lock.
-fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bool {
+fn folio_migrate_mapping(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    p: Pfn,
+    extra: usize,
+    (dst, start, i): (Pfn, Option<Va>, usize),
+) -> bool {
     svm.with(|s| {
         let f = &s.folios[p].clone();
         let rc = f.refcount();
@@ -447,6 +453,10 @@ fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bo
                 ),
             );
         }
+        // Ghost: the design meters count the committed migration (same step).
+        let va = s_va(s, start, i, p);
+        let to_device = s.folios[dst].is_device();
+        s.meter.migrated(va, to_device);
         true
     })
 }
@@ -500,13 +510,8 @@ pub fn migrate_pages(
             }
             Some(p) => {
                 let extra = usize::from(fault_page == Some(p));
-                if !folio_migrate_mapping(cur, svm, p, extra) {
+                if !folio_migrate_mapping(cur, svm, p, extra, (d, start, i)) {
                     src[i].migrate = false;
-                } else {
-                    svm.with(|s| {
-                        s.meter
-                            .migrated(s_va(s, start, i, p), s.folios[d].is_device())
-                    });
                 }
             }
         }
