@@ -25,7 +25,9 @@ pub struct HuntArgs {
     #[arg(long = "scenario")]
     pub scenarios: Vec<String>,
     /// Shrinker design (docs/DESIGNS.md: callback-walker, guarded-iterator, next-candidate,
-    /// gem-lru-scan; repeatable): adds every `design-<NAME>-*` scenario.
+    /// gem-lru-scan; repeatable): adds every `design-<NAME>-*` scenario. SVM VRAM-manager
+    /// design (docs/SVM-DESIGNS.md: unified-lru, split-lru, isolate-on-acquire,
+    /// watermark-trylock, sigbus-on-failure, amd-migrate-mutex): every `svm-design-<NAME>-*`.
     #[arg(long = "design")]
     pub designs: Vec<String>,
     /// Scenario file (TOML, see scenarios/) to explore (repeatable); without --scenario
@@ -339,10 +341,26 @@ fn resolve_scenarios(
 pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
     let files = load_files(&args.scenario_files)?;
     let mut named = resolve_scenarios(&args.scenarios, &files)?;
+    // SVM VRAM-manager designs (docs/SVM-DESIGNS.md): `svm-design-<NAME>-*`; a scenario
+    // showing a design's violating rule runs with that rule's Design variant on.
+    let mut svm_design_pairs: Vec<(Scenario, Variant)> = Vec::new();
     for d in &args.designs {
+        if crate::svm::designs::SvmDesign::from_name(d).is_some() {
+            let prefix = format!("svm-design-{d}-");
+            for s in scenario::all()
+                .into_iter()
+                .filter(|s| s.name.starts_with(&prefix))
+            {
+                match scenario::svm_designs::rule_variant(&s.name) {
+                    Some(v) => svm_design_pairs.push((s, v)),
+                    None => named.push((s, None)),
+                }
+            }
+            continue;
+        }
         if crate::walker::designs::ShrinkDesign::from_name(d).is_none() {
             return Err(format!(
-                "unknown design '{d}' (callback-walker, guarded-iterator, next-candidate, gem-lru-scan)"
+                "unknown design '{d}' (shrinker: callback-walker, guarded-iterator, next-candidate, gem-lru-scan; SVM VRAM: unified-lru, split-lru, isolate-on-acquire, watermark-trylock, sigbus-on-failure, amd-migrate-mutex)"
             ));
         }
         let prefix = format!("design-{d}-");
@@ -365,7 +383,7 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
         Pair::new(scenario, variant, source)
     };
     if args.variants.is_empty() {
-        let set = if named.is_empty() {
+        let set = if named.is_empty() && svm_design_pairs.is_empty() {
             scenario::default_set()
                 .into_iter()
                 .map(|s| (s, None))
@@ -374,6 +392,11 @@ pub fn plan(args: &HuntArgs, engine: EngineKind) -> Result<Vec<Pair>, String> {
             named.clone()
         };
         pairs.extend(set.into_iter().map(|s| pair(s, None)));
+        pairs.extend(
+            svm_design_pairs
+                .into_iter()
+                .map(|(s, v)| Pair::new(s, Some(v), None)),
+        );
     } else {
         let mut variants = Vec::new();
         for v in &args.variants {

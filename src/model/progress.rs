@@ -140,6 +140,11 @@ fn mix(h: u64, v: u64) -> u64 {
 }
 
 impl ProgressState {
+    /// Events emitted in this execution so far (the design meters' CPU steps).
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
     fn task(&mut self, t: u16) -> &mut TaskProgress {
         let i = t as usize;
         if self.tasks.len() <= i {

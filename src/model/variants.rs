@@ -167,6 +167,12 @@ pub enum Variant {
     /// Mutation (PREEMPT_RT): `task_blocks_on_rt_mutex` queues the new top waiter in the
     /// owner's pi_waiters but does not call `rt_mutex_adjust_prio(owner)`.
     RtNoBoost,
+    /// Design (issue 15, `svm::designs` sigbus-on-failure): a CPU fault whose migration
+    /// to RAM fails on a foreign page reference gives up with SIGBUS instead of refaulting.
+    SvmSigbusOnFailure,
+    /// Design (issue 15, `svm::designs` watermark-trylock, broken sub-case): the GPU
+    /// fault's VRAM allocation stalls while holding the GPU SVM notifier lock.
+    SvmStallHoldingLock,
 }
 
 impl Serialize for Variant {
@@ -260,7 +266,7 @@ const PCT_LOOM: &[&str] = &["loom", "shuttle-pct"];
 const SHUTTLE_RANDOM: &[&str] = &["shuttle"];
 
 impl Variant {
-    pub const ALL: [Variant; 64] = [
+    pub const ALL: [Variant; 66] = [
         Variant::FastpathNoMb,
         Variant::WakeQUnflushed,
         Variant::FifoWaiters,
@@ -325,6 +331,8 @@ impl Variant {
         Variant::RtWakeQDoubleFlush,
         Variant::RtWakeQUnflushed,
         Variant::RtNoBoost,
+        Variant::SvmSigbusOnFailure,
+        Variant::SvmStallHoldingLock,
     ];
 
     pub const fn bit(self) -> u128 {
@@ -1556,6 +1564,45 @@ pub static REGISTRY: &[VariantInfo] = &[
         scenarios: &["rt-pi-chain"],
         engines: SHUTTLE_ONLY,
         property: Property::PriorityInversion,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::SvmSigbusOnFailure,
+        name: "svm-sigbus-on-failure",
+        kind: VariantKind::Design,
+        area: "design",
+        kernel_fix: "suggested in the Aug-Sep 2024 dri-devel SVM thread (spec svm_shrinker.md §7): give up \
+         and let user space see a fault when a page stays pinned; mainline refaults (do_swap_page returns 0)",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "SVM VRAM design sigbus-on-failure (docs/SVM-DESIGNS.md): a CPU fault whose migration \
+         back to RAM fails because a temporary reference (a migration collect reference, a GUP-like pin) \
+         keeps the fault page gives up and the task gets SIGBUS, for a page that a refault would have \
+         brought back",
+        scenarios: &["svm-design-sigbus-on-failure-2"],
+        engines: ALL_ENGINES,
+        property: Property::Expectation,
+        removes: &[],
+    },
+    VariantInfo {
+        variant: Variant::SvmStallHoldingLock,
+        name: "svm-stall-holding-lock",
+        kind: VariantKind::Design,
+        area: "design",
+        kernel_fix: "the rule of the Aug 2024 thread (Thomas/Sima, 29 Aug): a fault may stall in the \
+         allocator only while holding no locks; this variant breaks it",
+        introduced_in: None,
+        fixed_in: None,
+        backports: &[],
+        description: "SVM VRAM design watermark-trylock, broken: the GPU fault's VRAM allocation stalls \
+         (waits for SVM eviction to free VRAM) while holding gpusvm->notifier_lock, which every SVM \
+         eviction takes in its mmu notifier invalidation: notifier_lock -> vram_stall against \
+         vram_stall -> notifier_lock",
+        scenarios: &["svm-design-watermark-trylock-stall-locked-2"],
+        // Loom exhausts preemption bound 1 on the 2-CPU shape without reaching the cycle.
+        engines: &["shuttle", "shuttle-pct"],
+        property: Property::LockOrder,
         removes: &[],
     },
 ];

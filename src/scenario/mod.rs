@@ -12,6 +12,7 @@ pub mod probe;
 pub mod rt;
 pub mod selftest;
 pub mod svm;
+pub mod svm_designs;
 pub mod ttm;
 pub mod ttm_more;
 pub mod ttm_warn;
@@ -83,6 +84,7 @@ pub fn all() -> Vec<Scenario> {
     svm::register(&mut out);
     catalogue::register(&mut out);
     rt::register(&mut out);
+    svm_designs::register(&mut out);
     out
 }
 
@@ -98,7 +100,9 @@ pub fn default_set() -> Vec<Scenario> {
     all()
         .into_iter()
         .filter(|s| {
-            !s.name.contains("broken-client") && designs::expected_violation(&s.name).is_none()
+            !s.name.contains("broken-client")
+                && designs::expected_violation(&s.name).is_none()
+                && svm_designs::expected_violation(&s.name).is_none()
         })
         .collect()
 }

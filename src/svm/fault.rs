@@ -240,13 +240,21 @@ pub fn do_swap_page(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
 
 /// `page_pgmap(page)->ops->migrate_to_ram(vmf)`: the driver of the page's device.
 pub fn migrate_to_ram(cur: &Arc<Task>, svm: &Svm, va: Va, p: Pfn) -> i32 {
-    svm.with(|s| s.in_migrate_to_ram.push(cur.id));
+    let before = svm.with(|s| {
+        s.in_migrate_to_ram.push(cur.id);
+        s.meter.ref_failures
+    });
     let r = match svm.cfg.driver {
         Driver::Xe => super::ttm_backing::xe_migrate_to_ram(cur, svm, va, p),
         Driver::Amd => super::ttm_backing::svm_migrate_to_ram(cur, svm, va, p),
     };
     svm.with(|s| s.in_migrate_to_ram.retain(|t| *t != cur.id));
-    r
+    // A `svm-design-*` scenario's VRAM manager sees how the migration ended (design
+    // sigbus-on-failure: a fault page kept by a foreign reference is a SIGBUS).
+    match svm.design.get() {
+        Some(m) => m.after_migrate_to_ram(cur, svm, va, p, before, r),
+        None => r,
+    }
 }
 
 /// One reported entry of `hmm_range_fault`.

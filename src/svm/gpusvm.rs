@@ -333,15 +333,26 @@ fn xe_drm_pagemap_populate_mm(
     if let Some(e) = fault::should_fail(cur, site::DEVMEM_ALLOC, obj) {
         return e;
     }
-    // bo = xe_bo_create_locked(...): the resv stays held across the migration.
-    let (d, took) = match &svm.ttm {
-        Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
+    // bo = xe_bo_create_locked(...): the resv stays held across the migration. A
+    // `svm-design-*` scenario's VRAM manager allocates instead (svm::designs).
+    let hooked = svm
+        .design
+        .get()
+        .map(|m| m.alloc_for_fault(cur, svm, dev, start, npages));
+    let (d, took) = match (hooked, &svm.ttm) {
+        (Some(r), _) => match r {
             Ok(x) => x,
             Err(e) => return e,
         },
-        None => match devmem_alloc(svm, dev, start, npages) {
-            Ok(d) => (d, false),
-            Err(e) => return e,
+        (None, ttm) => match ttm {
+            Some(t) => match t.xe_bo_create_locked(cur, svm, dev, start, npages) {
+                Ok(x) => x,
+                Err(e) => return e,
+            },
+            None => match devmem_alloc(svm, dev, start, npages) {
+                Ok(d) => (d, false),
+                Err(e) => return e,
+            },
         },
     };
     let err = drm_pagemap_migrate_to_devmem(cur, svm, d);
@@ -445,6 +456,7 @@ pub fn xe_svm_handle_pagefault(
                 "xe_svm_handle_pagefault retry",
                 &[("migrate_try_count", migrate_try as u64)],
             );
+            s.meter.gpu_fault_passes += 1;
             (start..start + npages)
                 .all(|v| matches!(s.ptes[v], Pte::Device(p) if s.folios[p].dev() == Some(dev)))
         });

@@ -290,7 +290,11 @@ pub fn migrate_device_unmap(
         if svm.with(|s| s.folios[p].mapcount > 0) {
             try_to_migrate(cur, svm, p);
         }
-        if !svm.with(|s| migrate_vma_check_page(s, p, fault_page)) {
+        if !svm.with(|s| {
+            let ok = migrate_vma_check_page(s, p, fault_page);
+            s.meter.ref_failures += u64::from(!ok);
+            ok
+        }) {
             note(
                 cur,
                 format!(
@@ -347,7 +351,23 @@ pub fn migrate_device_pfns(cur: &Arc<Task>, svm: &Svm, pfns: &[Pfn]) -> Vec<Mpfn
         ctx: None,
     });
     let mut src = vec![Mpfn::default(); pfns.len()];
+    let isolate = svm
+        .design
+        .get()
+        .is_some_and(|d| d.design == super::designs::SvmDesign::IsolateOnAcquire);
     for (i, &p) in pfns.iter().enumerate() {
+        // Design isolate-on-acquire: a page its owner holds (locked) is off the LRU, so
+        // the evictor never sees it and takes no reference on it.
+        if isolate && svm.with(|s| s.folios[p].locked.is_some()) {
+            note(
+                cur,
+                format!(
+                    "migrate_device_pfns: {} isolated by its holder, not seen",
+                    svm.name(p)
+                ),
+            );
+            continue;
+        }
         if !folio_try_get(cur, svm, p, RefKind::Collect) {
             continue;
         }
@@ -376,9 +396,15 @@ pub fn migrate_device_pfns(cur: &Arc<Task>, svm: &Svm, pfns: &[Pfn]) -> Vec<Mpfn
 /// `refcount == 1 + extra` (-EAGAIN otherwise). On success the ghost check of the
 /// `migrate-refcount` property: every reference left must be the migrator's own or the
 /// fault-page reference of the task holding the page lock.
-fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bool {
+fn folio_migrate_mapping(
+    cur: &Arc<Task>,
+    svm: &Svm,
+    p: Pfn,
+    extra: usize,
+    (dst, start, i): (Pfn, Option<Va>, usize),
+) -> bool {
     svm.with(|s| {
-        let f = &s.folios[p];
+        let f = &s.folios[p].clone();
         let rc = f.refcount();
         let ok = if svm.variant(Variant::LenientCommit) {
             // The unmap-time formula (zone-device +1) reused at commit.
@@ -387,6 +413,7 @@ fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bo
             rc == 1 + extra
         };
         if !ok {
+            s.meter.ref_failures += 1;
             let others: Vec<String> = f
                 .refs
                 .iter()
@@ -426,6 +453,10 @@ fn folio_migrate_mapping(cur: &Arc<Task>, svm: &Svm, p: Pfn, extra: usize) -> bo
                 ),
             );
         }
+        // Ghost: the design meters count the committed migration (same step).
+        let va = s_va(s, start, i, p);
+        let to_device = s.folios[dst].is_device();
+        s.meter.migrated(va, to_device);
         true
     })
 }
@@ -479,11 +510,20 @@ pub fn migrate_pages(
             }
             Some(p) => {
                 let extra = usize::from(fault_page == Some(p));
-                if !folio_migrate_mapping(cur, svm, p, extra) {
+                if !folio_migrate_mapping(cur, svm, p, extra, (d, start, i)) {
                     src[i].migrate = false;
                 }
             }
         }
+    }
+}
+
+/// The virtual page of entry `i` (migrate_vma) or of the migration entry for `p`
+/// (migrate_device_pages: no VMA) — for the design meters only.
+fn s_va(s: &SvmState, start: Option<Va>, i: usize, p: Pfn) -> Option<Va> {
+    match start {
+        Some(st) => Some(st + i),
+        None => s.ptes.iter().position(|e| *e == Pte::Migration(p)),
     }
 }
 

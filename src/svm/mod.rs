@@ -28,6 +28,7 @@
 //! PTE so that other PTL users wait, exactly as in the kernel, while lock-free actors
 //! (`migrate_device_pfns`, `put_page`) interleave with them.
 
+pub mod designs;
 pub mod fault;
 pub mod gpusvm;
 pub mod lasso;

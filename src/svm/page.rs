@@ -57,6 +57,9 @@ pub enum RefKind {
     Isolate,
     /// `do_swap_page`'s `get_page` around `migrate_to_ram`.
     Fault,
+    /// A short-lived foreign reference: a GUP-like pin or a speculative pfn-walker
+    /// `folio_try_get` (the `svm-design-*-pin` scenarios' option).
+    Pin,
 }
 
 impl RefKind {
@@ -67,6 +70,7 @@ impl RefKind {
             RefKind::Collect => "migration collect",
             RefKind::Isolate => "LRU isolation",
             RefKind::Fault => "do_swap_page get_page",
+            RefKind::Pin => "GUP-like pin",
         }
     }
 }
@@ -207,6 +211,9 @@ pub struct SvmState {
     pub invalidating: Vec<u32>,
     /// Ghost: tasks currently inside `migrate_to_ram` from `do_swap_page`.
     pub in_migrate_to_ram: Vec<u16>,
+    /// Ghost counters of the SVM VRAM-manager designs' measured outcomes (`svm::designs`;
+    /// counted always, read only by the design scenarios).
+    pub meter: super::designs::Meter,
 }
 
 /// The SVM world of one execution.
@@ -239,6 +246,9 @@ pub struct Svm {
     pub mm_users: std::sync::atomic::AtomicU32,
     /// Ghost resources naming CPUs (a flush waits for a CPU to become available).
     cpu_ghosts: std::sync::Mutex<Vec<(u16, usize)>>,
+    /// The SVM VRAM-manager design of a `svm-design-<NAME>-*` scenario (`svm::designs`);
+    /// unset everywhere else, which is mainline Xe (unified LRU) with no hook active.
+    pub design: std::sync::OnceLock<Arc<super::designs::VramManager>>,
 }
 
 impl Svm {
@@ -290,6 +300,7 @@ impl Svm {
             ttm,
             mm_users: std::sync::atomic::AtomicU32::new(1),
             cpu_ghosts: Default::default(),
+            design: std::sync::OnceLock::new(),
         })
     }
 

@@ -200,7 +200,12 @@ pub fn devmem_release(svm: &Svm, s: &mut SvmState, cur: &Arc<Task>, d: DevmemId)
         );
     }
     cur.event(|| Ev::Note(format!("devmem_release(devmem{d})")));
-    return_vram(s, d);
+    // A `svm-design-*` scenario's VRAM manager returns the pages when their VRAM is free
+    // (the BO's resource left VRAM; a split allocation once no eviction looks at it).
+    match svm.design.get() {
+        Some(m) => m.defer_return(d),
+        None => return_vram(s, d),
+    }
     if svm.ttm.is_some() {
         s.deferred_bo_put.push(d);
     }

@@ -245,16 +245,19 @@ impl TtmDevice {
                 capacity: None,
                 usage: 0,
                 use_tt: true,
+                external: 0,
             },
             Manager {
                 capacity: cfg.tt_pages,
                 usage: 0,
                 use_tt: true,
+                external: 0,
             },
             Manager {
                 capacity: Some(cfg.vram_pages),
                 usage: 0,
                 use_tt: false,
+                external: 0,
             },
         ];
         Arc::new(TtmDevice {

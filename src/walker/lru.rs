@@ -165,6 +165,9 @@ pub struct Manager {
     pub usage: u64,
     /// `man->use_tt`.
     pub use_tt: bool,
+    /// Pages charged to `usage` outside any TTM resource (ghost): the VRAM of SVM
+    /// allocations in the split-LRU SVM designs (`svm::designs`); 0 everywhere else.
+    pub external: u64,
 }
 
 /// Everything `bdev->lru_lock` protects.
@@ -1254,7 +1257,7 @@ impl Lru {
                 .filter(|e| !e.finished && e.mem_type == m)
                 .map(|e| e.pages)
                 .sum();
-            if sum != man.usage {
+            if sum + man.external != man.usage {
                 self.warn(
                     Property::LruStructure,
                     format!(

@@ -251,6 +251,7 @@ impl St {
                 capacity: None,
                 usage: 0,
                 use_tt: true,
+                external: 0,
             })
             .collect();
         let mut lru = Lru::new(m.variants, Arc::clone(&m.rec), man);

@@ -240,6 +240,18 @@ const RUST_ENTRIES: &[(&str, &str, &str, &str)] = &[
         "deadlock",
     ),
     (
+        "svm-design-sigbus-on-failure",
+        "svm-design-sigbus-on-failure-2",
+        "svm-sigbus-on-failure",
+        "expectation",
+    ),
+    (
+        "svm-design-watermark-stall-holding-lock",
+        "svm-design-watermark-trylock-stall-locked-2",
+        "svm-stall-holding-lock",
+        "lock-order",
+    ),
+    (
         "finding-unpin-sole-member",
         "ttm-unpin-sole-member",
         "unpin-sole-member",

@@ -414,6 +414,7 @@ mod designs;
 mod lasso;
 mod machine;
 mod rt;
+mod svm_designs;
 mod svm_divergences;
 mod svm_inject;
 mod ttm_inject;
