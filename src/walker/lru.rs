@@ -587,6 +587,23 @@ impl Lru {
         })
     }
 
+    /// B3's view of `r` from one snapshot of its BO's fields: (in a ghost window, a member
+    /// of `bulk`, the BO's `bulk_move`); None for a resource without a BO. One guard: the
+    /// fields change outside `lru_lock` (swapout, populate, backup), and under real threads
+    /// separate reads could mix a window's before and after.
+    fn b3_snapshot(&self, r: ResId, bulk: BulkId) -> Option<(bool, bool, Option<BulkId>)> {
+        let b = self.res[r].bo?;
+        let f = self.bos[b].f();
+        let window = self.res[r].unfiled || (f.lru_pending && f.resource == Some(r));
+        let member = if self.v(Variant::BulkMembershipFlag) {
+            self.res[r].bulk == Some(bulk)
+        } else {
+            let swapped = f.resource == Some(r) && f.tt.as_ref().is_some_and(|t| t.is_swapped());
+            f.bulk_move == Some(bulk) && f.pin_count == 0 && !swapped
+        };
+        Some((window, member, f.bulk_move))
+    }
+
     fn pos(&self, bulk: BulkId, r: ResId) -> Pos {
         let e = &self.res[r];
         let prio = self.bo_of(r).f().priority;
@@ -1379,14 +1396,16 @@ impl Lru {
         }
         for (i, item) in self.lists[l.index()].iter().enumerate() {
             let Item::Res(r) = item else { continue };
-            if self.b3_window(*r) {
+            let Some((window, member, owner)) = self.b3_snapshot(*r, bi) else {
+                self.bo_of(*r); // a resource on the LRU without its BO: reported there
+                continue;
+            };
+            if window {
                 continue;
             }
             let inside = (a..=z).contains(&i);
-            let member = self.bulk_member(*r) == Some(bi);
             if inside {
-                let owner = self.res[*r].bo.map(|x| self.bos[x].f().bulk_move);
-                if owner != Some(Some(bi)) || !member {
+                if owner != Some(bi) || !member {
                     self.warn(
                         Property::LruStructure,
                         format!(
