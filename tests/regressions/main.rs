@@ -352,6 +352,21 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Every scenario file of `FILE_DIRS`, sorted per directory.
+fn scenario_files() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in FILE_DIRS {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
+            .unwrap_or_else(|e| panic!("{dir}: {e}"))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        paths.sort();
+        out.extend(paths);
+    }
+    out
+}
+
 fn entries() -> Vec<Entry> {
     let mut out = Vec::new();
     for (name, sc, variant, property) in RUST_ENTRIES {
@@ -388,28 +403,20 @@ fn entries() -> Vec<Entry> {
             inject: InjectConfig::budget(*inject),
         });
     }
-    for dir in FILE_DIRS {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let rel = p.strip_prefix(root()).unwrap_or(&p).to_path_buf();
-            let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            for (variant, property) in &f.variants {
-                out.push(Entry {
-                    name: format!("{}--{}", f.scenario.name, variant.name()),
-                    scenario: f.scenario.clone(),
-                    file: Some(rel.clone()),
-                    variant: *variant,
-                    variants: VariantSet::of(*variant),
-                    names: vec![variant.name().to_string()],
-                    property: *property,
-                    inject: f.inject.clone(),
-                });
-            }
+    for p in scenario_files() {
+        let rel = p.strip_prefix(root()).unwrap_or(&p).to_path_buf();
+        let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        for (variant, property) in &f.variants {
+            out.push(Entry {
+                name: format!("{}--{}", f.scenario.name, variant.name()),
+                scenario: f.scenario.clone(),
+                file: Some(rel.clone()),
+                variant: *variant,
+                variants: VariantSet::of(*variant),
+                names: vec![variant.name().to_string()],
+                property: *property,
+                inject: f.inject.clone(),
+            });
         }
     }
     out
@@ -489,31 +496,23 @@ fn table_covers_the_historical_variants() {
 /// the files without variants, which no entry runs).
 #[test]
 fn files_expected_to_pass_do() {
-    for dir in FILE_DIRS {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join(dir))
-            .unwrap_or_else(|e| panic!("{dir}: {e}"))
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        paths.sort();
-        for p in paths {
-            let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
-            if !f.fixed_passes {
-                continue;
-            }
-            let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
-            cfg.seed = seed(&f.scenario.name);
-            cfg.max_executions = Some(CLEAN_EXECUTIONS);
-            cfg.budget = Duration::from_secs(3600);
-            cfg.inject = f.inject.clone();
-            let o = explore(&f.scenario, &cfg);
-            if let Some(found) = o.found {
-                panic!(
-                    "{}: expect.fixed = \"pass\", but the baseline fails: {}",
-                    p.display(),
-                    found.failure
-                );
-            }
+    for p in scenario_files() {
+        let f = file::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        if !f.fixed_passes {
+            continue;
+        }
+        let mut cfg = RunConfig::new(EngineKind::Shuttle, VariantSet::NONE);
+        cfg.seed = seed(&f.scenario.name);
+        cfg.max_executions = Some(CLEAN_EXECUTIONS);
+        cfg.budget = Duration::from_secs(3600);
+        cfg.inject = f.inject.clone();
+        let o = explore(&f.scenario, &cfg);
+        if let Some(found) = o.found {
+            panic!(
+                "{}: expect.fixed = \"pass\", but the baseline fails: {}",
+                p.display(),
+                found.failure
+            );
         }
     }
 }
