@@ -288,7 +288,7 @@ fn resubmitting_client(t: &Arc<Task>, w: &World, own: &Arc<TtmBo>, bo: &Arc<TtmB
 /// (`amdgpu_bo_unref`). Variant `vm-pt-free-keeps-bulk` (B27) leaves the bulk move set,
 /// as the v5.19 drm-next merge of fee2ede15542 with 184a69ca4d41 did. Left out: the
 /// shadow BO (gone since v6.12), the memory statistics and the `vm_status` list.
-fn amdgpu_vm_pt_free(t: &Arc<Task>, w: &World, pt: &Arc<TtmBo>) {
+pub fn amdgpu_vm_pt_free(t: &Arc<Task>, w: &World, pt: &Arc<TtmBo>) {
     if !t.machine.variant(Variant::VmPtFreeKeepsBulk) {
         ttm_bo_set_bulk_move(t, &w.dev, pt, None);
     }

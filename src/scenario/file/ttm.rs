@@ -213,6 +213,8 @@ pub(crate) enum Op {
     TtPopulate(usize, Checked),
     TtUnpopulate(usize),
     BulkMoveTail(usize),
+    BulkMoveFini(usize),
+    AmdgpuVmPtFree(usize),
     VmExec(usize),
     ExecSubmit(usize, usize, bool),
     DrmExecLock(Vec<usize>),
@@ -645,6 +647,11 @@ fn parse_op(op: &str, objects: &[Object], has_gem: bool) -> Result<Op, String> {
             Op::SetBulkMove(bo, vm)
         }
         "ttm_bo_put" => Op::Put(bo1()?),
+        "amdgpu_vm_pt_free" => Op::AmdgpuVmPtFree(bo1()?),
+        "ttm_lru_bulk_move_fini" => {
+            arity(1)?;
+            Op::BulkMoveFini(find(args[0], &[Kind::Vm])?)
+        }
         "ttm_bo_populate" => Op::BoPopulate(bo1()?, checked),
         "ttm_tt_populate" => Op::TtPopulate(bo1()?, checked),
         "ttm_tt_unpopulate" => Op::TtUnpopulate(bo1()?),

@@ -349,6 +349,14 @@ fn run_actor(t: &Arc<Task>, rt: &Rt, actor: &Actor) {
                 let w = rt.world(*vm);
                 ttm_lru_bulk_move_tail(t, dev, w.bulk, &w.vm_resv);
             }
+            Op::BulkMoveFini(vm) => {
+                let w = rt.world(*vm);
+                w.dev.bulk_fini(t, w.bulk);
+            }
+            Op::AmdgpuVmPtFree(i) => {
+                let w = &rt.worlds[rt.bo_world[*i]];
+                crate::scenario::catalogue::amdgpu_vm_pt_free(t, w, rt.bo(*i));
+            }
             Op::VmExec(vm) => rt.world(*vm).vm_exec_bump(t),
             Op::ExecSubmit(vm_bo, bo, fence) => {
                 let w = &rt.worlds[rt.bo_world[*vm_bo]];

@@ -104,6 +104,16 @@ pub static FORMAT: AreaFormat = AreaFormat {
             "bump VM's bulk range to the LRU tails (the VM resv must be held: lru-locking)",
         ),
         (
+            "ttm_lru_bulk_move_fini VM",
+            "ttm_lru_bulk_move_fini()",
+            "the VM's bulk move is finished (amdgpu_vm_fini): it must be empty, and it is dead from then on",
+        ),
+        (
+            "amdgpu_vm_pt_free BO",
+            "amdgpu_vm_pt_free() (amdgpu_vm_pt.c)",
+            "free a VM page table (VM resv held): ttm_bo_set_bulk_move(bo, NULL), then the VM's reference goes (ttm_bo_put)",
+        ),
+        (
             "vm_exec VM",
             "amdgpu_vm_move_to_lru_tail() / xe_exec_ioctl()",
             "a command submission on VM: dma_resv_lock(VM), ttm_lru_bulk_move_tail, dma_resv_unlock",
