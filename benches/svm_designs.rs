@@ -34,11 +34,12 @@ fn img_dir() -> PathBuf {
     d
 }
 
-const HEADER: &str = "design,cpus,pins,executions,oldest_ok,to_vram,to_ram,undone,ref_failures,gpu_faults,gpu_fault_passes,sigbus,stalls,stall_fallbacks,steps,reclaimed,validate_ns,fault_ns,failure";
+const HEADER: &str = "design,cpus,pins,executions,oldest_ok,to_vram,to_ram,undone,ref_failures,gpu_faults,gpu_fault_passes,sigbus,stalls,stall_fallbacks,steps,reclaimed,validate_ns,fault_ns,failure,lock_wait_ns";
 
 /// One cell: `max` executions (or `budget`) of the workload, its totals as a CSV row.
 fn run_cell(
     engine: EngineKind,
+    seed: u64,
     design: SvmDesign,
     cpus: usize,
     pins: bool,
@@ -54,14 +55,14 @@ fn run_cell(
         stall_locked: false,
     });
     let mut cfg = RunConfig::new(engine, VariantSet::NONE);
-    cfg.seed = 1;
+    cfg.seed = seed;
     cfg.trace = false;
     cfg.max_executions = Some(max);
     cfg.budget = budget;
     let o = explore(&sc, &cfg);
     let g = SvmMeasure::get;
     format!(
-        "{},{cpus},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+        "{},{cpus},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
         design.name(),
         u8::from(pins),
         g(&st.executions),
@@ -81,7 +82,8 @@ fn run_cell(
         g(&st.fault_ns),
         o.found
             .map(|f| f.failure.to_string().replace([',', '\n'], ";"))
-            .unwrap_or_default()
+            .unwrap_or_default(),
+        g(&st.lock_wait_ns)
     )
 }
 
@@ -90,13 +92,100 @@ fn mode(engine: EngineKind, file: &str, max: fn(usize) -> usize, budget: Duratio
     for cpus in CPUS {
         for &p in pins {
             for d in SvmDesign::ALL {
-                let row = run_cell(engine, d, cpus, p, max(cpus), budget);
+                let row = run_cell(engine, 1, d, cpus, p, max(cpus), budget);
                 eprintln!("{row}");
                 let _ = writeln!(csv, "{row}");
             }
         }
     }
     std::fs::write(data_dir().join(file), csv).expect("write csv");
+}
+
+/// The seeds of the spread run (`seeds` mode).
+const SEEDS: [u64; 5] = [1, 2, 3, 4, 5];
+
+/// The spread over seeds: every design at every CPU count (no pins), once per seed of
+/// `SEEDS`, 600 executions at 2/4 CPUs and 200 at 8/16: `seeds.csv` (a `seed` column
+/// first), then `seed_table()`.
+fn seeds_mode() {
+    let mut csv = format!("seed,{HEADER}\n");
+    for cpus in CPUS {
+        for d in SvmDesign::ALL {
+            for seed in SEEDS {
+                let max = if cpus <= 4 { 600 } else { 200 };
+                let row = run_cell(
+                    EngineKind::Shuttle,
+                    seed,
+                    d,
+                    cpus,
+                    false,
+                    max,
+                    Duration::from_secs(20),
+                );
+                eprintln!("{seed},{row}");
+                let _ = writeln!(csv, "{seed},{row}");
+            }
+        }
+    }
+    std::fs::write(data_dir().join("seeds.csv"), csv).expect("write seeds.csv");
+    seed_table();
+}
+
+/// `mean [min–max]` of `f` over the rows.
+fn spread(rows: &[&Row], f: impl Fn(&Row) -> f64, pct: bool) -> String {
+    let v: Vec<f64> = rows.iter().map(|r| f(r)).collect();
+    let mean = v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if pct {
+        format!(
+            "{:.0} % [{:.0}–{:.0}]",
+            100.0 * mean,
+            100.0 * lo,
+            100.0 * hi
+        )
+    } else {
+        format!("{mean:.3} [{lo:.3}–{hi:.3}]")
+    }
+}
+
+/// The spread table (`seeds.md`): per design and CPU count, mean and range over the seeds
+/// of the three outcomes the answers rest on.
+fn seed_table() {
+    let text = std::fs::read_to_string(data_dir().join("seeds.csv"))
+        .expect("seeds.csv: run the seeds mode");
+    // Drop the seed column: the rest has the columns of `tables()`.
+    let rows: Vec<Row> = text
+        .lines()
+        .skip(1)
+        .map(|l| Row(l.split(',').skip(1).map(str::to_string).collect()))
+        .collect();
+    let mut out = format!(
+        "### Spread over seeds {SEEDS:?} (shuttle random, no pins; 600 executions per seed at 2/4 CPUs, 200 at 8/16)\n\n| design | CPUs | oldest ticket got all VRAM | failed migrations from temporary references / exec | CPU faults left pinned (SIGBUS under sigbus-on-failure) / exec | failures |\n|---|---|---|---|---|---|\n"
+    );
+    for cpus in CPUS {
+        for d in SvmDesign::ALL {
+            let cell: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.s(0) == d.name() && r.n(1) as usize == cpus)
+                .collect();
+            if cell.is_empty() {
+                continue;
+            }
+            let failures = cell.iter().filter(|r| !r.s(18).is_empty()).count();
+            let _ = writeln!(
+                out,
+                "| {} | {cpus} | {} | {} | {} | {failures}/{} |",
+                d.name(),
+                spread(&cell, |r| r.per_exec(4), true),
+                spread(&cell, |r| r.per_exec(8), false),
+                spread(&cell, |r| r.per_exec(11), false),
+                cell.len()
+            );
+        }
+    }
+    std::fs::write(data_dir().join("seeds.md"), &out).expect("write seeds.md");
+    print!("{out}");
 }
 
 // ------------------------------------------------------------------------ tables
@@ -236,18 +325,23 @@ fn tables() {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
         let _ = writeln!(
             out,
-            "\n### Real threads: oldest ticket's validate and GPU fault wall time (lock waits included; {cores} cores)\n\n| design | threads | executions | oldest ticket got all VRAM | µs per oldest-ticket validate | µs per GPU fault |\n|---|---|---|---|---|---|"
+            "\n### Real threads: oldest ticket's validate and GPU fault wall time (lock waits included; {cores} cores), and the time CPUs spent blocked on locks\n\n| design | threads | executions | oldest ticket got all VRAM | µs per oldest-ticket validate | µs per GPU fault | µs blocked on locks per execution (all CPUs) |\n|---|---|---|---|---|---|---|"
         );
         for r in &th {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {:.3} | {:.1} | {:.1} |{}",
+                "| {} | {} | {} | {:.3} | {:.1} | {:.1} | {} |{}",
                 r.s(0),
                 r.s(1),
                 r.s(3),
                 ratio(r.n(4), r.n(3)),
                 r.n(16) / 1000.0 / r.n(3).max(1.0),
                 ratio(r.n(17) / 1000.0, r.n(9)),
+                // Column 19 is absent from runs before it was measured.
+                r.0.get(19).map_or("—".to_string(), |_| format!(
+                    "{:.1}",
+                    r.n(19) / 1000.0 / r.n(3).max(1.0)
+                )),
                 fail(r)
             );
         }
@@ -388,11 +482,12 @@ fn main() {
             Duration::from_millis(1500),
             &[false],
         ),
+        Some("seeds") if cfg!(all(feature = "shuttle", not(loom))) => seeds_mode(),
         Some("tables") => tables(),
         Some("plot") => mode_plot(),
         other => {
             eprintln!(
-                "usage: cargo bench --bench svm_designs -- shuttle | tables | plot\n       cargo bench --no-default-features --bench svm_designs -- threads\n(got {other:?})"
+                "usage: cargo bench --bench svm_designs -- shuttle | seeds | tables | plot\n       cargo bench --no-default-features --bench svm_designs -- threads\n(got {other:?})"
             );
             std::process::exit(2);
         }

@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p docs/svm-designs-data
 cargo bench --bench svm_designs -- shuttle > /dev/null
+cargo bench --bench svm_designs -- seeds > /dev/null
 cargo bench --no-default-features --bench svm_designs -- threads
 cargo bench --bench svm_designs -- tables
 cargo bench --bench svm_designs -- plot

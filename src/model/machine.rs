@@ -169,6 +169,9 @@ impl Machine {
     /// Note that `task` blocks on lock `lock` (for the wait-for report).
     pub fn set_blocked(&self, task: u16, what: Option<(String, usize)>) {
         self.rec.with(|r| {
+            // Lock waits only: joins and completions have no holder (`usize::MAX`).
+            let on_lock = what.as_ref().is_some_and(|(_, l)| *l != usize::MAX);
+            r.lock_wait.mark(task as usize, on_lock);
             let t = &mut r.tasks[task as usize];
             match what {
                 Some((desc, lock)) => {

@@ -182,6 +182,36 @@ pub struct RecordInner {
     pub config: crate::model::config::KernelConfig,
     /// Retry points, fingerprints and the lasso found (`model::progress`).
     pub progress: crate::model::progress::ProgressState,
+    /// Real threads only: wall time tasks spent blocked on locks (`Machine::set_blocked`).
+    pub lock_wait: LockWait,
+}
+
+/// Wall time spent blocked, measured in the real-thread build only (the checkers' time is
+/// not the kernel's): when each task blocked, and the total of finished waits.
+#[derive(Debug, Default)]
+pub struct LockWait {
+    since: Vec<Option<std::time::Instant>>,
+    pub total_ns: u64,
+}
+
+impl LockWait {
+    /// `task` starts (`true`) or stops waiting.
+    pub fn mark(&mut self, task: usize, blocked: bool) {
+        if !cfg!(not(any(loom, feature = "shuttle"))) {
+            return;
+        }
+        if self.since.len() <= task {
+            self.since.resize(task + 1, None);
+        }
+        match (blocked, self.since[task]) {
+            (true, None) => self.since[task] = Some(std::time::Instant::now()),
+            (false, Some(t0)) => {
+                self.since[task] = None;
+                self.total_ns += t0.elapsed().as_nanos() as u64;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// The std-only record of one execution.

@@ -300,6 +300,7 @@ pub fn workload(shape: Shape) -> Scenario {
             SvmMeasure::add(&st.stall_fallbacks, meter.stall_fallbacks);
             SvmMeasure::add(&st.steps, steps);
             SvmMeasure::add(&st.reclaimed, meter.to_ram + bo_pages);
+            SvmMeasure::add(&st.lock_wait_ns, m.rec.with(|r| r.lock_wait.total_ns));
             super::svm::quiesce(main, &svm);
         }),
     }

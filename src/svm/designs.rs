@@ -194,10 +194,13 @@ pub struct SvmMeasure {
     /// real-thread build: lock waits included).
     pub validate_ns: StdU64,
     pub fault_ns: StdU64,
+    /// Real threads: wall time every CPU spent blocked on a lock (mutex, ww_mutex /
+    /// dma_resv, registered page locks), in ns (`model::trace::LockWait`).
+    pub lock_wait_ns: StdU64,
 }
 
 impl SvmMeasure {
-    fn all(&self) -> [&StdU64; 15] {
+    fn all(&self) -> [&StdU64; 16] {
         [
             &self.executions,
             &self.oldest_ok,
@@ -214,6 +217,7 @@ impl SvmMeasure {
             &self.reclaimed,
             &self.validate_ns,
             &self.fault_ns,
+            &self.lock_wait_ns,
         ]
     }
     pub fn reset(&self) {
@@ -246,6 +250,7 @@ const SVM_MEASURE_INIT: SvmMeasure = SvmMeasure {
     reclaimed: StdU64::new(0),
     validate_ns: StdU64::new(0),
     fault_ns: StdU64::new(0),
+    lock_wait_ns: StdU64::new(0),
 };
 
 pub static SVM_MEASURE: [SvmMeasure; 6] = [SVM_MEASURE_INIT; 6];
