@@ -441,3 +441,23 @@ pub fn raise(rec: &Record, property: Property, message: String) -> ! {
     rec.set_failure(failure.clone());
     std::panic::panic_any(failure)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LockWait;
+
+    #[test]
+    fn lock_waits_are_timed_on_real_threads_only() {
+        let mut w = LockWait::default();
+        w.mark(2, true);
+        w.mark(2, true); // still the same wait
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        w.mark(2, false);
+        w.mark(2, false); // not waiting: nothing to add
+        if cfg!(not(any(loom, feature = "shuttle"))) {
+            assert!(w.total_ns >= 2_000_000, "{}", w.total_ns);
+        } else {
+            assert_eq!(w.total_ns, 0, "the checkers' time is not measured");
+        }
+    }
+}
