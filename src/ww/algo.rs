@@ -11,7 +11,7 @@ use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::sync::atomic::{Ordering, fence};
 use crate::model::task::{Task, WakeQ};
-use crate::model::trace::{EDEADLK, Ev, cpu_name};
+use crate::model::trace::{EDEADLK, cpu_name};
 use crate::model::variants::Variant;
 use crate::ww::ctx::{WwAcquireCtx, ww_ctx_less};
 use crate::ww::lockdep_ww::debug_locks_warn;
@@ -172,17 +172,7 @@ pub(crate) fn __ww_mutex_wound(
                 ),
             );
         }
-        hold.wounded.store(true, Ordering::Relaxed);
-        hold.wound_epoch.store(
-            hold.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst),
-            std::sync::atomic::Ordering::SeqCst,
-        );
-        cur.event(|| {
-            Ev::Note(format!(
-                "__ww_mutex_wound({}): ctx#{} wounds ctx#{}",
-                lock.name, ww_ctx.id, hold.id
-            ))
-        });
+        hold.set_wounded(cur, ww_ctx, &lock.name);
         if owner != cur.owner_word()
             && let Some(t) = cur.machine.task_of_owner(owner)
         {

@@ -182,6 +182,23 @@ pub struct WwAcquireCtx {
 }
 
 impl WwAcquireCtx {
+    /// `hold_ctx->wounded = 1` of `__ww_mutex_wound` (both placements, mutex.c and
+    /// rtmutex.c), with the ghost record of which back-off epoch the wound predates, and
+    /// its trace note.
+    pub(crate) fn set_wounded(&self, cur: &crate::model::Task, by: &WwAcquireCtx, lock: &str) {
+        self.wounded.store(true, Ordering::Relaxed);
+        self.wound_epoch.store(
+            self.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst),
+            std::sync::atomic::Ordering::SeqCst,
+        );
+        cur.event(|| {
+            crate::model::trace::Ev::Note(format!(
+                "__ww_mutex_wound({lock}): ctx#{} wounds ctx#{}",
+                by.id, self.id
+            ))
+        });
+    }
+
     /// A context slot of `class` (see [`WwClass::new`]: slots exist before any task runs).
     fn slot(
         id: usize,

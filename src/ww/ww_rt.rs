@@ -18,7 +18,7 @@ use crate::model::property::Property;
 use crate::model::sync::Arc;
 use crate::model::sync::atomic::{Ordering, fence};
 use crate::model::task::{Task, TaskState, WakeQ};
-use crate::model::trace::{EALREADY, EDEADLK, Ev};
+use crate::model::trace::{EALREADY, EDEADLK};
 use crate::model::variants::Variant;
 use crate::ww::algo::ww_mutex_lock_acquired;
 use crate::ww::ctx::WwAcquireCtx;
@@ -119,17 +119,7 @@ fn __ww_mutex_wound(
                 ),
             );
         }
-        hold.wounded.store(true, Ordering::Relaxed);
-        hold.wound_epoch.store(
-            hold.backoff_epoch.load(std::sync::atomic::Ordering::SeqCst),
-            std::sync::atomic::Ordering::SeqCst,
-        );
-        cur.event(|| {
-            Ev::Note(format!(
-                "__ww_mutex_wound({}): ctx#{} wounds ctx#{}",
-                lock.name, ww_ctx.id, hold.id
-            ))
-        });
+        hold.set_wounded(cur, ww_ctx, &lock.name);
         if owner != cur.owner_word()
             && let Some(t) = cur.machine.task_of_owner(owner)
         {
