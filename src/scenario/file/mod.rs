@@ -630,6 +630,18 @@ pub fn formats_markdown() -> String {
     s
 }
 
+/// Tests of every area: the one-line error a rejected file text gives (as `t.toml`).
+#[cfg(test)]
+pub(crate) fn rejected(text: &str) -> String {
+    match parse(Path::new("t.toml"), text) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(e) => {
+            assert!(!e.contains('\n'), "one line: {e}");
+            e
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

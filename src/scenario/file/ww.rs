@@ -505,15 +505,7 @@ mod tests {
     use crate::scenario::file::parse;
     use std::path::Path;
 
-    fn err(text: &str) -> String {
-        match parse(Path::new("t.toml"), text) {
-            Ok(_) => panic!("accepted:\n{text}"),
-            Err(e) => {
-                assert!(!e.contains('\n'), "one line: {e}");
-                e
-            }
-        }
-    }
+    use crate::scenario::file::rejected as err;
 
     const GOOD: &str = r#"
 name = "t"

@@ -3,15 +3,7 @@ use crate::model::variants::Variant;
 use crate::scenario::file::parse;
 use std::path::Path;
 
-fn err(text: &str) -> String {
-    match parse(Path::new("t.toml"), text) {
-        Ok(_) => panic!("accepted:\n{text}"),
-        Err(e) => {
-            assert!(!e.contains('\n'), "one line: {e}");
-            e
-        }
-    }
-}
+use crate::scenario::file::rejected as err;
 
 /// `t.toml:line:column` of the first occurrence of `needle` in `text`.
 fn at(text: &str, needle: &str) -> String {
